@@ -1,0 +1,34 @@
+"""The Kubernetes layer: a typed client on the official ``kubernetes`` package, and clusterctl-style move.
+
+Public names:
+
+* :class:`KubeClient` - server-side apply, get/list/delete, patches, namespaces, waits on conditions.
+* :func:`move` / :class:`MoveResult` - move a Cluster API cluster's objects between management clusters.
+* Errors: :class:`KubeError` and its subclasses.
+"""
+
+from __future__ import annotations
+
+from .client import KubeClient, ResourceInfo, RetryPolicy, object_description, split_api_version
+from .errors import (
+    KubeConflictError,
+    KubeConnectionError,
+    KubeError,
+    KubeFailureMessageError,
+    KubeNotFoundError,
+    KubeTimeoutError,
+)
+
+__all__ = [
+    "KubeClient",
+    "KubeConflictError",
+    "KubeConnectionError",
+    "KubeError",
+    "KubeFailureMessageError",
+    "KubeNotFoundError",
+    "KubeTimeoutError",
+    "ResourceInfo",
+    "RetryPolicy",
+    "object_description",
+    "split_api_version",
+]
