@@ -48,6 +48,7 @@ __all__ = [
     "VCenter",
     "VCenterError",
     "VMInfo",
+    "normalize_thumbprint",
     "parse_server",
     "sha1_thumbprint",
 ]
@@ -142,7 +143,8 @@ def sha1_thumbprint(der: bytes) -> str:
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
-def _normalize_thumbprint(value: str) -> str:
+def normalize_thumbprint(value: str) -> str:
+    """A thumbprint without colons, lower case, for comparison."""
     return value.replace(":", "").strip().lower()
 
 
@@ -452,6 +454,11 @@ class VCenter:
             if match:
                 version = VmomiSupport.versionMap.get("vim25/" + match.group(1).decode().strip())
         self._soap_version = version or DEFAULT_SOAP_VERSION
+
+    @property
+    def certificate_info(self) -> CertificateInfo | None:
+        """The certificate read by :meth:`certificate`, if it was read."""
+        return self._cert
 
     def certificate(self) -> CertificateInfo:
         """Read the server certificate (one TLS handshake, plus one to test trust). Requires https."""
@@ -916,7 +923,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self, host: str, port: int, *, timeout: float, context: ssl.SSLContext, thumbprint: str | None
     ):
         super().__init__(host, port, timeout=timeout, context=context)
-        self._pin = _normalize_thumbprint(thumbprint) if thumbprint else None
+        self._pin = normalize_thumbprint(thumbprint) if thumbprint else None
 
     def connect(self) -> None:
         """Connect, then compare the peer certificate's fingerprint with the pin."""
@@ -924,7 +931,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         if self._pin is None:
             return
         der = self.sock.getpeercert(binary_form=True) if self.sock is not None else None
-        actual = _normalize_thumbprint(sha1_thumbprint(der or b""))
+        actual = normalize_thumbprint(sha1_thumbprint(der or b""))
         if actual != self._pin:
             self.close()
             raise ssl.SSLError("server certificate does not match the configured thumbprint")
