@@ -18,8 +18,10 @@ from .errors import (
     KubeNotFoundError,
     KubeTimeoutError,
 )
+from .move import DEFAULT_MOVE_KINDS, MoveResult, ObjectKey, discover_cluster_objects, move
 
 __all__ = [
+    "DEFAULT_MOVE_KINDS",
     "KubeClient",
     "KubeConflictError",
     "KubeConnectionError",
@@ -27,8 +29,12 @@ __all__ = [
     "KubeFailureMessageError",
     "KubeNotFoundError",
     "KubeTimeoutError",
+    "MoveResult",
+    "ObjectKey",
     "ResourceInfo",
     "RetryPolicy",
+    "discover_cluster_objects",
+    "move",
     "object_description",
     "split_api_version",
 ]

@@ -1,0 +1,443 @@
+"""Move a Cluster API cluster's objects from one management cluster to another (``clusterctl move``).
+
+:func:`move` discovers the object graph of one cluster in one namespace of the source, pauses the Cluster,
+copies the objects to the target in dependency order (owners first, ownerReferences pointing at the new owners'
+uids, ``status`` restored through the status subresource where the kind has one), deletes them from the source
+(dependents first, finalizers removed) and finally unpauses the Cluster in the target.
+
+The move is idempotent, so running it again after an interruption at any point finishes the job:
+
+* objects are written to the target with server-side apply, so objects already there are updated, not
+  duplicated, and owner uids are looked up in the target by owner kind and name (never carried over);
+* the objects to delete from the source are the union of the graph still found in the source and the graph
+  found in the target (the copy is complete before any deletion starts), so objects that became unreachable in
+  the source because something they hung from was already deleted are still deleted;
+* the Cluster itself is deleted from the source last; once it is gone the copy phase is skipped.
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .client import KubeClient, ResourceInfo, split_api_version
+from .errors import KubeNotFoundError
+
+__all__ = [
+    "CLUSTER_NAME_LABEL",
+    "DEFAULT_MOVE_KINDS",
+    "MoveResult",
+    "ObjectKey",
+    "discover_cluster_objects",
+    "move",
+]
+
+log = logging.getLogger(__name__)
+
+CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
+CAPI_GROUP = "cluster.x-k8s.io"
+EKSA_GROUP = "anywhere.eks.amazonaws.com"
+
+_CAPI = "cluster.x-k8s.io/v1beta1"
+_ADDONS = "addons.cluster.x-k8s.io/v1beta1"
+_BOOTSTRAP = "bootstrap.cluster.x-k8s.io/v1beta1"
+_CONTROLPLANE = "controlplane.cluster.x-k8s.io/v1beta1"
+_ETCD = "etcdcluster.cluster.x-k8s.io/v1beta1"
+_INFRA = "infrastructure.cluster.x-k8s.io/v1beta1"
+_INFRA_CLOUDSTACK = "infrastructure.cluster.x-k8s.io/v1beta3"
+_EKSA = "anywhere.eks.amazonaws.com/v1alpha1"
+
+#: Kinds searched for the cluster's objects, as ``(apiVersion, kind)``; the order breaks ties when sorting the
+#: objects to create (owners always come before their dependents). Kinds the source does not serve are skipped.
+DEFAULT_MOVE_KINDS: tuple[tuple[str, str], ...] = (
+    # Cluster API core and add-ons
+    (_CAPI, "Cluster"),
+    (_CAPI, "MachineDeployment"),
+    (_CAPI, "MachineSet"),
+    (_CAPI, "Machine"),
+    (_CAPI, "MachineHealthCheck"),
+    (_CAPI, "MachinePool"),
+    (_ADDONS, "ClusterResourceSet"),
+    (_ADDONS, "ClusterResourceSetBinding"),
+    # bootstrap (kubeadm and etcdadm), control plane (kubeadm), etcd (etcdadm)
+    (_BOOTSTRAP, "KubeadmConfig"),
+    (_BOOTSTRAP, "KubeadmConfigTemplate"),
+    (_BOOTSTRAP, "EtcdadmConfig"),
+    (_CONTROLPLANE, "KubeadmControlPlane"),
+    (_CONTROLPLANE, "KubeadmControlPlaneTemplate"),
+    (_ETCD, "EtcdadmCluster"),
+    # infrastructure: vSphere
+    (_INFRA, "VSphereCluster"),
+    (_INFRA, "VSphereMachineTemplate"),
+    (_INFRA, "VSphereMachine"),
+    (_INFRA, "VSphereVM"),
+    # infrastructure: Docker
+    (_INFRA, "DockerCluster"),
+    (_INFRA, "DockerMachineTemplate"),
+    (_INFRA, "DockerMachine"),
+    # infrastructure: CloudStack
+    (_INFRA_CLOUDSTACK, "CloudStackCluster"),
+    (_INFRA_CLOUDSTACK, "CloudStackMachineTemplate"),
+    (_INFRA_CLOUDSTACK, "CloudStackMachine"),
+    (_INFRA_CLOUDSTACK, "CloudStackFailureDomain"),
+    (_INFRA_CLOUDSTACK, "CloudStackAffinityGroup"),
+    (_INFRA_CLOUDSTACK, "CloudStackIsolatedNetwork"),
+    (_INFRA_CLOUDSTACK, "CloudStackMachineStateChecker"),
+    # infrastructure: Nutanix
+    (_INFRA, "NutanixCluster"),
+    (_INFRA, "NutanixMachineTemplate"),
+    (_INFRA, "NutanixMachine"),
+    # infrastructure: Snow
+    (_INFRA, "AWSSnowCluster"),
+    (_INFRA, "AWSSnowMachineTemplate"),
+    (_INFRA, "AWSSnowMachine"),
+    (_INFRA, "AWSSnowIPPool"),
+    # infrastructure: Tinkerbell (and its hardware inventory and BMC objects)
+    (_INFRA, "TinkerbellCluster"),
+    (_INFRA, "TinkerbellMachineTemplate"),
+    (_INFRA, "TinkerbellMachine"),
+    ("tinkerbell.org/v1alpha1", "Hardware"),
+    ("tinkerbell.org/v1alpha1", "Template"),
+    ("tinkerbell.org/v1alpha1", "Workflow"),
+    ("bmc.tinkerbell.org/v1alpha1", "Machine"),
+    ("bmc.tinkerbell.org/v1alpha1", "Job"),
+    ("bmc.tinkerbell.org/v1alpha1", "Task"),
+    # EKS Anywhere
+    (_EKSA, "Cluster"),
+    (_EKSA, "VSphereDatacenterConfig"),
+    (_EKSA, "VSphereMachineConfig"),
+    (_EKSA, "DockerDatacenterConfig"),
+    (_EKSA, "CloudStackDatacenterConfig"),
+    (_EKSA, "CloudStackMachineConfig"),
+    (_EKSA, "NutanixDatacenterConfig"),
+    (_EKSA, "NutanixMachineConfig"),
+    (_EKSA, "SnowDatacenterConfig"),
+    (_EKSA, "SnowMachineConfig"),
+    (_EKSA, "SnowIPPool"),
+    (_EKSA, "TinkerbellDatacenterConfig"),
+    (_EKSA, "TinkerbellMachineConfig"),
+    (_EKSA, "TinkerbellTemplateConfig"),
+    (_EKSA, "GitOpsConfig"),
+    (_EKSA, "FluxConfig"),
+    (_EKSA, "OIDCConfig"),
+    (_EKSA, "AWSIamConfig"),
+    # core
+    ("v1", "Secret"),
+    ("v1", "ConfigMap"),
+)
+
+#: Secrets and ConfigMaps named ``<cluster>-<suffix>`` belong to the cluster (certificates, kubeconfig, ...).
+CLUSTER_SECRET_SUFFIXES: tuple[str, ...] = ("kubeconfig", "ca", "etcd", "proxy", "sa", "apiserver-etcd-client")
+
+_SERVER_FIELDS = (
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "generation",
+    "managedFields",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+)
+
+
+@dataclass(frozen=True, order=True)
+class ObjectKey:
+    """Identity of an object across servers: API group (not version), kind, namespace and name."""
+
+    group: str
+    kind: str
+    namespace: str
+    name: str
+
+    @property
+    def kind_name(self) -> str:
+        """``Kind.group`` (``Kind`` for the core group), as ``kubectl`` names resource types."""
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
+    def __str__(self) -> str:
+        return f"{self.kind_name} {self.namespace}/{self.name}"
+
+
+@dataclass
+class MoveResult:
+    """What a :func:`move` did.
+
+    Attributes:
+        objects: every object of the cluster's graph, in creation order (owners first).
+        api_versions: the apiVersion of each object.
+        copied: objects written to the target during this run.
+        deleted: objects deleted from the source during this run.
+    """
+
+    namespace: str
+    cluster_name: str
+    objects: list[ObjectKey] = field(default_factory=list)
+    api_versions: dict[ObjectKey, str] = field(default_factory=dict)
+    copied: int = 0
+    deleted: int = 0
+
+    @property
+    def by_kind(self) -> dict[str, int]:
+        """Number of objects moved per ``Kind.group``."""
+        counts: dict[str, int] = {}
+        for key in self.objects:
+            counts[key.kind_name] = counts.get(key.kind_name, 0) + 1
+        return dict(sorted(counts.items()))
+
+    @property
+    def total(self) -> int:
+        """Number of objects in the moved graph."""
+        return len(self.objects)
+
+
+@dataclass
+class _Node:
+    key: ObjectKey
+    obj: dict[str, Any]
+    info: ResourceInfo
+    rank: int
+
+
+def _key_of(obj: Mapping[str, Any], namespace: str) -> ObjectKey:
+    group, _ = split_api_version(str(obj.get("apiVersion", "")))
+    meta = obj.get("metadata") or {}
+    return ObjectKey(group, str(obj.get("kind", "")), str(meta.get("namespace") or namespace), str(meta.get("name")))
+
+
+def _spec_refs(value: Any) -> Iterable[tuple[str | None, str, str]]:
+    """``(group or None, kind, name)`` of every object reference found under an object's ``spec``."""
+    if isinstance(value, Mapping):
+        kind, name = value.get("kind"), value.get("name")
+        if isinstance(kind, str) and isinstance(name, str) and kind and name:
+            api_version = value.get("apiVersion")
+            group = split_api_version(api_version)[0] if isinstance(api_version, str) else None
+            yield group, kind, name
+        for key, item in value.items():
+            if isinstance(key, str) and key.endswith("SecretName") and isinstance(item, str) and item:
+                yield "", "Secret", item
+            else:
+                yield from _spec_refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _spec_refs(item)
+
+
+def _discover(
+    client: KubeClient, namespace: str, cluster_name: str, kinds: Sequence[tuple[str, str]]
+) -> list[_Node]:
+    """The cluster's object graph in ``client``, in creation order; empty when the Cluster does not exist."""
+    candidates: dict[ObjectKey, _Node] = {}
+    for rank, (api_version, kind) in enumerate(kinds):
+        try:
+            info = client.resource(api_version, kind)
+        except KubeNotFoundError:
+            continue
+        if not info.namespaced:
+            log.debug("move: skipping cluster-scoped kind %s", kind)
+            continue
+        for obj in client.list(api_version, kind, namespace):
+            key = _key_of(obj, namespace)
+            candidates.setdefault(key, _Node(key, obj, info, rank))
+    root = ObjectKey(CAPI_GROUP, "Cluster", namespace, cluster_name)
+    if root not in candidates:
+        return []
+
+    names = {f"{cluster_name}-{suffix}" for suffix in CLUSTER_SECRET_SUFFIXES}
+    included: set[ObjectKey] = {root}
+    for key, node in candidates.items():
+        labels = (node.obj.get("metadata") or {}).get("labels") or {}
+        labelled = labels.get(CLUSTER_NAME_LABEL) == cluster_name
+        named = key.group == "" and key.kind in ("Secret", "ConfigMap") and key.name in names
+        eksa_cluster = key.group == EKSA_GROUP and key.kind == "Cluster" and key.name == cluster_name
+        if labelled or named or eksa_cluster:
+            included.add(key)
+
+    by_uid = {str((n.obj.get("metadata") or {}).get("uid")): k for k, n in candidates.items()}
+    by_kind_name: dict[tuple[str, str], list[ObjectKey]] = {}
+    for key in candidates:
+        by_kind_name.setdefault((key.kind, key.name), []).append(key)
+
+    changed = True
+    while changed:
+        changed = False
+        included_uids = {str((candidates[k].obj.get("metadata") or {}).get("uid")) for k in included}
+        for key, node in candidates.items():
+            if key in included:
+                continue
+            owners = (node.obj.get("metadata") or {}).get("ownerReferences") or []
+            if any(str(ref.get("uid")) in included_uids for ref in owners if isinstance(ref, Mapping)):
+                included.add(key)
+                changed = True
+        for key in sorted(included):  # a copy: the loop adds to the set
+            for group, kind, name in _spec_refs(candidates[key].obj.get("spec")):
+                for target in by_kind_name.get((kind, name), ()):
+                    if target not in included and (group is None or group == target.group):
+                        included.add(target)
+                        changed = True
+
+    # topological order: owners before dependents; ties by kind rank then name
+    dependents: dict[ObjectKey, set[ObjectKey]] = {k: set() for k in included}
+    pending: dict[ObjectKey, int] = dict.fromkeys(included, 0)
+    for key in included:
+        for ref in (candidates[key].obj.get("metadata") or {}).get("ownerReferences") or []:
+            owner = by_uid.get(str(ref.get("uid"))) if isinstance(ref, Mapping) else None
+            if owner is not None and owner in included and owner != key and key not in dependents[owner]:
+                dependents[owner].add(key)
+                pending[key] += 1
+
+    def sort_key(k: ObjectKey) -> tuple[int, str, str, str]:
+        return (candidates[k].rank, k.group, k.kind, k.name)
+
+    ready = [(sort_key(k), k) for k, count in pending.items() if count == 0]
+    heapq.heapify(ready)
+    order: list[ObjectKey] = []
+    while ready:
+        _, key = heapq.heappop(ready)
+        order.append(key)
+        for dep in dependents[key]:
+            pending[dep] -= 1
+            if pending[dep] == 0:
+                heapq.heappush(ready, (sort_key(dep), dep))
+    if len(order) < len(included):  # ownership cycle: keep going in a stable order
+        order.extend(sorted((k for k in included if k not in set(order)), key=sort_key))
+    return [candidates[k] for k in order]
+
+
+def discover_cluster_objects(
+    client: KubeClient,
+    *,
+    namespace: str,
+    cluster_name: str,
+    kinds: Sequence[tuple[str, str]] = DEFAULT_MOVE_KINDS,
+) -> list[dict[str, Any]]:
+    """The objects :func:`move` would move, in creation order (owners first); empty if the Cluster is absent.
+
+    The graph is the ``cluster.x-k8s.io`` Cluster, the EKS Anywhere Cluster of the same name, objects labelled
+    ``cluster.x-k8s.io/cluster-name=<cluster>``, Secrets/ConfigMaps named ``<cluster>-kubeconfig``, ``-ca``,
+    ``-etcd``, ``-proxy``, ``-sa``, and, transitively, everything owned (ownerReferences) by or referenced from the
+    ``spec`` (``{kind, name}`` references, ``*SecretName`` fields) of an object in the graph.
+    """
+    return [copy.deepcopy(node.obj) for node in _discover(client, namespace, cluster_name, kinds)]
+
+
+def _target_uid(
+    target: KubeClient, ref: Mapping[str, Any], namespace: str, uids: dict[ObjectKey, str | None]
+) -> str | None:
+    group, _ = split_api_version(str(ref.get("apiVersion", "")))
+    key = ObjectKey(group, str(ref.get("kind", "")), namespace, str(ref.get("name", "")))
+    if key not in uids:
+        try:
+            found = target.get_or_none(str(ref.get("apiVersion")), key.kind, key.name, namespace)
+        except KubeNotFoundError:
+            found = None
+        uids[key] = str(found["metadata"]["uid"]) if found else None
+    return uids[key]
+
+
+def _copy_object(
+    target: KubeClient, node: _Node, namespace: str, uids: dict[ObjectKey, str | None], field_manager: str
+) -> None:
+    obj = copy.deepcopy(node.obj)
+    meta = obj.setdefault("metadata", {})
+    for server_field in _SERVER_FIELDS:
+        meta.pop(server_field, None)
+    owner_refs = []
+    for ref in meta.get("ownerReferences") or []:
+        uid = _target_uid(target, ref, namespace, uids)
+        if uid is not None:  # an owner that is not in the target would get the copy garbage-collected
+            owner_refs.append({**ref, "uid": uid})
+    if owner_refs:
+        meta["ownerReferences"] = owner_refs
+    else:
+        meta.pop("ownerReferences", None)
+    info = target.resource(str(obj["apiVersion"]), str(obj["kind"]))
+    status = obj.pop("status", None) if info.has_status else None
+    applied = target.apply(obj, field_manager=field_manager, force=True)[0]
+    uids[node.key] = str(applied["metadata"]["uid"])
+    if status:
+        target.patch_merge(
+            str(obj["apiVersion"]), node.key.kind, node.key.name, {"status": status}, namespace, subresource="status"
+        )
+
+
+def _delete_from_source(source: KubeClient, api_version: str, key: ObjectKey) -> bool:
+    found = source.get_or_none(api_version, key.kind, key.name, key.namespace)
+    if found is None:
+        return False
+    if (found.get("metadata") or {}).get("finalizers"):
+        try:
+            source.patch_merge(api_version, key.kind, key.name, {"metadata": {"finalizers": None}}, key.namespace)
+        except KubeNotFoundError:  # the finalizers were all that kept it
+            return True
+    source.delete(api_version, key.kind, key.name, key.namespace, ignore_not_found=True)
+    return True
+
+
+def move(
+    source: KubeClient,
+    target: KubeClient,
+    *,
+    namespace: str,
+    cluster_name: str,
+    kinds: Sequence[tuple[str, str]] = DEFAULT_MOVE_KINDS,
+    field_manager: str = "eks-a-cli",
+) -> MoveResult:
+    """Move the Cluster API objects of ``cluster_name`` in ``namespace`` from ``source`` to ``target``.
+
+    Steps: pause the Cluster in the source (``spec.paused: true``); create the namespace in the target; copy the
+    objects owners first (server-side apply, ownerReferences rewritten to the target's uids, ``status`` restored);
+    delete them from the source dependents first (finalizers removed); unpause the Cluster in the target.
+    Re-running after an interruption at any point completes the move (see the module docstring).
+
+    Raises :class:`KubeNotFoundError` when the Cluster exists in neither the source nor the target.
+    """
+    result = MoveResult(namespace=namespace, cluster_name=cluster_name)
+    root_key = ObjectKey(CAPI_GROUP, "Cluster", namespace, cluster_name)
+    source_graph = _discover(source, namespace, cluster_name, kinds)
+    if source_graph:
+        root = next(node for node in source_graph if node.key == root_key)
+        log.info("Moving %d objects of cluster %s/%s", len(source_graph), namespace, cluster_name)
+        root.obj = source.patch_merge(
+            str(root.obj["apiVersion"]), "Cluster", cluster_name, {"spec": {"paused": True}}, namespace
+        )
+        target.create_namespace(namespace)
+        uids: dict[ObjectKey, str | None] = {}
+        for node in source_graph:
+            _copy_object(target, node, namespace, uids, field_manager)
+            result.copied += 1
+
+    target_graph = _discover(target, namespace, cluster_name, kinds)
+    if not target_graph:
+        raise KubeNotFoundError(
+            f"Cluster {namespace}/{cluster_name} ({CAPI_GROUP}) was found neither in the source nor in the target",
+            kind="Cluster",
+            name=cluster_name,
+            namespace=namespace,
+        )
+    api_versions = {node.key: str(node.obj.get("apiVersion")) for node in target_graph}
+    target_keys = [node.key for node in target_graph]
+    only_in_source = [node.key for node in source_graph if node.key not in api_versions]
+    for node in source_graph:
+        api_versions.setdefault(node.key, str(node.obj.get("apiVersion")))
+    deletion_order = list(reversed(only_in_source)) + list(reversed(target_keys))
+    for key in deletion_order:
+        if _delete_from_source(source, api_versions[key], key):
+            result.deleted += 1
+
+    target.patch_merge(api_versions[root_key], "Cluster", cluster_name, {"spec": {"paused": False}}, namespace)
+    result.objects = target_keys
+    result.api_versions = {key: api_versions[key] for key in target_keys}
+    log.info(
+        "Moved cluster %s/%s: %d objects (%d copied, %d deleted from the source in this run)",
+        namespace,
+        cluster_name,
+        result.total,
+        result.copied,
+        result.deleted,
+    )
+    return result
