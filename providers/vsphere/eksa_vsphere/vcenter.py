@@ -422,8 +422,14 @@ class VCenter:
             return ctx
         return ssl.create_default_context()
 
-    def _http_connection(self) -> http.client.HTTPConnection:
+    def _http_connection(self, verify: bool = True) -> http.client.HTTPConnection:
+        """A connection to the server; ``verify=False`` only for the reachability probe (as EKS-A does)."""
         if self.uses_tls:
+            if not verify:
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+                return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout, context=ctx)
             return _PinnedHTTPSConnection(
                 self.host,
                 self.port,
@@ -437,8 +443,9 @@ class VCenter:
         """One HTTP GET of the SDK's version list: proves the server answers and picks the SOAP version.
 
         Raises :class:`ConnectionFailed` when no HTTP answer comes back (any HTTP status counts as reached).
+        The certificate is not verified here: that is the thumbprint check's job. Nothing secret is sent.
         """
-        conn = self._http_connection()
+        conn = self._http_connection(verify=False)
         self.round_trips.http += 1
         try:
             conn.request("GET", f"{self.sdk_path}/vimServiceVersions.xml")
@@ -513,10 +520,12 @@ class VCenter:
             }
             if self.uses_tls:
                 kwargs["sslContext"] = self._ssl_context()
-                if self.thumbprint and not self.insecure:
-                    kwargs["thumbprint"] = self.thumbprint
             try:
                 self._stub = _CountingStub(self.round_trips, **kwargs)
+                if self.uses_tls and self.thumbprint and not self.insecure:
+                    # pyvmomi checks its own pin only when CA verification fails, and then turns verification
+                    # off on the shared context; pin every SOAP connection ourselves instead.
+                    self._stub.scheme = _pinned_connection_factory(self.thumbprint)
                 si = vim.ServiceInstance("ServiceInstance", self._stub)
                 self._content = si.RetrieveContent()
             except (OSError, http.client.HTTPException) as exc:
@@ -809,6 +818,7 @@ class VCenter:
             "/com/vmware/cis/tagging/tag-association/id:"
             + quote(tag_id, safe=":")
             + "?~action=list-attached-objects",
+            {},
             name="tag-association.list-attached-objects",
         )
         return {o.get("id") for o in value} if isinstance(value, list) else set()
@@ -920,7 +930,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """An HTTPS connection that, given a thumbprint, refuses peers whose certificate does not match it."""
 
     def __init__(
-        self, host: str, port: int, *, timeout: float, context: ssl.SSLContext, thumbprint: str | None
+        self, host: str, port: int, *, timeout: float | None, context: ssl.SSLContext, thumbprint: str | None
     ):
         super().__init__(host, port, timeout=timeout, context=context)
         self._pin = normalize_thumbprint(thumbprint) if thumbprint else None
@@ -935,6 +945,17 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         if actual != self._pin:
             self.close()
             raise ssl.SSLError("server certificate does not match the configured thumbprint")
+
+
+def _pinned_connection_factory(thumbprint: str) -> Any:
+    """A drop-in for pyvmomi's connection class that pins the peer certificate to ``thumbprint``."""
+
+    def factory(host: str, port: int, **kwargs: Any) -> _PinnedHTTPSConnection:
+        return _PinnedHTTPSConnection(
+            host, port, timeout=kwargs.get("timeout"), context=kwargs["context"], thumbprint=thumbprint
+        )
+
+    return factory
 
 
 def _describe(exc: BaseException) -> str:
