@@ -9,6 +9,10 @@ golang-github-vmware-govmomi-dev, installed when missing) and started on 127.0.0
   started is stopped after the test.
 * ``make_spec``: builds duck-typed datacenter config, machine configs and cluster stand-ins (the attribute
   shape of the provider's attrs models) pointing at a server.
+
+Test modules import the constants and stand-ins from ``eksa_vsphere_testlib``, the name this conftest
+registers itself under: unlike ``conftest``, that name cannot be shadowed by another directory's conftest
+and works whether or not the tests folder is a package.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+sys.modules.setdefault("eksa_vsphere_testlib", sys.modules[__name__])
 
 REPO = Path(__file__).resolve().parents[3]
 VCSIM_SCRIPT = REPO / ".ci" / "vcsim.sh"

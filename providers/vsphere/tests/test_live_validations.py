@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import BR_TEMPLATE, DEFAULT_INVENTORY, EKSD_RELEASE, PASSWORD, FailureDomain, Spec, VcsimServer
 from eksa_vsphere.live import (
     PRIVILEGE_CHECK,
     CheckResult,
@@ -17,6 +16,15 @@ from eksa_vsphere.live import (
     validate_vcenter,
 )
 from eksa_vsphere.vcenter import RoundTrips
+from eksa_vsphere_testlib import (
+    BR_TEMPLATE,
+    DEFAULT_INVENTORY,
+    EKSD_RELEASE,
+    PASSWORD,
+    FailureDomain,
+    Spec,
+    VcsimServer,
+)
 
 EKSA_ORDER = [
     "vsphere-credentials",

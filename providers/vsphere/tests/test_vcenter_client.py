@@ -6,7 +6,6 @@ import socket
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import BR_TEMPLATE, PASSWORD, UBUNTU_TEMPLATE, USERNAME, VcsimServer
 from eksa_vsphere.vcenter import (
     AuthenticationError,
     ConnectionFailed,
@@ -16,6 +15,7 @@ from eksa_vsphere.vcenter import (
     parse_server,
     sha1_thumbprint,
 )
+from eksa_vsphere_testlib import BR_TEMPLATE, PASSWORD, UBUNTU_TEMPLATE, USERNAME, VcsimServer
 
 
 @pytest.fixture
