@@ -25,7 +25,7 @@ if ! command -v go >/dev/null 2>&1 || [ ! -d "$govmomi/simulator" ]; then
     apt-get install -y -qq golang-go golang-github-vmware-govmomi-dev >&2
 fi
 
-cache="${EKSA_VCSIM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/eksa/vcsim}"
+cache="${EKSA_VCSIM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/eksa/vcsim}"
 govmomi_version="$(dpkg-query -W -f='${Version}' golang-github-vmware-govmomi-dev 2>/dev/null || echo unknown)"
 hash="$( { cat "$src"; go version; echo "$govmomi_version"; } | sha256sum | cut -c1-16)"
 bin="$cache/$hash/eksa-vcsim"

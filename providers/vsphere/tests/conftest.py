@@ -136,18 +136,20 @@ def start_server(
         args.append("-tls")
     for key, value in (flags or {}).items():
         args += [f"-{key}", str(value)]
-    proc = subprocess.Popen(
-        args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-    finally:
-        os.unlink(inv_path)
-    if not line:
-        err = proc.stderr.read() if proc.stderr else ""
-        proc.wait(timeout=10)
-        raise RuntimeError(f"vcsim did not start: {err.strip()}")
+    # stderr goes to an unlinked temp file: a pipe nobody reads could fill up and stall the server
+    with tempfile.TemporaryFile("w+") as err_file:
+        proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err_file, text=True
+        )
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+        finally:
+            os.unlink(inv_path)
+        if not line:
+            proc.wait(timeout=10)
+            err_file.seek(0)
+            raise RuntimeError(f"vcsim did not start: {err_file.read().strip()}")
     info = json.loads(line)
     return VcsimServer(
         url=info["url"],
