@@ -105,14 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
+        r = report
+        print(f"vSphere live validations: {r['checks']} checks, {r['machine_configs']} machine configs")
         print(
-            f"vSphere live validations: {report['checks']} checks, {report['machine_configs']} machine configs"
+            f"  wall time: min {r['wall_ms_min']} ms, median {r['wall_ms_median']} ms over {args.repeat} runs"
         )
         print(
-            f"  wall time: min {report['wall_ms_min']} ms, median {report['wall_ms_median']} ms over {args.repeat} runs"
-        )
-        print(
-            f"  round trips per run: {last.total} (SOAP {last.soap_total}, REST {last.rest_total}, other {last.http})"
+            f"  round trips per run: {last.total} "
+            f"(SOAP {last.soap_total}, REST {last.rest_total}, other {last.http})"
         )
         print(f"  SOAP: {dict(last.soap)}")
         print(f"  REST: {dict(last.rest)}")

@@ -609,8 +609,8 @@ class LiveValidator:
             errors += [f"template {template} is missing tag {t}" for t in wanted if t not in tags]
         if os_family == "bottlerocket" and info.disk_sizes_kib not in _BR_DISK_LAYOUTS:
             errors.append(
-                f"template {template} has unsupported disks for bottlerocket: expected 2 GiB and 20 GiB disks "
-                f"or a single 22 GiB disk, found {_kib(info.disk_sizes_kib)}"
+                f"template {template} has unsupported disks for bottlerocket: expected 2 GiB and 20 GiB "
+                f"disks or a single 22 GiB disk, found {_kib(info.disk_sizes_kib)}"
             )
         return errors
 
@@ -670,15 +670,16 @@ class LiveValidator:
                 need_mem[pool.moid] += int(_get(mc, "spec", "memory_mib") or DEFAULT_MEMORY_MIB) * g.count
                 label.setdefault(pool.moid, str(_get(mc, "spec", "resource_pool")))
                 objs[pool.moid] = pool
+        free_gib = {m: VCenter.datastore_free_bytes(objs[m]) / GIB for m in need_disk}
         disk_errors = [
-            f"not enough space in datastore {label[m]} for given diskGiB and count for respective machine groups"
+            f"not enough space in datastore {label[m]} for given diskGiB and count for respective "
+            "machine groups"
             for m, need in need_disk.items()
-            if VCenter.datastore_free_bytes(objs[m]) / GIB < need
+            if free_gib[m] < need
         ]
         if disk_errors:
             detail = ", ".join(
-                f"{label[m]}: need {need_disk[m]:g} GiB, free {VCenter.datastore_free_bytes(objs[m]) / GIB:.1f} GiB"
-                for m in need_disk
+                f"{label[m]}: need {need_disk[m]:g} GiB, free {free_gib[m]:.1f} GiB" for m in need_disk
             )
             self._add(ds_name, False, "; ".join(disk_errors), detail)
         elif need_disk:
@@ -741,7 +742,7 @@ class LiveValidator:
                 want(vc.find("VirtualMachine", template, dc), TEMPLATE_PRIVILEGES)
         try:
             held = vc.user_privileges([obj for obj, _ in wanted.values()], username)
-        except Exception as exc:  # noqa: BLE001 - any SOAP fault is a failed check
+        except Exception as exc:  # any SOAP fault is a failed check
             self._add(name, False, f"validating vsphere user privileges: {type(exc).__name__}: {exc}")
             return
         missing = []
@@ -753,8 +754,9 @@ class LiveValidator:
             self._add(
                 name,
                 False,
-                f"validating vsphere user privileges: user {username} missing vSphere permissions, please refer "
-                f"to {PRIVILEGES_DOC} for required permissions or use -v 3 for full missing permissions",
+                f"validating vsphere user privileges: user {username} missing vSphere permissions, please "
+                f"refer to {PRIVILEGES_DOC} for required permissions or use -v 3 for full missing "
+                "permissions",
                 "missing: " + "; ".join(missing),
             )
         else:

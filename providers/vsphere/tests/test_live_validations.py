@@ -304,9 +304,8 @@ def test_relative_placement_paths_resolve(vcsim: VcsimServer, make_spec: Callabl
 def test_template_not_found(vcsim: VcsimServer, make_spec: Callable[..., Spec]) -> None:
     spec = make_spec(vcsim)
     spec.machine("c1-cp").template = "/DC0/vm/Templates/nope"
-    assert failures(run(spec, vcsim.env)) == {
-        "vsphere-template[c1-cp]": "template /DC0/vm/Templates/nope not found. Has the template been imported?"
-    }
+    expected = "template /DC0/vm/Templates/nope not found. Has the template been imported?"
+    assert failures(run(spec, vcsim.env)) == {"vsphere-template[c1-cp]": expected}
 
 
 def test_vm_is_not_a_template(vcsim: VcsimServer, make_spec: Callable[..., Spec]) -> None:
@@ -383,8 +382,8 @@ def test_resource_pool_memory(
     spec.machine("c1-md-0").memory_mib = 4097
     result = run(spec, server.env)["vsphere-resource-pool-memory"]
     assert result.message == (
-        "not enough memory available in resource pool /DC0/host/DC0_C0/Resources for given memoryMiB and count "
-        "for respective machine groups"
+        "not enough memory available in resource pool /DC0/host/DC0_C0/Resources for given memoryMiB "
+        "and count for respective machine groups"
     )
     # an unlimited pool (-1) never fails
     server = start_vcsim(_inventory(pools=[{"path": "/DC0/host/DC0_C0/Resources", "memory_limit_mib": -1}]))
@@ -403,9 +402,9 @@ def test_missing_privileges(start_vcsim: Callable[..., VcsimServer], make_spec: 
     results = run(spec, server.env)
     result = results[PRIVILEGE_CHECK]
     assert result.message == (
-        f"validating vsphere user privileges: user {server.username} missing vSphere permissions, please refer "
-        "to https://anywhere.eks.amazonaws.com/docs/getting-started/vsphere/vsphere-preparation/ for required "
-        "permissions or use -v 3 for full missing permissions"
+        f"validating vsphere user privileges: user {server.username} missing vSphere permissions, "
+        "please refer to https://anywhere.eks.amazonaws.com/docs/getting-started/vsphere/"
+        "vsphere-preparation/ for required permissions or use -v 3 for full missing permissions"
     )
     assert "/DC0/datastore/LocalDS_0: Datastore.AllocateSpace" in result.remediation
     assert "VirtualMachine.Provisioning.DeployTemplate" in result.remediation

@@ -225,3 +225,24 @@ def test_round_trips_are_counted_by_method(vcsim: VcsimServer) -> None:
     assert counter.soap["RetrievePropertiesEx"] == 1
     assert counter.soap["Logout"] == 1
     assert counter.total == counter.soap_total + counter.rest_total + counter.http == 5
+
+
+def test_inventory_shaped_by_model_flags(start_vcsim: Callable[..., VcsimServer]) -> None:
+    """Datacenters in folders, child pools and extra datastores: paths resolve, still one inventory call."""
+    inventory = {"machines": [{"name": "tpl", "template": True, "disks_gib": [1]}]}  # in DC0's vm folder
+    server = start_vcsim(inventory, flags={"folder": 2, "dc": 2, "pool": 2, "ds": 2})
+    with VCenter(server.server) as vc:
+        vc.login(server.username, server.password)
+        dc0 = vc.find_datacenter("DC0")
+        dc1 = vc.find_datacenter("DC1")
+        assert dc0 is not None and dc0.path == "/F0/DC0"
+        assert dc1 is not None and dc1.path == "/F1/DC1"
+        # the model puts each datacenter's datastores in a sub-folder named after the datacenter's folder
+        assert vc.find("Datastore", "F0/LocalDS_1", dc0).path == "/F0/DC0/datastore/F0/LocalDS_1"  # type: ignore[union-attr]
+        assert vc.find("Datastore", "*/LocalDS_1", dc1).path == "/F1/DC1/datastore/F1/LocalDS_1"  # type: ignore[union-attr]
+        assert vc.find("Datastore", "LocalDS_1", dc0) is None  # like govc, no recursive search by bare name
+        pool = vc.find("ResourcePool", "DC0_C0_RP2", dc0)
+        assert pool is not None and pool.path == "/F0/DC0/host/F0/DC0_C0/Resources/DC0_C0_RP2"
+        assert vc.find("VirtualMachine", "tpl", dc0).path == "/F0/DC0/vm/tpl"  # type: ignore[union-attr]
+        assert vc.find("VirtualMachine", "tpl", dc1) is None
+        assert vc.round_trips.soap["RetrievePropertiesEx"] == 1

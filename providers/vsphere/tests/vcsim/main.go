@@ -7,7 +7,8 @@
 //
 // On start it prints one JSON line on stdout:
 //
-//	{"url": "...", "username": "...", "password": "...", "thumbprint": "...", "tags": {"os:ubuntu": "urn:..."}}
+//	{"url": "...", "login_url": "http://user:pass@...", "username": "...", "password": "...",
+//	 "thumbprint": "...", "tags": {"os:ubuntu": "urn:..."}}
 //
 // and then serves until stdin is closed or it receives SIGTERM / SIGINT.
 package main
@@ -138,6 +139,7 @@ type builder struct {
 	finder  *find.Finder
 	tags    *tags.Manager
 	dc      string
+	dcPath  string
 	tagIDs  map[string]string
 	catIDs  map[string]string
 	created bool
@@ -145,7 +147,7 @@ type builder struct {
 
 func (b *builder) folder(p string) (*object.Folder, error) {
 	if p == "" {
-		p = "/" + b.dc + "/vm"
+		p = b.dcPath + "/vm"
 	}
 	if f, err := b.finder.Folder(b.ctx, p); err == nil {
 		return f, nil
@@ -191,13 +193,26 @@ func (b *builder) machine(m machine) error {
 	if err != nil {
 		return fmt.Errorf("folder %s: %w", m.Folder, err)
 	}
-	poolPath := m.Pool
-	if poolPath == "" {
-		poolPath = "/" + b.dc + "/host/" + b.dc + "_C0/Resources"
-	}
-	pool, err := b.finder.ResourcePool(b.ctx, poolPath)
-	if err != nil {
-		return fmt.Errorf("pool %s: %w", poolPath, err)
+	var pool *object.ResourcePool
+	if m.Pool != "" {
+		if pool, err = b.finder.ResourcePool(b.ctx, m.Pool); err != nil {
+			return fmt.Errorf("pool %s: %w", m.Pool, err)
+		}
+	} else {
+		// the first cluster's root pool, wherever the model put the cluster (host folders with -folder)
+		pools, err := b.finder.ResourcePoolList(b.ctx, b.dcPath+"/host/...")
+		if err != nil {
+			return err
+		}
+		for _, p := range pools {
+			if strings.HasSuffix(p.InventoryPath, "/"+b.dc+"_C0/Resources") {
+				pool = p
+				break
+			}
+		}
+		if pool == nil {
+			return fmt.Errorf("no root resource pool of cluster %s_C0", b.dc)
+		}
 	}
 	store := m.Store
 	if store == "" {
@@ -326,6 +341,7 @@ func (b *builder) apply(inv *inventory) error {
 // output is the JSON line printed on stdout once the server is ready.
 type output struct {
 	URL        string            `json:"url"`
+	LoginURL   string            `json:"login_url"`
 	Username   string            `json:"username"`
 	Password   string            `json:"password"`
 	Thumbprint string            `json:"thumbprint,omitempty"`
@@ -390,10 +406,17 @@ func main() {
 	}
 	b := &builder{
 		ctx: ctx, client: vc, finder: find.NewFinder(vc, false), tags: tags.NewManager(rc),
-		dc: "DC0", tagIDs: map[string]string{}, catIDs: map[string]string{},
+		dc: "DC0", dcPath: "/DC0", tagIDs: map[string]string{}, catIDs: map[string]string{},
 	}
-	if dc, err := b.finder.Datacenter(ctx, "/"+b.dc); err == nil {
-		b.finder.SetDatacenter(dc)
+	// The first datacenter (DC0) is where machines go by default; it sits in a folder with -folder.
+	if dcs, err := b.finder.DatacenterList(ctx, "/..."); err == nil {
+		for _, dc := range dcs {
+			if dc.Name() == b.dc {
+				b.dcPath = dc.InventoryPath
+				b.finder.SetDatacenter(dc)
+				break
+			}
+		}
 	}
 	if err := b.apply(inv); err != nil {
 		log.Fatal(err)
@@ -401,7 +424,7 @@ func main() {
 	_ = rc.Logout(ctx)
 
 	out := output{URL: strings.Replace(server.URL.String(), server.URL.User.String()+"@", "", 1),
-		Username: *username, Password: *password, Tags: b.tagIDs}
+		LoginURL: server.URL.String(), Username: *username, Password: *password, Tags: b.tagIDs}
 	if *useTLS {
 		out.Thumbprint = thumbprint(server.Certificate().Raw)
 	}
