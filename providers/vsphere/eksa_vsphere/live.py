@@ -119,26 +119,49 @@ class VSphereValidationError(Exception):
         super().__init__("\n".join(f.message for f in failures))
 
 
-def raise_for_failures(results: Iterable[CheckResult]) -> None:
+_CHECK_FIELDS = {
+    "vsphere-connection": ("VSphereDatacenterConfig", "spec.server"),
+    "vsphere-thumbprint": ("VSphereDatacenterConfig", "spec.thumbprint"),
+    "vsphere-datacenter": ("VSphereDatacenterConfig", "spec.datacenter"),
+    "vsphere-network": ("VSphereDatacenterConfig", "spec.network"),
+    "vsphere-failure-domains": ("VSphereDatacenterConfig", "spec.failureDomains"),
+    "vsphere-control-plane-endpoint": ("Cluster", "spec.controlPlaneConfiguration.endpoint.host"),
+    "vsphere-datastore": ("VSphereMachineConfig", "spec.datastore"),
+    "vsphere-folder": ("VSphereMachineConfig", "spec.folder"),
+    "vsphere-resource-pool": ("VSphereMachineConfig", "spec.resourcePool"),
+    "vsphere-template": ("VSphereMachineConfig", "spec.template"),
+}
+
+
+def _spec_error(result: CheckResult, datacenter_name: str | None) -> Any:
+    from eksa_core.errors import SpecError  # type: ignore[import-not-found]
+
+    base, _, rest = result.name.partition("[")
+    kind, fld = _CHECK_FIELDS.get(base, (None, None))
+    name = rest.rstrip("]") or (datacenter_name if kind == "VSphereDatacenterConfig" else None)
+    return SpecError(result.message, kind=kind, name=name, field=fld)
+
+
+def raise_for_failures(results: Iterable[CheckResult], *, datacenter_name: str | None = None) -> None:
     """Raise one typed error for all failed checks; do nothing when none failed.
 
-    Raises ``eksa_core.errors.SpecErrors`` (one ``SpecError`` per failure) when the core is importable and
-    accepts that shape, else :class:`VSphereValidationError`. Either way the error has ``failures``.
+    Raises ``eksa_core.errors.SpecErrors`` (one ``SpecError`` per failure, located at the kind/name/field the
+    check is about) when the core is importable, else :class:`VSphereValidationError`. Either way the error
+    has ``failures`` (the failed :class:`CheckResult` objects).
     """
     failures = [r for r in results if r.failed]
     if not failures:
         return
     error: Exception = VSphereValidationError(failures)
     try:
-        from eksa_core.errors import SpecError, SpecErrors  # type: ignore[import-not-found]
+        from eksa_core.errors import SpecErrors  # type: ignore[import-not-found]
+
+        error = SpecErrors(
+            [_spec_error(f, datacenter_name) for f in failures], summary="vSphere validation failed"
+        )
+        error.failures = failures  # type: ignore[attr-defined]
     except ImportError:
         pass
-    else:
-        try:
-            error = SpecErrors([SpecError(f.message) for f in failures])
-            error.failures = failures  # type: ignore[attr-defined]
-        except (TypeError, ValueError, AttributeError):
-            error = VSphereValidationError(failures)
     raise error
 
 
@@ -797,5 +820,5 @@ def validate_vcenter(
     )
     results = validator.run()
     if raise_on_failure:
-        raise_for_failures(results)
+        raise_for_failures(results, datacenter_name=_get(datacenter_config, "metadata", "name"))
     return results

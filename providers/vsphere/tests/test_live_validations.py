@@ -431,6 +431,15 @@ def test_all_failures_aggregated_into_one_error(vcsim: VcsimServer, make_spec: C
         "vsphere-datastore[c1-cp]",
     ]
     text = str(err.value)
+    try:
+        from eksa_core.errors import SpecErrors
+    except ImportError:  # the core's typed errors not present: the provider's own error type
+        assert isinstance(err.value, VSphereValidationError)
+    else:
+        assert isinstance(err.value, SpecErrors)
+        located = {(e.kind, e.name, e.field) for e in err.value}
+        assert ("VSphereMachineConfig", "c1-cp", "spec.datastore") in located
+        assert ("VSphereDatacenterConfig", "c1", "spec.network") in located
     assert "network /DC0/network/Nope not found" in text
     assert "failed to get datastore" in text
     assert PASSWORD not in text
