@@ -1,10 +1,10 @@
 """A small, typed Kubernetes client built on the official ``kubernetes`` package.
 
-:class:`KubeClient` talks to the API server through ``kubernetes.client.ApiClient`` (authentication, TLS and the
-kubeconfig loader come from the official client) and works on plain ``dict`` objects, resolving each
+:class:`KubeClient` talks to the API server through ``kubernetes.client.ApiClient`` (authentication, TLS and
+the kubeconfig loader come from the official client) and works on plain ``dict`` objects, resolving each
 ``apiVersion``/``kind`` to its REST resource through API discovery, as ``kubectl`` does. It offers what EKS
-Anywhere needs from ``kubectl``: server-side apply, get/list/delete, merge patches, annotations, namespaces and
-waits on conditions and on ``status.failureMessage``.
+Anywhere needs from ``kubectl``: server-side apply, get/list/delete, merge patches, annotations, namespaces
+and waits on conditions and on ``status.failureMessage``.
 
 Transient failures (connection refused or reset, HTTP 429 and 5xx, and for apply HTTP 409) are retried with a
 bounded exponential back-off whose ``sleep`` is injectable, so tests never sleep.
@@ -113,7 +113,9 @@ class ResourceInfo:
         """Whether the resource has a ``status`` subresource."""
         return "status" in self.subresources
 
-    def path(self, name: str | None = None, namespace: str | None = None, subresource: str | None = None) -> str:
+    def path(
+        self, name: str | None = None, namespace: str | None = None, subresource: str | None = None
+    ) -> str:
         """The REST path of the collection, or of one object (and optionally one of its subresources)."""
         group, version = split_api_version(self.api_version)
         prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
@@ -142,7 +144,7 @@ class _Ref:
 
 
 def _secret_values(obj: Mapping[str, Any]) -> tuple[str, ...]:
-    """Every value of a Secret's ``data``/``stringData`` (base64 and decoded) that must stay out of messages."""
+    """Every value of a Secret's ``data``/``stringData`` (base64 and decoded): kept out of messages."""
     if obj.get("kind") != "Secret":
         return ()
     values: list[str] = []
@@ -322,12 +324,14 @@ class KubeClient:
                         return json.loads(data)
                     except ValueError:
                         raise KubeError(
-                            f"{verb or method} {ref.text()}: the API server answered with a body that is not JSON",
+                            f"{verb or method} {ref.text()}: the API server answered with a non-JSON body",
                             status=status,
                         ) from None
                 error = self._error_from_response(status, data, ref, verb or method)
                 transient = status in _RETRYABLE_STATUSES or (
-                    status == 409 and retry_conflicts and error.reason not in ("AlreadyExists", "FieldManagerConflict")
+                    status == 409
+                    and retry_conflicts
+                    and error.reason not in ("AlreadyExists", "FieldManagerConflict")
                 )
             delay = next(delays, None) if transient else None
             if delay is None:
@@ -408,8 +412,9 @@ class KubeClient:
     def resource(self, api_version: str, kind: str) -> ResourceInfo:
         """Resolve ``apiVersion``/``kind`` to its REST resource through discovery.
 
-        Discovery answers are cached per group/version; a miss refreshes the group/version once (a CRD may have
-        been installed since). Raises :class:`KubeNotFoundError` ``no matches for kind ...`` like ``kubectl``.
+        Discovery answers are cached per group/version; a miss refreshes the group/version once (a CRD may
+        have been installed since). Raises :class:`KubeNotFoundError` ``no matches for kind ...`` like
+        ``kubectl``.
         """
         with self._discovery_lock:
             cached = self._discovery.get(api_version)
@@ -456,10 +461,7 @@ class KubeClient:
         self, api_version: str, kind: str, name: str | None, namespace: str | None
     ) -> tuple[ResourceInfo, str | None]:
         info = self.resource(api_version, kind)
-        if info.namespaced:
-            namespace = namespace or "default"
-        else:
-            namespace = None
+        namespace = (namespace or "default") if info.namespaced else None
         if name is not None and not name:
             raise KubeError(f"{kind}: a name is required")
         return info, namespace
@@ -471,8 +473,10 @@ class KubeClient:
         return obj
 
     @staticmethod
-    def load_manifests(manifests: str | Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> builtins.list[JSONObject]:
-        """Normalise manifests: multi-document YAML text, one object, or objects; ``*List`` kinds are expanded."""
+    def load_manifests(
+        manifests: str | Mapping[str, Any] | Iterable[Mapping[str, Any]],
+    ) -> builtins.list[JSONObject]:
+        """Normalise manifests (multi-document YAML text, one object, objects); ``*List`` kinds expanded."""
         if isinstance(manifests, str):
             try:
                 docs: list[Any] = [d for d in yaml.safe_load_all(manifests) if d is not None]
@@ -504,9 +508,9 @@ class KubeClient:
     ) -> builtins.list[JSONObject]:
         """Server-side apply each object (in order) and return the objects as the server stored them.
 
-        ``manifests`` is one object, a list of objects, or multi-document YAML text. Namespaced objects without a
-        namespace go to ``default``. 409 conflicts other than field-manager conflicts, 429, 5xx and connection
-        failures are retried with back-off.
+        ``manifests`` is one object, a list of objects, or multi-document YAML text. Namespaced objects
+        without a namespace go to ``default``. 409 conflicts other than field-manager conflicts, 429, 5xx and
+        connection failures are retried with back-off.
         """
         applied: list[JSONObject] = []
         for index, obj in enumerate(self.load_manifests(manifests)):
@@ -544,7 +548,9 @@ class KubeClient:
         )
         return self._with_type(result, info)
 
-    def get_or_none(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> JSONObject | None:
+    def get_or_none(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> JSONObject | None:
         """Get one object, or ``None`` when it (or its kind) does not exist."""
         try:
             return self.get(api_version, kind, name, namespace)
@@ -577,17 +583,21 @@ class KubeClient:
         token: str | None = None
         while True:
             page = query + ([("continue", token)] if token else [])
-            body = self._request("GET", info.path(None, ns), query=page, ref=_Ref(api_version, kind, "*", ns), verb="list")
+            body = self._request(
+                "GET", info.path(None, ns), query=page, ref=_Ref(api_version, kind, "*", ns), verb="list"
+            )
             items.extend(self._with_type(item, info) for item in body.get("items") or [])
             token = (body.get("metadata") or {}).get("continue") or None
             if not token:
                 return items
 
     def create(self, obj: Mapping[str, Any]) -> JSONObject:
-        """Create an object (POST); raises :class:`KubeConflictError` (reason ``AlreadyExists``) when it exists."""
+        """Create an object (POST); an existing one raises :class:`KubeConflictError` (``AlreadyExists``)."""
         body = copy.deepcopy(dict(obj))
         meta = body.get("metadata") or {}
-        info, namespace = self._locate(str(body.get("apiVersion")), str(body.get("kind")), None, meta.get("namespace"))
+        info, namespace = self._locate(
+            str(body.get("apiVersion")), str(body.get("kind")), None, meta.get("namespace")
+        )
         if namespace:
             meta["namespace"] = namespace
         ref = _Ref(info.api_version, info.kind, meta.get("name"), namespace, _secret_values(body))
@@ -598,7 +608,9 @@ class KubeClient:
         """Replace an object (PUT); a stale ``metadata.resourceVersion`` raises :class:`KubeConflictError`."""
         body = copy.deepcopy(dict(obj))
         meta = body.get("metadata") or {}
-        info, namespace = self._locate(str(body.get("apiVersion")), str(body.get("kind")), meta.get("name"), meta.get("namespace"))
+        info, namespace = self._locate(
+            str(body.get("apiVersion")), str(body.get("kind")), meta.get("name"), meta.get("namespace")
+        )
         ref = _Ref(info.api_version, info.kind, meta.get("name"), namespace, _secret_values(body))
         result = self._request(
             "PUT", info.path(meta["name"], namespace, subresource), body=body, ref=ref, verb="replace"
@@ -617,7 +629,8 @@ class KubeClient:
     ) -> JSONObject | None:
         """Delete an object.
 
-        Returns the server's answer (the object, marked for deletion when finalizers hold it, or a ``Status``),
+        Returns the server's answer (the object, marked for deletion when finalizers hold it, or a
+        ``Status``),
         or ``None`` when it did not exist and ``ignore_not_found`` is set.
         """
         try:
@@ -697,7 +710,9 @@ class KubeClient:
         namespace: str | None = None,
     ) -> JSONObject:
         """Set annotations on an object (a ``None`` value removes the annotation)."""
-        return self.patch_merge(api_version, kind, name, {"metadata": {"annotations": dict(annotations)}}, namespace)
+        return self.patch_merge(
+            api_version, kind, name, {"metadata": {"annotations": dict(annotations)}}, namespace
+        )
 
     def label(
         self,
@@ -788,11 +803,11 @@ class KubeClient:
     ) -> JSONObject:
         """Poll until the dotted ``field_path`` of the object is empty (absent, ``null`` or ``""``).
 
-        With ``require_observed_generation`` the field only counts once ``status.observedGeneration`` has caught
-        up with ``metadata.generation`` (the controller has looked at the current spec). When the field stays set
-        for the whole ``timeout``, raises :class:`KubeFailureMessageError` with EKS Anywhere's message:
-        ``cluster has a validation error that doesn't seem transient: cluster has an error: <value>``.
-        A missing object raises :class:`KubeNotFoundError` at once.
+        With ``require_observed_generation`` the field only counts once ``status.observedGeneration`` has
+        caught up with ``metadata.generation`` (the controller has looked at the current spec). When the field
+        stays set for the whole ``timeout``, raises :class:`KubeFailureMessageError` with EKS Anywhere's
+        message: ``cluster has a validation error that doesn't seem transient: cluster has an error:
+        <value>``. A missing object raises :class:`KubeNotFoundError` at once.
         """
         clock = clock or self.clock
         sleep = sleep or self.sleep
@@ -813,7 +828,8 @@ class KubeClient:
                 if value in (None, ""):
                     last_seen = "status.observedGeneration behind metadata.generation"
                     message = (
-                        f"timed out after {_seconds(waited)} waiting for {object_description(kind, name, namespace)} "
+                        f"timed out after {_seconds(waited)} waiting for "
+                        f"{object_description(kind, name, namespace)} "
                         f"to be observed by its controller"
                     )
                     raise KubeTimeoutError(
@@ -826,7 +842,8 @@ class KubeClient:
                         namespace=namespace,
                     )
                 raise KubeFailureMessageError(
-                    f"{noun} has a validation error that doesn't seem transient: {noun} has an error: {value}",
+                    f"{noun} has a validation error that doesn't seem transient: "
+                    f"{noun} has an error: {value}",
                     waited=waited,
                     last_seen=f"{field_path}: {value}",
                     api_version=api_version,

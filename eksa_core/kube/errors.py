@@ -1,11 +1,13 @@
 """Typed errors raised by the Kubernetes layer.
 
-Every error carries the object it concerns (when known) as attributes, and a message that never contains secret
-data: bodies of requests and responses are not copied into messages, and server messages about Secrets are
-scrubbed of the Secret's values before they are used.
+Every error carries the object it concerns (when known) as attributes, and a message that never contains
+secret data: bodies of requests and responses are not copied into messages, and server messages about Secrets
+are scrubbed of the Secret's values before they are used.
 """
 
 from __future__ import annotations
+
+from eksa_core.errors import EksaError
 
 __all__ = [
     "KubeConflictError",
@@ -17,11 +19,11 @@ __all__ = [
 ]
 
 
-class KubeError(Exception):
+class KubeError(EksaError):
     """Base class of every error raised by :mod:`eksa_core.kube`.
 
     Attributes:
-        status: HTTP status code of the failing response, ``None`` for errors that did not come from a response.
+        status: HTTP status code of the failing response (``None`` when there was no response).
         reason: the ``reason`` of the Kubernetes ``Status`` body (``NotFound``, ``Conflict``, ...), if any.
         api_version, kind, name, namespace: the object the operation was about, when known.
     """
@@ -89,6 +91,6 @@ class KubeTimeoutError(KubeError):
 class KubeFailureMessageError(KubeTimeoutError):
     """An object's failure field (``status.failureMessage``) stayed set for the whole wait.
 
-    The message follows EKS Anywhere: ``cluster has a validation error that doesn't seem transient: cluster has an
-    error: <failure message>``.
+    The message follows EKS Anywhere: ``cluster has a validation error that doesn't seem transient: cluster
+    has an error: <failure message>``.
     """

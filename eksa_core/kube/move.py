@@ -1,9 +1,9 @@
 """Move a Cluster API cluster's objects from one management cluster to another (``clusterctl move``).
 
 :func:`move` discovers the object graph of one cluster in one namespace of the source, pauses the Cluster,
-copies the objects to the target in dependency order (owners first, ownerReferences pointing at the new owners'
-uids, ``status`` restored through the status subresource where the kind has one), deletes them from the source
-(dependents first, finalizers removed) and finally unpauses the Cluster in the target.
+copies the objects to the target in dependency order (owners first, ownerReferences pointing at the new
+owners' uids, ``status`` restored through the status subresource where the kind has one), deletes them from
+the source (dependents first, finalizers removed) and finally unpauses the Cluster in the target.
 
 The move is idempotent, so running it again after an interruption at any point finishes the job:
 
@@ -12,7 +12,10 @@ The move is idempotent, so running it again after an interruption at any point f
 * the objects to delete from the source are the union of the graph still found in the source and the graph
   found in the target (the copy is complete before any deletion starts), so objects that became unreachable in
   the source because something they hung from was already deleted are still deleted;
-* the Cluster itself is deleted from the source last; once it is gone the copy phase is skipped.
+* when the copy is complete the target's Cluster is annotated ``move.eksa-core.dev/copied``; from then on a
+  re-run skips the copy (the source objects are being changed by the deletion: finalizers removed), and the
+  annotation is removed together with the unpause at the very end;
+* the Cluster itself is deleted from the source last; once it is gone the copy phase is skipped too.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from .errors import KubeNotFoundError
 __all__ = [
     "CLUSTER_NAME_LABEL",
     "DEFAULT_MOVE_KINDS",
+    "DELETE_FOR_MOVE_ANNOTATION",
+    "MOVE_COPIED_ANNOTATION",
     "MoveResult",
     "ObjectKey",
     "discover_cluster_objects",
@@ -39,6 +44,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
+#: Set on the target's Cluster once every object has been copied; removed when the move finishes.
+MOVE_COPIED_ANNOTATION = "move.eksa-core.dev/copied"
+#: Set on source objects right before they are deleted, as clusterctl does, so controllers skip deletion
+#: logic.
+DELETE_FOR_MOVE_ANNOTATION = "clusterctl.cluster.x-k8s.io/delete-for-move"
 CAPI_GROUP = "cluster.x-k8s.io"
 EKSA_GROUP = "anywhere.eks.amazonaws.com"
 
@@ -52,7 +62,8 @@ _INFRA_CLOUDSTACK = "infrastructure.cluster.x-k8s.io/v1beta3"
 _EKSA = "anywhere.eks.amazonaws.com/v1alpha1"
 
 #: Kinds searched for the cluster's objects, as ``(apiVersion, kind)``; the order breaks ties when sorting the
-#: objects to create (owners always come before their dependents). Kinds the source does not serve are skipped.
+#: objects to create (owners always come before their dependents). Kinds the source does not serve are
+#: skipped.
 DEFAULT_MOVE_KINDS: tuple[tuple[str, str], ...] = (
     # Cluster API core and add-ons
     (_CAPI, "Cluster"),
@@ -131,7 +142,14 @@ DEFAULT_MOVE_KINDS: tuple[tuple[str, str], ...] = (
 )
 
 #: Secrets and ConfigMaps named ``<cluster>-<suffix>`` belong to the cluster (certificates, kubeconfig, ...).
-CLUSTER_SECRET_SUFFIXES: tuple[str, ...] = ("kubeconfig", "ca", "etcd", "proxy", "sa", "apiserver-etcd-client")
+CLUSTER_SECRET_SUFFIXES: tuple[str, ...] = (
+    "kubeconfig",
+    "ca",
+    "etcd",
+    "proxy",
+    "sa",
+    "apiserver-etcd-client",
+)
 
 _SERVER_FIELDS = (
     "uid",
@@ -206,7 +224,9 @@ class _Node:
 def _key_of(obj: Mapping[str, Any], namespace: str) -> ObjectKey:
     group, _ = split_api_version(str(obj.get("apiVersion", "")))
     meta = obj.get("metadata") or {}
-    return ObjectKey(group, str(obj.get("kind", "")), str(meta.get("namespace") or namespace), str(meta.get("name")))
+    return ObjectKey(
+        group, str(obj.get("kind", "")), str(meta.get("namespace") or namespace), str(meta.get("name"))
+    )
 
 
 def _spec_refs(value: Any) -> Iterable[tuple[str | None, str, str]]:
@@ -319,8 +339,8 @@ def discover_cluster_objects(
 
     The graph is the ``cluster.x-k8s.io`` Cluster, the EKS Anywhere Cluster of the same name, objects labelled
     ``cluster.x-k8s.io/cluster-name=<cluster>``, Secrets/ConfigMaps named ``<cluster>-kubeconfig``, ``-ca``,
-    ``-etcd``, ``-proxy``, ``-sa``, and, transitively, everything owned (ownerReferences) by or referenced from the
-    ``spec`` (``{kind, name}`` references, ``*SecretName`` fields) of an object in the graph.
+    ``-etcd``, ``-proxy``, ``-sa``, and, transitively, everything owned (ownerReferences) by or referenced
+    from the ``spec`` (``{kind, name}`` references, ``*SecretName`` fields) of an object in the graph.
     """
     return [copy.deepcopy(node.obj) for node in _discover(client, namespace, cluster_name, kinds)]
 
@@ -346,6 +366,15 @@ def _copy_object(
     meta = obj.setdefault("metadata", {})
     for server_field in _SERVER_FIELDS:
         meta.pop(server_field, None)
+    annotations = {
+        k: v
+        for k, v in (meta.get("annotations") or {}).items()
+        if k not in (DELETE_FOR_MOVE_ANNOTATION, MOVE_COPIED_ANNOTATION)
+    }
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
     owner_refs = []
     for ref in meta.get("ownerReferences") or []:
         uid = _target_uid(target, ref, namespace, uids)
@@ -361,7 +390,12 @@ def _copy_object(
     uids[node.key] = str(applied["metadata"]["uid"])
     if status:
         target.patch_merge(
-            str(obj["apiVersion"]), node.key.kind, node.key.name, {"status": status}, namespace, subresource="status"
+            str(obj["apiVersion"]),
+            node.key.kind,
+            node.key.name,
+            {"status": status},
+            namespace,
+            subresource="status",
         )
 
 
@@ -369,11 +403,11 @@ def _delete_from_source(source: KubeClient, api_version: str, key: ObjectKey) ->
     found = source.get_or_none(api_version, key.kind, key.name, key.namespace)
     if found is None:
         return False
-    if (found.get("metadata") or {}).get("finalizers"):
-        try:
-            source.patch_merge(api_version, key.kind, key.name, {"metadata": {"finalizers": None}}, key.namespace)
-        except KubeNotFoundError:  # the finalizers were all that kept it
-            return True
+    patch = {"metadata": {"finalizers": None, "annotations": {DELETE_FOR_MOVE_ANNOTATION: ""}}}
+    try:
+        source.patch_merge(api_version, key.kind, key.name, patch, key.namespace)
+    except KubeNotFoundError:  # it went away meanwhile (or its finalizers were all that kept it)
+        return True
     source.delete(api_version, key.kind, key.name, key.namespace, ignore_not_found=True)
     return True
 
@@ -389,17 +423,25 @@ def move(
 ) -> MoveResult:
     """Move the Cluster API objects of ``cluster_name`` in ``namespace`` from ``source`` to ``target``.
 
-    Steps: pause the Cluster in the source (``spec.paused: true``); create the namespace in the target; copy the
-    objects owners first (server-side apply, ownerReferences rewritten to the target's uids, ``status`` restored);
-    delete them from the source dependents first (finalizers removed); unpause the Cluster in the target.
-    Re-running after an interruption at any point completes the move (see the module docstring).
+    Steps: pause the Cluster in the source (``spec.paused: true``); create the namespace in the target; copy
+    the objects owners first (server-side apply, ownerReferences rewritten to the target's uids, ``status``
+    restored); delete them from the source dependents first (finalizers removed); unpause the Cluster in the
+    target. Re-running after an interruption at any point completes the move (see the module docstring).
 
     Raises :class:`KubeNotFoundError` when the Cluster exists in neither the source nor the target.
     """
     result = MoveResult(namespace=namespace, cluster_name=cluster_name)
     root_key = ObjectKey(CAPI_GROUP, "Cluster", namespace, cluster_name)
     source_graph = _discover(source, namespace, cluster_name, kinds)
-    if source_graph:
+    target_root = (
+        target.get_or_none(_CAPI, "Cluster", cluster_name, namespace)
+        if target.has_kind(_CAPI, "Cluster")
+        else None
+    )
+    copied_before = bool(
+        ((target_root or {}).get("metadata") or {}).get("annotations", {}).get(MOVE_COPIED_ANNOTATION)
+    )
+    if source_graph and not copied_before:
         root = next(node for node in source_graph if node.key == root_key)
         log.info("Moving %d objects of cluster %s/%s", len(source_graph), namespace, cluster_name)
         root.obj = source.patch_merge(
@@ -410,11 +452,15 @@ def move(
         for node in source_graph:
             _copy_object(target, node, namespace, uids, field_manager)
             result.copied += 1
+        target.annotate(
+            str(root.obj["apiVersion"]), "Cluster", cluster_name, {MOVE_COPIED_ANNOTATION: "true"}, namespace
+        )
 
     target_graph = _discover(target, namespace, cluster_name, kinds)
     if not target_graph:
         raise KubeNotFoundError(
-            f"Cluster {namespace}/{cluster_name} ({CAPI_GROUP}) was found neither in the source nor in the target",
+            f"Cluster {namespace}/{cluster_name} ({CAPI_GROUP}) was found neither in the source "
+            "nor in the target",
             kind="Cluster",
             name=cluster_name,
             namespace=namespace,
@@ -429,7 +475,13 @@ def move(
         if _delete_from_source(source, api_versions[key], key):
             result.deleted += 1
 
-    target.patch_merge(api_versions[root_key], "Cluster", cluster_name, {"spec": {"paused": False}}, namespace)
+    target.patch_merge(
+        api_versions[root_key],
+        "Cluster",
+        cluster_name,
+        {"metadata": {"annotations": {MOVE_COPIED_ANNOTATION: None}}, "spec": {"paused": False}},
+        namespace,
+    )
     result.objects = target_keys
     result.api_versions = {key: api_versions[key] for key in target_keys}
     log.info(

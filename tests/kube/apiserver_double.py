@@ -1,18 +1,19 @@
 """KubeAPIServerDouble: a test double standing in for a Kubernetes API server.
 
 This is NOT a real API server (none is available where the tests run). It is an in-memory HTTP server on
-127.0.0.1 that speaks enough of the Kubernetes REST protocol for the official ``kubernetes`` Python client and for
-:class:`eksa_core.kube.KubeClient`:
+127.0.0.1 that speaks enough of the Kubernetes REST protocol for the official ``kubernetes`` Python client and
+for :class:`eksa_core.kube.KubeClient`:
 
-* discovery: ``/version``, ``/api``, ``/apis``, ``/api/v1``, ``/apis/<group>``, ``/apis/<group>/<version>``, with
-  core ``v1`` namespaces, secrets and configmaps plus every kind a test registers;
+* discovery: ``/version``, ``/api``, ``/apis``, ``/api/v1``, ``/apis/<group>``,
+  ``/apis/<group>/<version>``, with core ``v1`` namespaces, secrets and configmaps plus every kind a test
+  registers;
 * namespaced and cluster-scoped CRUD: GET, LIST (label selectors ``=``, ``==``, ``!=``, ``in``, ``notin``,
   exists, ``!key``; field selectors on ``metadata.name``/``metadata.namespace``), POST, PUT, DELETE and PATCH
-  (merge patch, JSON patch, strategic merge treated as merge, server-side apply with a simple field-ownership model:
-  ``fieldManager``, ``force`` and conflicts between managers);
-* ``metadata.uid``/``creationTimestamp``/``generation`` set by the server, ``resourceVersion`` bumped on every write
-  and checked (409 Conflict on a stale one), ``status`` subresources (``status`` is ignored on the main resource
-  of such kinds, as a real server does), Secrets' ``stringData`` folded into ``data``;
+  (merge patch, JSON patch, strategic merge treated as merge, server-side apply with a simple field-ownership
+  model: ``fieldManager``, ``force`` and conflicts between managers);
+* ``metadata.uid``/``creationTimestamp``/``generation`` set by the server, ``resourceVersion`` bumped on
+  every write and checked (409 Conflict on a stale one), ``status`` subresources (``status`` is ignored on the
+  main resource of such kinds, as a real server does), Secrets' ``stringData`` folded into ``data``;
 * DELETE honouring finalizers (``deletionTimestamp`` set; the object goes once its finalizers are emptied);
 * errors as ``Status`` JSON bodies (400, 401, 404, 405, 409, 422, 500 ...).
 
@@ -125,7 +126,7 @@ CORE_TYPES = (
 )
 
 
-# ---------------------------------------------------------------------------------------------- label selectors
+# ------------------------------------------------------------------------------------------ label selectors
 
 _Requirement = tuple[str, str, frozenset[str]]  # (key, operator, values)
 
@@ -147,7 +148,9 @@ def _split_top_level(text: str) -> list[str]:
 
 
 def parse_label_selector(selector: str) -> list[_Requirement]:
-    """Parse a label selector into ``(key, op, values)``; ``op`` is ``=``, ``!=``, ``in``, ``notin``, ``exists``
+    """Parse a label selector into ``(key, op, values)``.
+
+    ``op`` is ``=``, ``!=``, ``in``, ``notin``, ``exists``
     or ``!``. Raises ValueError on bad syntax."""
     requirements: list[_Requirement] = []
     for part in _split_top_level(selector):
@@ -192,7 +195,7 @@ def _labels_match(labels: dict[str, str], requirements: list[_Requirement]) -> b
     return True
 
 
-# ---------------------------------------------------------------------------------------------- patch helpers
+# -------------------------------------------------------------------------------------------- patch helpers
 
 
 def _merge_patch(target: Any, patch: Any) -> Any:
@@ -300,7 +303,11 @@ def _leaf_paths(obj: Any, prefix: Path_ = ()) -> dict[Path_, Any]:
 
 def _managed_paths(obj: JSON) -> dict[Path_, Any]:
     body = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "status")}
-    meta = {k: v for k, v in (body.get("metadata") or {}).items() if k in ("labels", "annotations", "finalizers", "ownerReferences")}
+    meta = {
+        k: v
+        for k, v in (body.get("metadata") or {}).items()
+        if k in ("labels", "annotations", "finalizers", "ownerReferences")
+    }
     body["metadata"] = meta
     if not meta:
         body.pop("metadata")
@@ -346,13 +353,14 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# ---------------------------------------------------------------------------------------------- the double
+# ----------------------------------------------------------------------------------------------- the double
 
 
 class KubeAPIServerDouble:
     """In-memory stand-in for a Kubernetes API server, served over HTTP on 127.0.0.1 (see module docstring).
 
-    Use as a context manager or call :meth:`start`/:meth:`stop`. ``token`` is the bearer token clients must send.
+    Use as a context manager or call :meth:`start`/:meth:`stop`. ``token`` is the bearer token clients must
+    send.
     """
 
     def __init__(self, *, token: str = "double-token", port: int = 0) -> None:
@@ -365,8 +373,8 @@ class KubeAPIServerDouble:
         self._rv = itertools.count(1000)
         self.requests: list[RequestInfo] = []
         self.failures: list[InjectedFailure] = []
-        #: Called before each request is served; returning an :class:`InjectedFailure` fails that request (used to
-        #: simulate a client that crashes mid-operation: every request after the crash point fails).
+        #: Called before each request is served; returning an :class:`InjectedFailure` fails that request
+        #: (used to simulate a client that crashes mid-operation: every request after the crash point fails).
         self.before_request: Callable[[RequestInfo], InjectedFailure | None] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -384,7 +392,10 @@ class KubeAPIServerDouble:
         self._server.daemon_threads = True
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="kube-apiserver-double", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="kube-apiserver-double",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -444,7 +455,7 @@ class KubeAPIServerDouble:
         namespaced: bool = True,
         status_subresource: bool = True,
     ) -> ResourceType:
-        """Serve a new kind (as installing a CRD would); the plural defaults to the lower-cased kind + ``s``."""
+        """Serve a new kind (as installing a CRD would); the plural defaults to the lower-cased kind+s."""
         group, _, version = api_version.rpartition("/")
         rtype = ResourceType(group, version, kind, plural or _plural(kind), namespaced, status_subresource)
         self._register(rtype)
@@ -493,12 +504,16 @@ class KubeAPIServerDouble:
             obj = self._objects.get((rtype.group, rtype.plural, ns, name))
             return self._present(obj, rtype) if obj is not None else None
 
-    def list_objects(self, api_version: str | None = None, kind: str | None = None, namespace: str | None = None) -> list[JSON]:
-        """Copies of stored objects, optionally filtered by kind and namespace, sorted by kind/namespace/name."""
+    def list_objects(
+        self, api_version: str | None = None, kind: str | None = None, namespace: str | None = None
+    ) -> list[JSON]:
+        """Copies of stored objects, optionally filtered by kind and namespace, in a stable order."""
         with self._lock:
             result = []
             for (group, plural, ns, _name), obj in sorted(self._objects.items()):
-                rtype = next((t for t in self._types.values() if t.group == group and t.plural == plural), None)
+                rtype = next(
+                    (t for t in self._types.values() if t.group == group and t.plural == plural), None
+                )
                 if rtype is None:
                     continue
                 if api_version is not None and rtype.api_version != api_version:
@@ -579,7 +594,9 @@ class KubeAPIServerDouble:
 
     # ------------------------------------------------------------------ internals
 
-    def _find(self, api_version: str, kind: str, name: str, namespace: str | None) -> tuple[ResourceType, Key, JSON]:
+    def _find(
+        self, api_version: str, kind: str, name: str, namespace: str | None
+    ) -> tuple[ResourceType, Key, JSON]:
         rtype = self._type_for_kind(api_version, kind)
         ns = (namespace or "default") if rtype.namespaced else ""
         key = (rtype.group, rtype.plural, ns, name)
@@ -616,7 +633,7 @@ class KubeAPIServerDouble:
     # ------------------------------------------------------------------ request handling
 
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, JSON]:
-        """Serve one request; returns ``(status code, JSON body)``. Raises ``_Disconnect`` to drop the line."""
+        """Serve one request; return ``(status code, JSON body)``. Raises ``_Disconnect`` to hang up."""
         split = urlsplit(raw_path)
         path = split.path.rstrip("/") or "/"
         query = parse_qs(split.query)
@@ -640,13 +657,25 @@ class KubeAPIServerDouble:
         except _Error as exc:
             return exc.code, _status_body(exc.code, exc.reason, exc.message, exc.details)
 
-    def _route(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> tuple[int, JSON]:
+    def _route(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
+    ) -> tuple[int, JSON]:
         parts = [p for p in path.split("/") if p]
         if path == "/version":
-            return 200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0-double", "platform": "linux/amd64"}
+            return 200, {
+                "major": "1",
+                "minor": "30",
+                "gitVersion": "v1.30.0-double",
+                "platform": "linux/amd64",
+            }
         if path == "/api":
-            return 200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
-                {"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{self._port}"}]}
+            return 200, {
+                "kind": "APIVersions",
+                "versions": ["v1"],
+                "serverAddressByClientCIDRs": [
+                    {"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{self._port}"}
+                ],
+            }
         if path == "/apis":
             return 200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": self._groups()}
         if parts[:1] == ["api"] and len(parts) >= 2:
@@ -683,15 +712,34 @@ class KubeAPIServerDouble:
             if rtype.group != group or rtype.version != version:
                 continue
             verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
-            resources.append({"name": rtype.plural, "singularName": rtype.kind.lower(), "namespaced": rtype.namespaced,
-                              "kind": rtype.kind, "verbs": verbs})
+            resources.append(
+                {
+                    "name": rtype.plural,
+                    "singularName": rtype.kind.lower(),
+                    "namespaced": rtype.namespaced,
+                    "kind": rtype.kind,
+                    "verbs": verbs,
+                }
+            )
             if rtype.status_subresource:
-                resources.append({"name": f"{rtype.plural}/status", "singularName": "", "namespaced": rtype.namespaced,
-                                  "kind": rtype.kind, "verbs": ["get", "patch", "update"]})
+                resources.append(
+                    {
+                        "name": f"{rtype.plural}/status",
+                        "singularName": "",
+                        "namespaced": rtype.namespaced,
+                        "kind": rtype.kind,
+                        "verbs": ["get", "patch", "update"],
+                    }
+                )
         if not resources:
             raise _Error(404, "NotFound", "the server could not find the requested resource")
         gv = f"{group}/{version}" if group else version
-        return 200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
+        return 200, {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": gv,
+            "resources": resources,
+        }
 
     def _resource_request(
         self,
@@ -719,7 +767,12 @@ class KubeAPIServerDouble:
             raise _Error(404, "NotFound", "the server could not find the requested resource")
         namespace_missing = ("", "namespaces", "", namespace) not in self._objects
         if rtype.namespaced and namespace and method in ("POST", "PUT", "PATCH") and namespace_missing:
-            raise _Error(404, "NotFound", f'namespaces "{namespace}" not found', {"name": namespace, "kind": "namespaces"})
+            raise _Error(
+                404,
+                "NotFound",
+                f'namespaces "{namespace}" not found',
+                {"name": namespace, "kind": "namespaces"},
+            )
         if name is None:
             if method == "GET":
                 if query.get("watch", ["false"])[0] in ("true", "1"):
@@ -727,9 +780,15 @@ class KubeAPIServerDouble:
                 return 200, self._list(rtype, namespace, query)
             if method == "POST":
                 if rtype.namespaced and not namespace:
-                    raise _Error(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+                    raise _Error(
+                        405,
+                        "MethodNotAllowed",
+                        "the server does not allow this method on the requested resource",
+                    )
                 return 201, self._create(rtype, namespace, _decode(body, headers), query)
-            raise _Error(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+            raise _Error(
+                405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+            )
         if rtype.namespaced and not namespace:
             raise _Error(404, "NotFound", "the server could not find the requested resource")
         key = (rtype.group, rtype.plural, namespace, name)
@@ -741,7 +800,9 @@ class KubeAPIServerDouble:
             return self._patch(rtype, key, body, headers, sub, query)
         if method == "DELETE" and sub is None:
             return 200, self._delete(rtype, key)
-        raise _Error(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        raise _Error(
+            405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+        )
 
     def _existing(self, rtype: ResourceType, key: Key) -> JSON:
         obj = self._objects.get(key)
@@ -773,15 +834,26 @@ class KubeAPIServerDouble:
             for item in items:
                 item.pop("apiVersion", None)
                 item.pop("kind", None)
-        return {"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version,
-                "metadata": {"resourceVersion": str(next(self._rv))}, "items": items}
+        return {
+            "kind": f"{rtype.kind}List",
+            "apiVersion": rtype.api_version,
+            "metadata": {"resourceVersion": str(next(self._rv))},
+            "items": items,
+        }
 
     def _validate(self, rtype: ResourceType, obj: Any, namespace: str, name: str | None) -> JSON:
         if not isinstance(obj, dict):
             raise _Error(400, "BadRequest", "the body of the request was not a JSON object")
-        if obj.get("kind") not in (None, rtype.kind) or obj.get("apiVersion") not in (None, rtype.api_version):
-            raise _Error(400, "BadRequest", f"the API version in the data ({obj.get('apiVersion')}) does not match "
-                         f"the expected API version ({rtype.api_version})")
+        if obj.get("kind") not in (None, rtype.kind) or obj.get("apiVersion") not in (
+            None,
+            rtype.api_version,
+        ):
+            raise _Error(
+                400,
+                "BadRequest",
+                f"the API version in the data ({obj.get('apiVersion')}) does not match "
+                f"the expected API version ({rtype.api_version})",
+            )
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise _Error(400, "BadRequest", "metadata must be an object")
@@ -791,17 +863,38 @@ class KubeAPIServerDouble:
             meta["name"] = name
         obj_name = meta.get("name")
         if not obj_name:
-            raise _Error(422, "Invalid", f"{rtype.kind} \"\" is invalid: metadata.name: Required value: name or "
-                         "generateName is required", {"kind": rtype.kind, "causes": [
-                             {"reason": "FieldValueRequired", "field": "metadata.name", "message": "Required value"}]})
+            raise _Error(
+                422,
+                "Invalid",
+                f'{rtype.kind} "" is invalid: metadata.name: Required value: name or '
+                "generateName is required",
+                {
+                    "kind": rtype.kind,
+                    "causes": [
+                        {
+                            "reason": "FieldValueRequired",
+                            "field": "metadata.name",
+                            "message": "Required value",
+                        }
+                    ],
+                },
+            )
         if not _NAME_RE.match(str(obj_name)):
-            raise _Error(422, "Invalid", f'{rtype.kind} "{obj_name}" is invalid: metadata.name: Invalid value: '
-                         f'"{obj_name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric '
-                         "characters, '-' or '.'", {"name": obj_name, "kind": rtype.kind})
+            raise _Error(
+                422,
+                "Invalid",
+                f'{rtype.kind} "{obj_name}" is invalid: metadata.name: Invalid value: '
+                f'"{obj_name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric '
+                "characters, '-' or '.'",
+                {"name": obj_name, "kind": rtype.kind},
+            )
         if rtype.namespaced:
             if meta.get("namespace") not in (None, namespace):
-                raise _Error(400, "BadRequest", "the namespace of the provided object does not match the namespace "
-                             "sent on the request")
+                raise _Error(
+                    400,
+                    "BadRequest",
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                )
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
@@ -833,8 +926,16 @@ class KubeAPIServerDouble:
             if not owned:
                 continue
             operation = "Apply" if "Apply" in owned.values() else "Update"
-            entries.append({"manager": manager, "operation": operation, "apiVersion": obj["apiVersion"],
-                            "time": _now(), "fieldsType": "FieldsV1", "fieldsV1": _fields_v1(set(owned))})
+            entries.append(
+                {
+                    "manager": manager,
+                    "operation": operation,
+                    "apiVersion": obj["apiVersion"],
+                    "time": _now(),
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": _fields_v1(set(owned)),
+                }
+            )
         if entries:
             obj["metadata"]["managedFields"] = entries
         else:
@@ -856,17 +957,31 @@ class KubeAPIServerDouble:
     def _check_rv(self, obj: JSON, old: JSON, rtype: ResourceType) -> None:
         rv = obj.get("metadata", {}).get("resourceVersion")
         if rv and rv != old["metadata"]["resourceVersion"]:
-            raise _Error(409, "Conflict", f'Operation cannot be fulfilled on {rtype.plural} "{old["metadata"]["name"]}": '
-                         "the object has been modified; please apply your changes to the latest version and try again",
-                         {"name": old["metadata"]["name"], "group": rtype.group, "kind": rtype.plural})
+            raise _Error(
+                409,
+                "Conflict",
+                f'Operation cannot be fulfilled on {rtype.plural} "{old["metadata"]["name"]}": '
+                "the object has been modified; please apply your changes to the latest version and try again",
+                {"name": old["metadata"]["name"], "group": rtype.group, "kind": rtype.plural},
+            )
 
     def _create(self, rtype: ResourceType, namespace: str, obj: Any, query: dict[str, list[str]]) -> JSON:
         obj = self._validate(rtype, obj, namespace, None)
         key = (rtype.group, rtype.plural, namespace, obj["metadata"]["name"])
         if key in self._objects:
-            raise _Error(409, "AlreadyExists", f'{rtype.plural} "{key[3]}" already exists',
-                         {"name": key[3], "group": rtype.group, "kind": rtype.plural})
-        for server_field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "generation"):
+            raise _Error(
+                409,
+                "AlreadyExists",
+                f'{rtype.plural} "{key[3]}" already exists',
+                {"name": key[3], "group": rtype.group, "kind": rtype.plural},
+            )
+        for server_field in (
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "generation",
+        ):
             obj["metadata"].pop(server_field, None)
         if rtype.status_subresource:
             obj.pop("status", None)
@@ -876,7 +991,9 @@ class KubeAPIServerDouble:
         self._track(key, manager, "Update", set(_managed_paths(obj)))
         return self._store(rtype, key, obj, None)
 
-    def _update(self, rtype: ResourceType, key: Key, obj: Any, sub: str | None, query: dict[str, list[str]]) -> JSON:
+    def _update(
+        self, rtype: ResourceType, key: Key, obj: Any, sub: str | None, query: dict[str, list[str]]
+    ) -> JSON:
         old = self._existing(rtype, key)
         obj = self._validate(rtype, obj, key[2], key[3])
         self._check_rv(obj, old, rtype)
@@ -897,8 +1014,15 @@ class KubeAPIServerDouble:
             self._track(key, query.get("fieldManager", ["unknown"])[0], "Update", changed)
         return self._store(rtype, key, new, old)
 
-    def _patch(self, rtype: ResourceType, key: Key, body: bytes, headers: dict[str, str], sub: str | None,
-               query: dict[str, list[str]]) -> tuple[int, JSON]:
+    def _patch(
+        self,
+        rtype: ResourceType,
+        key: Key,
+        body: bytes,
+        headers: dict[str, str],
+        sub: str | None,
+        query: dict[str, list[str]],
+    ) -> tuple[int, JSON]:
         content_type = headers.get("content-type", "").split(";")[0].strip()
         if content_type == "application/apply-patch+yaml":
             return self._apply(rtype, key, body, sub, query)
@@ -919,16 +1043,24 @@ class KubeAPIServerDouble:
             if new_rv:
                 self._check_rv({"metadata": {"resourceVersion": new_rv}}, old, rtype)
         else:
-            raise _Error(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
-                         f"accepted media types include: application/json-patch+json, application/merge-patch+json, "
-                         f"application/apply-patch+yaml, application/strategic-merge-patch+json ({content_type})")
+            raise _Error(
+                415,
+                "UnsupportedMediaType",
+                f"the body of the request was in an unknown format - "
+                f"accepted media types include: application/json-patch+json, application/merge-patch+json, "
+                f"application/apply-patch+yaml, application/strategic-merge-patch+json ({content_type})",
+            )
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         return 200, self._update(rtype, key, new, sub, query)
 
-    def _apply(self, rtype: ResourceType, key: Key, body: bytes, sub: str | None, query: dict[str, list[str]]) -> tuple[int, JSON]:
+    def _apply(
+        self, rtype: ResourceType, key: Key, body: bytes, sub: str | None, query: dict[str, list[str]]
+    ) -> tuple[int, JSON]:
         manager = query.get("fieldManager", [""])[0]
         if not manager:
-            raise _Error(422, "Invalid", "PATCH, application/apply-patch+yaml requests require a fieldManager")
+            raise _Error(
+                422, "Invalid", "PATCH, application/apply-patch+yaml requests require a fieldManager"
+            )
         force = query.get("force", ["false"])[0] in ("true", "1")
         try:
             config = yaml.safe_load(body.decode("utf-8") if body else "")
@@ -948,7 +1080,13 @@ class KubeAPIServerDouble:
             config.pop("status", None)
         applied = _managed_paths(config)
         if old is None:
-            for server_field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "generation"):
+            for server_field in (
+                "uid",
+                "resourceVersion",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "generation",
+            ):
                 config["metadata"].pop(server_field, None)
             if rtype.kind == "Namespace":
                 config["status"] = {"phase": "Active"}
@@ -962,10 +1100,21 @@ class KubeAPIServerDouble:
                 if other != manager and path in owned and _get_path(old, path) != value:
                     conflicts.append((other, path))
         if conflicts and not force:
-            causes = [{"type": "FieldManagerConflict", "message": f'conflict with "{m}"', "field": "." + ".".join(p)}
-                      for m, p in conflicts]
-            lines = "\n".join(f'- {c["message"]}: {c["field"]}' for c in causes)
-            raise _Error(409, "Conflict", f"Apply failed with {len(conflicts)} conflict(s): {lines}", {"causes": causes})
+            causes = [
+                {
+                    "type": "FieldManagerConflict",
+                    "message": f'conflict with "{m}"',
+                    "field": "." + ".".join(p),
+                }
+                for m, p in conflicts
+            ]
+            lines = "\n".join(f"- {c['message']}: {c['field']}" for c in causes)
+            raise _Error(
+                409,
+                "Conflict",
+                f"Apply failed with {len(conflicts)} conflict(s): {lines}",
+                {"causes": causes},
+            )
         new = copy.deepcopy(old)
         previously = set((owners.get(manager) or {}).keys())
         others = {p for m, owned in owners.items() if m != manager for p in owned}
@@ -979,8 +1128,12 @@ class KubeAPIServerDouble:
 
     def _not_found(self, rtype: ResourceType, key: Key) -> _Error:
         resource = f"{rtype.plural}.{rtype.group}" if rtype.group else rtype.plural
-        return _Error(404, "NotFound", f'{resource} "{key[3]}" not found',
-                      {"name": key[3], "group": rtype.group, "kind": rtype.plural})
+        return _Error(
+            404,
+            "NotFound",
+            f'{resource} "{key[3]}" not found',
+            {"name": key[3], "group": rtype.group, "kind": rtype.plural},
+        )
 
     def _delete(self, rtype: ResourceType, key: Key) -> JSON:
         obj = self._existing(rtype, key)
@@ -999,8 +1152,18 @@ class KubeAPIServerDouble:
             return self._present(obj, rtype)
         del self._objects[key]
         self._owners.pop(key, None)
-        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                "details": {"name": key[3], "group": rtype.group, "kind": rtype.plural, "uid": obj["metadata"]["uid"]}}
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": {
+                "name": key[3],
+                "group": rtype.group,
+                "kind": rtype.plural,
+                "uid": obj["metadata"]["uid"],
+            },
+        }
 
 
 def _set_path(obj: JSON, path: Path_, value: Any) -> None:
@@ -1047,8 +1210,15 @@ def _decode(body: bytes, headers: dict[str, str]) -> Any:
 
 
 def _status_body(code: int, reason: str, message: str, details: JSON | None = None) -> JSON:
-    body: JSON = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-                  "reason": reason, "code": code}
+    body: JSON = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
     if details:
         body["details"] = details
     return body

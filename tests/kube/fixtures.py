@@ -2,8 +2,9 @@
 
 By default the fixtures run against :class:`KubeAPIServerDouble` (a stand-in for an API server: no real one is
 available here). When the environment variable ``EKSA_TEST_KUBECONFIG`` names a kubeconfig, :func:`kube_env`
-runs against that real cluster instead, in a fresh namespace that is deleted afterwards; tests that must play a
-controller (set conditions, inject failures) or need kinds the cluster does not serve are skipped with the reason.
+runs against that real cluster instead, in a fresh namespace that is deleted afterwards; tests that must play
+a controller (set conditions, inject failures) or need kinds the cluster does not serve are skipped with the
+reason.
 
 Other test folders can use these fixtures by importing them into their conftest.py.
 """
@@ -58,11 +59,15 @@ class KubeTestEnv:
         return self.double
 
     def need_kinds(self, kinds: Sequence[tuple[str, str]]) -> None:
-        """Make ``(apiVersion, kind)`` pairs available: registered on the double, or required on a real cluster."""
+        """Make ``(apiVersion, kind)`` pairs available: registered on the double, required on a real one."""
         if self.double is not None:
             self.double.register_kinds(list(kinds))
             return
-        missing = [f"{kind} ({api_version})" for api_version, kind in kinds if not self.client.has_kind(api_version, kind)]
+        missing = [
+            f"{kind} ({api_version})"
+            for api_version, kind in kinds
+            if not self.client.has_kind(api_version, kind)
+        ]
         if missing:
             pytest.skip(f"the real cluster does not serve {', '.join(missing)} (its CRDs are not installed)")
 
@@ -88,8 +93,10 @@ def kube_api_server() -> Iterator[KubeAPIServerDouble]:
         yield double
 
 
-def client_for_double(double: KubeAPIServerDouble, tmp_path: Path, sleep: RecordingSleep | None = None) -> KubeClient:
-    """A :class:`KubeClient` for ``double`` through a kubeconfig written into ``tmp_path`` (no real sleeping)."""
+def client_for_double(
+    double: KubeAPIServerDouble, tmp_path: Path, sleep: RecordingSleep | None = None
+) -> KubeClient:
+    """A :class:`KubeClient` for ``double`` via a kubeconfig written into ``tmp_path`` (no real sleeping)."""
     path = double.write_kubeconfig(tmp_path / f"kubeconfig-{double.port}")
     return KubeClient(path, sleep=sleep or RecordingSleep(), retry=RetryPolicy())
 

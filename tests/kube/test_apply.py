@@ -83,7 +83,7 @@ def test_apply_puts_namespaced_objects_without_namespace_in_default(kube_env: Ku
 
 
 def test_apply_rejects_manifests_without_name_or_kind(kube: KubeClient) -> None:
-    with pytest.raises(KubeError, match="no metadata.name"):
+    with pytest.raises(KubeError, match=r"no metadata\.name"):
         kube.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}})
     with pytest.raises(KubeError, match="no apiVersion or kind"):
         kube.apply({"metadata": {"name": "x"}})
@@ -128,7 +128,9 @@ def test_apply_gives_up_after_bounded_retries(kube_env: KubeTestEnv) -> None:
     double = kube_env.need_double("injects failures")
     double.inject_failure(503, method="PATCH", times=None, message="etcd is unhappy")
     sleep = RecordingSleep()
-    client = kube_env.new_client(sleep=sleep, retry=RetryPolicy(attempts=4, initial_delay=1, factor=3, max_delay=5))
+    client = kube_env.new_client(
+        sleep=sleep, retry=RetryPolicy(attempts=4, initial_delay=1, factor=3, max_delay=5)
+    )
 
     with pytest.raises(KubeError, match="etcd is unhappy") as info:
         client.apply(_config_map(kube_env.namespace))

@@ -13,7 +13,11 @@ CAPI = "cluster.x-k8s.io/v1beta1"
 
 
 def _cm(ns: str, name: str, labels: dict[str, str] | None = None) -> dict[str, object]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns, "labels": labels or {}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
+    }
 
 
 @pytest.fixture
@@ -51,7 +55,9 @@ def test_label_selectors(labelled: KubeTestEnv, selector: str, expected: list[st
 
 
 def test_label_selector_mapping(labelled: KubeTestEnv) -> None:
-    items = labelled.client.list("v1", "ConfigMap", labelled.namespace, label_selector={"cluster": "w1", "tier": "worker"})
+    items = labelled.client.list(
+        "v1", "ConfigMap", labelled.namespace, label_selector={"cluster": "w1", "tier": "worker"}
+    )
     assert [o["metadata"]["name"] for o in items] == ["c"]
 
 
@@ -77,7 +83,9 @@ def test_list_across_namespaces(kube_env: KubeTestEnv) -> None:
 
 
 def test_get_missing_object_raises_not_found(kube: KubeClient, kube_env: KubeTestEnv) -> None:
-    with pytest.raises(KubeNotFoundError, match=f'ConfigMap {kube_env.namespace}/nope: configmaps "nope" not found'):
+    with pytest.raises(
+        KubeNotFoundError, match=f'ConfigMap {kube_env.namespace}/nope: configmaps "nope" not found'
+    ):
         kube.get("v1", "ConfigMap", "nope", kube_env.namespace)
     assert kube.get_or_none("v1", "ConfigMap", "nope", kube_env.namespace) is None
 
@@ -112,9 +120,13 @@ def test_patch_merge_annotate_and_label(kube_env: KubeTestEnv) -> None:
 
     patched = kube_env.client.patch_merge("v1", "ConfigMap", "p", {"data": {"k": "v"}}, ns)
     assert patched["data"] == {"k": "v"}
-    annotated = kube_env.client.annotate("v1", "ConfigMap", "p", {"anywhere.eks.amazonaws.com/paused": "true"}, ns)
+    annotated = kube_env.client.annotate(
+        "v1", "ConfigMap", "p", {"anywhere.eks.amazonaws.com/paused": "true"}, ns
+    )
     assert annotated["metadata"]["annotations"]["anywhere.eks.amazonaws.com/paused"] == "true"
-    removed = kube_env.client.annotate("v1", "ConfigMap", "p", {"anywhere.eks.amazonaws.com/paused": None}, ns)
+    removed = kube_env.client.annotate(
+        "v1", "ConfigMap", "p", {"anywhere.eks.amazonaws.com/paused": None}, ns
+    )
     assert "anywhere.eks.amazonaws.com/paused" not in (removed["metadata"].get("annotations") or {})
     relabelled = kube_env.client.label("v1", "ConfigMap", "p", {"drop": None, "new": "2"}, ns)
     assert relabelled["metadata"]["labels"] == {"keep": "1", "new": "2"}
@@ -124,7 +136,11 @@ def test_patch_json(kube_env: KubeTestEnv) -> None:
     ns = kube_env.namespace
     kube_env.client.apply({**_cm(ns, "j"), "data": {"a": "1"}})
     patched = kube_env.client.patch_json(
-        "v1", "ConfigMap", "j", [{"op": "add", "path": "/data/b", "value": "2"}, {"op": "remove", "path": "/data/a"}], ns
+        "v1",
+        "ConfigMap",
+        "j",
+        [{"op": "add", "path": "/data/b", "value": "2"}, {"op": "remove", "path": "/data/a"}],
+        ns,
     )
     assert patched["data"] == {"b": "2"}
 
@@ -172,12 +188,19 @@ def test_status_subresource_separates_spec_and_status(kube_env: KubeTestEnv) -> 
     kube_env.need_kinds([(CAPI, "Cluster")])
     ns = kube_env.namespace
     created = kube_env.client.apply(
-        {"apiVersion": CAPI, "kind": "Cluster", "metadata": {"name": "c1", "namespace": ns}, "spec": {"paused": False},
-         "status": {"phase": "Ignored"}}
+        {
+            "apiVersion": CAPI,
+            "kind": "Cluster",
+            "metadata": {"name": "c1", "namespace": ns},
+            "spec": {"paused": False},
+            "status": {"phase": "Ignored"},
+        }
     )[0]
     assert "phase" not in (created.get("status") or {})  # status is not written through the main resource
 
-    updated = kube_env.client.patch_merge(CAPI, "Cluster", "c1", {"status": {"phase": "Provisioned"}}, ns, subresource="status")
+    updated = kube_env.client.patch_merge(
+        CAPI, "Cluster", "c1", {"status": {"phase": "Provisioned"}}, ns, subresource="status"
+    )
     assert updated["status"]["phase"] == "Provisioned"
     assert updated["metadata"]["generation"] == created["metadata"]["generation"]
 

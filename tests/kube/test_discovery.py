@@ -42,8 +42,12 @@ def test_cluster_scoped_custom_kind(kube_env: KubeTestEnv) -> None:
     double = kube_env.need_double("registers a cluster-scoped kind")
     double.register_kind(INFRA, "VSphereClusterIdentity", namespaced=False, status_subresource=False)
     applied = kube_env.client.apply(
-        {"apiVersion": INFRA, "kind": "VSphereClusterIdentity", "metadata": {"name": "id", "namespace": "ignored"},
-         "spec": {"secretName": "creds"}}
+        {
+            "apiVersion": INFRA,
+            "kind": "VSphereClusterIdentity",
+            "metadata": {"name": "id", "namespace": "ignored"},
+            "spec": {"secretName": "creds"},
+        }
     )[0]
     assert "namespace" not in applied["metadata"]
     listed = kube_env.client.list(INFRA, "VSphereClusterIdentity")
@@ -51,7 +55,7 @@ def test_cluster_scoped_custom_kind(kube_env: KubeTestEnv) -> None:
 
 
 def test_unknown_kind_is_reported_like_kubectl(kube_env: KubeTestEnv) -> None:
-    with pytest.raises(KubeNotFoundError, match='no matches for kind "Nope" in version "example.com/v9"'):
+    with pytest.raises(KubeNotFoundError, match=r'no matches for kind "Nope" in version "example\.com/v9"'):
         kube_env.client.resource("example.com/v9", "Nope")
-    with pytest.raises(KubeNotFoundError, match='no matches for kind "Gadget" in version "v1"'):
+    with pytest.raises(KubeNotFoundError, match=r'no matches for kind "Gadget" in version "v1"'):
         kube_env.client.apply({"apiVersion": "v1", "kind": "Gadget", "metadata": {"name": "g"}})

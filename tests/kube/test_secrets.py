@@ -60,7 +60,9 @@ def test_server_errors_echoing_secret_values_are_redacted(
     _assert_clean(caplog.text)
 
 
-def test_successful_secret_apply_logs_no_values(kube_env: KubeTestEnv, caplog: pytest.LogCaptureFixture) -> None:
+def test_successful_secret_apply_logs_no_values(
+    kube_env: KubeTestEnv, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     applied = kube_env.client.apply(_secret(kube_env.namespace))[0]
     assert base64.b64decode(applied["data"]["token"]).decode() == TOKEN
