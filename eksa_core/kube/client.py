@@ -530,7 +530,7 @@ class KubeClient:
                 "PATCH",
                 info.path(meta["name"], namespace),
                 query=[("fieldManager", field_manager), ("force", "true" if force else "false")],
-                body=json.dumps(obj),
+                body=obj,
                 content_type=APPLY_PATCH,
                 ref=ref,
                 verb="apply",

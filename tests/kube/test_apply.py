@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from eksa_core.kube import KubeClient, KubeConflictError, KubeConnectionError, KubeError, RetryPolicy
@@ -139,11 +141,14 @@ def test_apply_gives_up_after_bounded_retries(kube_env: KubeTestEnv) -> None:
     assert sleep.calls == [1, 3, 5]
 
 
-def test_connection_refused_is_retried_then_reported(tmp_path: object) -> None:
+def test_connection_refused_is_retried_then_reported() -> None:
     from kubernetes import client as k8s
 
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     config = k8s.Configuration()
-    config.host = "http://127.0.0.1:9"  # discard port: nothing listens there
+    config.host = f"http://127.0.0.1:{port}"
     config.retries = False
     sleep = RecordingSleep()
     client = KubeClient(configuration=config, sleep=sleep, retry=RetryPolicy(attempts=3))
