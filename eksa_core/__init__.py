@@ -1,0 +1,35 @@
+"""eksa: create, upgrade and delete EKS Anywhere clusters through Cluster API, from Python.
+
+The public API most programs need::
+
+    from eksa_core import load_spec_file, SpecErrors
+
+    try:
+        config = load_spec_file("mycluster.yaml")      # parse + defaults + validation
+    except SpecErrors as errors:
+        for e in errors:
+            print(e)                                    # file, document, object, field, line: message
+"""
+
+from __future__ import annotations
+
+from .errors import EksaError, PluginError, ReleaseError, SpecError, SpecErrors
+from .hookspecs import ENTRY_POINT_GROUP, hookimpl
+from .spec import ClusterConfig, Spec, load_cluster_config, parse_cluster_config
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "ClusterConfig",
+    "EksaError",
+    "PluginError",
+    "ReleaseError",
+    "Spec",
+    "SpecError",
+    "SpecErrors",
+    "__version__",
+    "hookimpl",
+    "load_cluster_config",
+    "parse_cluster_config",
+]

@@ -1,0 +1,69 @@
+"""What a provider hook is handed besides the spec: where it may write, which environment it sees, whether
+this is a dry run, how it logs, and how it reaches a cluster."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from .kube.client import KubeClient
+
+__all__ = ["ClusterHandle", "HookContext"]
+
+logger = logging.getLogger("eksa")
+
+
+@attrs.define
+class ClusterHandle:
+    """A cluster the workflow talks to: the bootstrap (kind) cluster, the management or the workload cluster."""
+
+    name: str
+    kubeconfig: Path | None = None
+
+
+@attrs.define
+class HookContext:
+    """Collaborators handed to lifecycle hooks.
+
+    :ivar cluster_dir: the cluster's working folder (``./<cluster>/``); temporary files go in ``generated_dir``.
+    :ivar env: the environment the provider reads credentials from (``os.environ`` unless a caller passes another).
+    :ivar dry_run: when true a hook must not touch any cluster or infrastructure; it records what it would do
+        with :meth:`record` instead.
+    :ivar kube_factory: builds a :class:`~eksa_core.kube.KubeClient` from a kubeconfig path.
+    :ivar options: free-form CLI/SDK options (``skip_ip_check``, ``hardware_csv``...).
+    """
+
+    cluster_dir: Path
+    env: Mapping[str, str] = attrs.field(factory=lambda: dict(os.environ))
+    dry_run: bool = False
+    kube_factory: Callable[[Path], KubeClient] | None = None
+    options: dict[str, Any] = attrs.field(factory=dict)
+    recorded: list[dict[str, Any]] = attrs.field(factory=list)
+    log: logging.Logger = logger
+
+    @property
+    def generated_dir(self) -> Path:
+        """``<cluster>/generated/``: temporary files, kept on failure for debugging."""
+        return self.cluster_dir / "generated"
+
+    def kube(self, cluster: ClusterHandle) -> KubeClient:
+        """A Kubernetes client for ``cluster`` (raises in a dry run: nothing may be touched)."""
+        if self.dry_run:
+            raise RuntimeError("dry run: no cluster may be contacted")
+        if cluster.kubeconfig is None:
+            raise RuntimeError(f"no kubeconfig known for cluster {cluster.name}")
+        if self.kube_factory is None:
+            from .kube.client import KubeClient
+
+            return KubeClient(cluster.kubeconfig)
+        return self.kube_factory(cluster.kubeconfig)
+
+    def record(self, action: str, **details: Any) -> None:
+        """Note an action for the plan (always recorded; in a dry run it is all that happens)."""
+        self.recorded.append({"action": action, **details})

@@ -1,0 +1,255 @@
+"""The cattrs converter that maps attrs models to Kubernetes-style wire data and back.
+
+* Python attributes are snake_case; on the wire they are camelCase, or the name given with ``field(wire=...)``
+  for irregular ones (``diskGiB``, ``roleARN``, ``numCPUs``...).
+* Structuring is strict like EKS Anywhere's decoder: an unknown field is an error naming the field, and a value
+  of the wrong type (``count: "3"``) is an error naming the field path and both types. Every problem of a
+  document is reported, not only the first.
+* Unstructuring leaves out attributes that are ``None`` (absent), so a loaded spec dumps back to what was written.
+
+Provider packages use :func:`field`, :func:`structure` and :func:`unstructure` for their own kinds.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .errors import ErrorCode, SpecError
+from .yamlio import to_plain
+
+__all__ = ["IntOrStr", "converter", "field", "structure", "unstructure", "wire_name"]
+
+T = TypeVar("T")
+
+IntOrStr = int | str
+"""Kubernetes ``IntOrString`` (e.g. ``maxSurge: 1`` or ``maxSurge: "25%"``)."""
+
+_NO_DEFAULT: Any = attrs.NOTHING
+
+
+def field(
+    *,
+    wire: str | None = None,
+    default: Any = None,
+    factory: Callable[[], Any] | None = None,
+    doc: str | None = None,
+) -> Any:
+    """Declare a model attribute.
+
+    ``wire`` is its name in YAML when camelCase of the attribute name is not right. Attributes default to
+    ``None``, meaning "absent from the document"; pass ``factory`` for a container that is always present.
+    """
+    metadata: dict[str, Any] = {}
+    if wire is not None:
+        metadata["wire"] = wire
+    if doc is not None:
+        metadata["doc"] = doc
+    if factory is not None:
+        return attrs.field(factory=factory, metadata=metadata)
+    return attrs.field(default=default, metadata=metadata)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def wire_name(a: attrs.Attribute[Any]) -> str:
+    """The YAML name of an attrs attribute."""
+    return str(a.metadata.get("wire") or _camel(a.name))
+
+
+def _yaml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "number"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+class _TypeMismatch(TypeError):
+    def __init__(self, value: Any, expected: str) -> None:
+        super().__init__(f"cannot unmarshal {_yaml_type(value)} into a field of type {expected}")
+        self.got = _yaml_type(value)
+        self.expected = expected
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if isinstance(value, str):
+        return str(value)
+    raise _TypeMismatch(value, "string")
+
+
+def _structure_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    raise _TypeMismatch(value, "int")
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise _TypeMismatch(value, "float")
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _TypeMismatch(value, "bool")
+
+
+def _structure_int_or_str(value: Any, _: type) -> int | str:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _TypeMismatch(value, "int or string")
+    return int(value) if isinstance(value, int) else str(value)
+
+
+def _structure_any(value: Any, _: type) -> Any:
+    return to_plain(value)
+
+
+def _is_free_form(t: Any) -> bool:
+    """``dict[str, Any]`` and ``list[Any]`` hold data eksa passes through untouched."""
+    origin = typing.get_origin(t)
+    args = typing.get_args(t)
+    return (origin is dict and len(args) == 2 and args[1] is Any) or (origin is list and args == (Any,))
+
+
+def _build_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook_func(lambda t: t == IntOrStr, _structure_int_or_str)
+    conv.register_structure_hook_func(lambda t: t is Any, _structure_any)
+
+    def structure_free_form(value: Any, t: Any) -> Any:
+        origin = typing.get_origin(t)
+        expected = dict if origin is dict else list
+        if not isinstance(value, expected):
+            raise _TypeMismatch(value, "object" if expected is dict else "array")
+        return to_plain(value)
+
+    conv.register_structure_hook_func(_is_free_form, structure_free_form)
+
+    def structure_factory(cls: type) -> Callable[[Any, type], Any]:
+        overrides = {a.name: override(rename=wire_name(a)) for a in attrs.fields(cls)}
+        inner = make_dict_structure_fn(
+            cls, conv, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True, **overrides
+        )
+
+        def hook(value: Any, t: type) -> Any:
+            if not isinstance(value, Mapping):
+                raise _TypeMismatch(value, "object")
+            return inner(value, t)
+
+        return hook
+
+    def unstructure_factory(cls: type) -> Callable[[Any], Any]:
+        overrides = {
+            a.name: override(rename=wire_name(a), omit_if_default=a.default is None) for a in attrs.fields(cls)
+        }
+        return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=False, **overrides)
+
+    conv.register_structure_hook_factory(attrs.has, structure_factory)
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    return conv
+
+
+converter: cattrs.Converter = _build_converter()
+"""The shared converter. Provider packages structure and unstructure their kinds with it."""
+
+
+def _join(path: str, part: str | int) -> str:
+    if isinstance(part, int):
+        return f"{path}[{part}]"
+    return f"{path}.{part}" if path else part
+
+
+def _flatten(exc: BaseException, path: str, cls: type | None) -> list[SpecError]:
+    """Turn a (possibly nested) cattrs exception into SpecErrors with dotted wire paths."""
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return [
+            SpecError(f'unknown field "{key}"', code=ErrorCode.UNKNOWN_FIELD, field=_join(path, key))
+            for key in sorted(exc.extra_fields)
+        ]
+    if isinstance(exc, ClassValidationError):
+        out: list[SpecError] = []
+        wire = {a.name: wire_name(a) for a in attrs.fields(exc.cl)} if attrs.has(exc.cl) else {}
+        with_notes, others = exc.group_exceptions()
+        for sub, note in with_notes:
+            name = note.name
+            child = _join(path, wire.get(name, name)) if name else path
+            out += _flatten(sub, child, None)
+        for sub in others:
+            out += _flatten(sub, path, None)
+        return out
+    if isinstance(exc, IterableValidationError):
+        out = []
+        with_index, rest = exc.group_exceptions()
+        for sub, inote in with_index:
+            index = inote.index
+            child = _join(path, index) if isinstance(index, int | str) else path
+            out += _flatten(sub, child, None)
+        for sub in rest:
+            out += _flatten(sub, path, None)
+        return out
+    if isinstance(exc, _TypeMismatch):
+        return [SpecError(f"cannot unmarshal {exc.got} into field {path or '(document)'} of type {exc.expected}",
+                          code=ErrorCode.TYPE_MISMATCH, field=path or None)]
+    if isinstance(exc, KeyError):
+        key = exc.args[0] if exc.args else "?"
+        return [SpecError(f"missing required field {_join(path, str(key))}", field=_join(path, str(key)))]
+    if isinstance(exc, BaseExceptionGroup):
+        return [e for sub in exc.exceptions for e in _flatten(sub, path, cls)]
+    return [SpecError(f"invalid value at {path or '(document)'}: {exc}", code=ErrorCode.TYPE_MISMATCH,
+                      field=path or None)]
+
+
+def structure(data: Any, cls: type[T], *, path: str = "") -> T:
+    """Build a ``cls`` from plain (or ruamel) data. Raises :class:`~eksa_core.errors.SpecErrors` listing every
+    unknown field and type error, each with its dotted wire path (prefixed with ``path``)."""
+    from .errors import SpecErrors
+
+    try:
+        return converter.structure(data, cls)
+    except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError, _TypeMismatch) as exc:
+        errors = _flatten(exc, path, cls)
+        raise SpecErrors(errors, summary=f"cannot read {getattr(cls, '__name__', cls)}") from None
+
+
+def unstructure(obj: Any) -> Any:
+    """Turn a model into plain wire data (camelCase keys, absent attributes left out)."""
+    return converter.unstructure(obj)
+
+
+@functools.cache
+def _wire_to_attr(cls: type) -> dict[str, str]:
+    return {wire_name(a): a.name for a in attrs.fields(cls)}
+
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
