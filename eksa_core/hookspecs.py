@@ -338,6 +338,24 @@ def eksa_change_diff(current_spec: Spec, new_spec: Spec) -> ComponentChangeDiff 
     """The provider component's version change, or ``None`` when it does not change (``ChangeDiff``)."""
 
 
+@hookspec(firstresult=True)
+def eksa_conformance_case(kind: str, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
+    """Run a provider-specific conformance case (``credentials-ini``, ``hardware-csv``, ``validate-datacenter``,
+    ``render-hardware``, ``render-secret``, ``render-credentials-secrets``, ``render-failure-domains``...).
+
+    :param kind: the case kind. :param case: the case entry of the cases file, as plain data.
+    :param inputs: what the runner prepared: ``base_dir`` (folder of the cases file, a ``Path``), ``spec`` (a
+        :class:`~eksa_core.spec.Spec` built from the case's input and releases when it has them, else ``None``),
+        ``env`` (the case environment, already applied to ``os.environ`` during the call).
+    :return: the actual outcome for the runner to compare with the case's expectation: manifests (list of dicts)
+        for render kinds, plain data for ``expected_value`` kinds; ``None`` when this plugin does not handle the
+        kind. Raise :class:`~eksa_core.errors.EksaError` for an error outcome (compared with ``expected_error``).
+
+    Called by :mod:`eksa_core.conformance` on the case's provider only; it must call the same code the provider's
+    other hooks call (the runner is a thin loop, not a second implementation).
+    """
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Workflow events (every plugin)
 # ---------------------------------------------------------------------------------------------------------------
