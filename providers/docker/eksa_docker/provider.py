@@ -1,0 +1,62 @@
+"""Who the Docker provider is, and the documents ``eksa generate clusterconfig NAME -p docker`` writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eksa_core import hookimpl
+from eksa_core.models import Cluster, ExternalEtcdConfiguration, ObjectMeta, Ref
+from eksa_core.models.base import EksaObject
+from eksa_core.plugins import ProviderInfo
+
+from .models import DockerDatacenterConfig
+
+__all__ = ["NAME", "eksa_generate_cluster_config", "eksa_provider"]
+
+NAME = "docker"
+"""The provider name (``-p docker``, clusterctl ``--infrastructure docker``)."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("eksa-provider-docker")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+@hookimpl
+def eksa_provider() -> ProviderInfo:
+    """The Docker provider: datacenter kind ``DockerDatacenterConfig``, no machine config kind."""
+    return ProviderInfo(
+        name=NAME,
+        datacenter_kind=DockerDatacenterConfig.KIND,
+        machine_kind="",
+        kinds=(DockerDatacenterConfig,),
+        version=_version(),
+    )
+
+
+@hookimpl
+def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | None:
+    """Adjust the generated ``cluster`` as EKS Anywhere does for Docker and return its datacenter config.
+
+    Control plane: 1 node, no endpoint. External etcd: 1 node (no machine group ref). One worker group with
+    1 node. The datacenter config has an empty spec; there are no machine configs.
+    """
+    assert isinstance(cluster, Cluster)
+    spec = cluster.spec
+    cp = spec.control_plane_configuration
+    if cp is not None:
+        cp.count = 1
+        cp.endpoint = None
+        cp.machine_group_ref = None
+    spec.external_etcd_configuration = ExternalEtcdConfiguration(count=1)
+    for group in cluster.worker_groups():
+        group.count = 1
+        group.machine_group_ref = None
+    spec.datacenter_ref = Ref(kind=DockerDatacenterConfig.KIND, name=name)
+    return [DockerDatacenterConfig(metadata=ObjectMeta(name=name))]
