@@ -1,0 +1,104 @@
+"""Who the vSphere provider is, and the documents ``eksa generate clusterconfig NAME -p vsphere`` writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eksa_core import hookimpl
+from eksa_core.models.base import EksaObject, ObjectMeta, Ref, UserConfiguration
+from eksa_core.plugins import ProviderInfo
+
+from . import __version__
+from .models import (
+    BOTTLEROCKET,
+    VSphereDatacenterConfig,
+    VSphereDatacenterConfigSpec,
+    VSphereMachineConfig,
+    VSphereMachineConfigSpec,
+)
+
+__all__ = ["NAME", "PLACEHOLDER_SSH_KEY", "eksa_generate_cluster_config", "eksa_provider", "provider_info"]
+
+NAME = "vsphere"
+"""The provider's name (``eksa generate clusterconfig -p vsphere``)."""
+
+PLACEHOLDER_SSH_KEY = "ssh-rsa AAAA..."
+"""The SSH key placeholder a generated spec carries."""
+
+
+def provider_info() -> ProviderInfo:
+    """The vSphere :class:`~eksa_core.plugins.ProviderInfo`."""
+    return ProviderInfo(
+        name=NAME,
+        datacenter_kind=VSphereDatacenterConfig.KIND,
+        machine_kind=VSphereMachineConfig.KIND,
+        kinds=(VSphereDatacenterConfig, VSphereMachineConfig),
+        version=__version__,
+    )
+
+
+@hookimpl
+def eksa_provider() -> ProviderInfo:
+    """Identify the vSphere provider."""
+    return provider_info()
+
+
+def _generated_machine_config(name: str) -> VSphereMachineConfig:
+    return VSphereMachineConfig(
+        metadata=ObjectMeta(name=name),
+        spec=VSphereMachineConfigSpec(
+            disk_gib=25,
+            datastore="",
+            folder="",
+            num_cpus=2,
+            memory_mib=8192,
+            os_family=BOTTLEROCKET,
+            resource_pool="",
+            users=[UserConfiguration(name="ec2-user", ssh_authorized_keys=[PLACEHOLDER_SSH_KEY])],
+        ),
+    )
+
+
+@hookimpl
+def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject]:
+    """The vSphere documents of a new spec (EKS-A's ``generate clusterconfig`` vsphere row).
+
+    Adjusts ``cluster`` in place: 2 control plane nodes with an empty endpoint host, 3 external etcd machines,
+    2 workers in each group, and refs to the ``VSphereDatacenterConfig`` ``<name>`` and the machine configs
+    ``<name>-cp`` (control plane), ``<name>`` (workers), ``<name>-etcd`` (etcd). Returns the datacenter config
+    followed by the three machine configs.
+    """
+    from eksa_core.models.cluster import (
+        ControlPlaneConfiguration,
+        Endpoint,
+        ExternalEtcdConfiguration,
+        WorkerNodeGroupConfiguration,
+    )
+
+    machine_kind = VSphereMachineConfig.KIND
+    spec = cluster.spec
+    spec.datacenter_ref = Ref(kind=VSphereDatacenterConfig.KIND, name=name)
+    cp = spec.control_plane_configuration or ControlPlaneConfiguration()
+    cp.count = 2
+    cp.endpoint = Endpoint(host="")
+    cp.machine_group_ref = Ref(kind=machine_kind, name=f"{name}-cp")
+    spec.control_plane_configuration = cp
+    spec.external_etcd_configuration = ExternalEtcdConfiguration(
+        count=3, machine_group_ref=Ref(kind=machine_kind, name=f"{name}-etcd")
+    )
+    groups = spec.worker_node_group_configurations or [WorkerNodeGroupConfiguration(name="md-0")]
+    for group in groups:
+        group.count = 2
+        group.machine_group_ref = Ref(kind=machine_kind, name=name)
+    spec.worker_node_group_configurations = groups
+
+    datacenter = VSphereDatacenterConfig(
+        metadata=ObjectMeta(name=name),
+        spec=VSphereDatacenterConfigSpec(datacenter="", network="", server="", thumbprint="", insecure=False),
+    )
+    return [
+        datacenter,
+        _generated_machine_config(f"{name}-cp"),
+        _generated_machine_config(name),
+        _generated_machine_config(f"{name}-etcd"),
+    ]
