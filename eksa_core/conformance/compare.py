@@ -249,7 +249,7 @@ def error_matches(expected: str, error: BaseException, *, origin: str | None = N
     m = _GO_UNKNOWN_FIELD.search(expected)
     if m and (origin in ("yaml-library", "json-library") or "json:" in expected or "unmarshal" in expected):
         name = m.group("name")
-        for code, field, text in codes:
+        for code, _field, text in codes:
             if code == ErrorCode.UNKNOWN_FIELD and (not name or f'"{name}"' in text):
                 return True, "idea: unknown field"
         return False, "expected an unknown-field error"

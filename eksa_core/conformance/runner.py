@@ -222,8 +222,8 @@ def _builder_inputs(case: Case, config: ClusterConfig, plugins: Plugins) -> dict
             if dc is not None:
                 dc.spec = spec_of(value, dc.kind)  # type: ignore[attr-defined]
         elif key == "controlPlaneMachineConfig" and isinstance(value, str) and value != "from-input":
-            ref = cluster.spec.control_plane_configuration.machine_group_ref if cluster.spec.control_plane_configuration else None
-            refs.append((value, ref))
+            cp = cluster.spec.control_plane_configuration
+            refs.append((value, cp.machine_group_ref if cp else None))
         elif key == "etcdMachineConfig" and isinstance(value, str) and value != "from-input":
             etcd = cluster.spec.external_etcd_configuration
             refs.append((value, etcd.machine_group_ref if etcd else None))
