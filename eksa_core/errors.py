@@ -175,7 +175,19 @@ class SpecErrors(EksaError):
 
 
 class ReleaseError(EksaError):
-    """A release manifest, bundle or EKS-D release cannot be read or does not have what a spec needs."""
+    """A release manifest, bundle or EKS-D release cannot be read or does not have what a spec needs.
+
+    ``message`` is the bare problem (EKS Anywhere's wording where it has one); ``file`` names the manifest (a
+    path or URL) when the problem belongs to one, and is shown before the message.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.message}" if self.file else self.message
 
 
 class PluginError(EksaError):
