@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.cols import list_structure_factory
 from cattrs.errors import (
     ClassValidationError,
     ForbiddenExtraKeysError,
@@ -145,6 +146,9 @@ def _build_converter() -> cattrs.Converter:
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook_func(lambda t: t == IntOrStr, _structure_int_or_str)
+    conv.register_structure_hook_func(
+        lambda t: t == (IntOrStr | None), lambda v, _: None if v is None else _structure_int_or_str(v, IntOrStr)
+    )
     conv.register_structure_hook_func(lambda t: t is Any, _structure_any)
 
     def structure_free_form(value: Any, t: Any) -> Any:
@@ -175,6 +179,19 @@ def _build_converter() -> cattrs.Converter:
         }
         return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=False, **overrides)
 
+    def list_factory(t: Any) -> Callable[[Any, Any], Any]:
+        inner = list_structure_factory(t, conv)
+
+        def hook(value: Any, tt: Any) -> Any:
+            if not isinstance(value, list):
+                raise _TypeMismatch(value, "array")
+            return inner(value, tt)
+
+        return hook
+
+    conv.register_structure_hook_factory(
+        lambda t: typing.get_origin(t) is list and not _is_free_form(t), list_factory
+    )
     conv.register_structure_hook_factory(attrs.has, structure_factory)
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
     return conv
