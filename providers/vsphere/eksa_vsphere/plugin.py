@@ -8,9 +8,30 @@ only gathers the hook implementations so that pluggy finds them on one object.
 
 from __future__ import annotations
 
+from .lifecycle import eksa_pre_capi_install_on_bootstrap, eksa_update_secrets
+from .machines import eksa_cleanup_machines, eksa_machine_configs, eksa_needs_new_machine_templates
 from .provider import eksa_generate_cluster_config, eksa_provider
+from .validate import (
+    eksa_set_defaults,
+    eksa_setup_and_validate_create,
+    eksa_setup_and_validate_delete,
+    eksa_setup_and_validate_upgrade,
+    eksa_validate_config,
+    eksa_validate_new_spec,
+)
 
 __all__ = [
+    "eksa_cleanup_machines",
     "eksa_generate_cluster_config",
+    "eksa_machine_configs",
+    "eksa_needs_new_machine_templates",
+    "eksa_pre_capi_install_on_bootstrap",
     "eksa_provider",
+    "eksa_set_defaults",
+    "eksa_setup_and_validate_create",
+    "eksa_setup_and_validate_delete",
+    "eksa_setup_and_validate_upgrade",
+    "eksa_update_secrets",
+    "eksa_validate_config",
+    "eksa_validate_new_spec",
 ]
