@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install eksa (core, every provider, the test provider and the dev tools) into ./.venv, then run the main job:
+# validate the example spec, generate a Docker cluster spec and plan its creation (dry run: nothing is touched).
+# Usage: bash scripts/bootstrap.sh [--no-run]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+. .venv/bin/activate
+python -m pip install --quiet --upgrade pip
+python -m pip install --quiet -e ".[dev]"
+for provider in providers/*/; do
+  python -m pip install --quiet -e "$provider"
+done
+python -m pip install --quiet -e tests/plugins/testprovider 2>/dev/null || true
+
+if [ "${1:-}" = "--no-run" ]; then
+  exit 0
+fi
+
+echo "== eksa providers"
+eksa providers
+echo "== eksa validate -f examples/vsphere-cluster.yaml"
+eksa validate -f examples/vsphere-cluster.yaml
+workdir="$(mktemp -d)"
+echo "== eksa generate clusterconfig dev -p docker > $workdir/dev.yaml"
+eksa generate clusterconfig dev -p docker > "$workdir/dev.yaml"
+cat "$workdir/dev.yaml"
+echo "== eksa create cluster -f $workdir/dev.yaml --dry-run"
+(cd "$workdir" && eksa create cluster -f dev.yaml --dry-run)

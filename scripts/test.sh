@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Run every check: lint (ruff), types (mypy on eksa_core), the whole pytest suite (core, providers, the
+# conformance cases) and the conformance runner itself over the public cases.
+# Usage: bash scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+  bash scripts/bootstrap.sh --no-run
+fi
+. .venv/bin/activate
+
+echo "== ruff"
+ruff check .
+echo "== mypy eksa_core"
+mypy eksa_core
+cases="${EKSA_CONFORMANCE_DIR:-../shared/conformance}/cases.yaml"
+if [ -f "$cases" ]; then
+  echo "== conformance runner: $cases"
+  python -m eksa_core.conformance "$cases" --json .conformance-results.json > .conformance-results.txt || true
+  tail -n 1 .conformance-results.txt
+  grep '^FAIL' .conformance-results.txt || true
+fi
+echo "== pytest"
+python -m pytest -q "$@"
