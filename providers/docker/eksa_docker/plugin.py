@@ -7,11 +7,21 @@ finds them on one object:
 * :mod:`.provider` – identity (``eksa_provider``) and ``eksa generate clusterconfig`` documents;
 * :mod:`.validate` – static rules and the Docker engine checks run before create;
 * :mod:`.machines` – removal of the cluster's leftover node containers after delete;
-* :mod:`.templates` – CAPD manifests (control plane, workers, infrastructure bundle, bootstrap options).
+* :mod:`.templates` – CAPD manifests (control plane, workers, infrastructure bundle, bootstrap options);
+* :mod:`.lifecycle` – kubeconfig server rewrite to the load balancer's host port.
 """
 
 from __future__ import annotations
 
+from .machines import eksa_cleanup_machines, eksa_machine_configs
 from .provider import eksa_generate_cluster_config, eksa_provider
+from .validate import eksa_setup_and_validate_create, eksa_validate_config
 
-__all__ = ["eksa_generate_cluster_config", "eksa_provider"]
+__all__ = [
+    "eksa_cleanup_machines",
+    "eksa_generate_cluster_config",
+    "eksa_machine_configs",
+    "eksa_provider",
+    "eksa_setup_and_validate_create",
+    "eksa_validate_config",
+]
