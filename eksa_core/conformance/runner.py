@@ -401,18 +401,10 @@ def _resolve_field(config: ClusterConfig, field_path: str) -> Any:
 
 
 def _run_generate(case: Case, plugins: Plugins) -> str:
-    from ..generate import generate_cluster
+    from ..generate import cluster_data, new_cluster_from_params
 
-    params = case.params
-    cluster = generate_cluster(
-        str(params.get("clusterName", "")),
-        worker_node_group_count=int(params.get("workerNodeGroupCount", 1)),
-        control_plane_upgrade_rollout_strategy=params.get("controlPlaneUpgradeRolloutStrategy"),
-        worker_upgrade_rollout_strategies={
-            int(m.group(1)): v for k, v in params.items() if (m := re.match(r"workerNodeGroups\[(\d+)\]", k))
-        },
-    )
-    return _check_manifests(case, [unstructure(cluster)])
+    cluster = new_cluster_from_params(case.params)
+    return _check_manifests(case, [cluster_data(cluster)])
 
 
 def _run_provider_case(case: Case, plugins: Plugins) -> str:
