@@ -1,0 +1,32 @@
+"""The Nutanix provider plugin (entry point ``nutanix`` in ``eksa.providers``).
+
+Clusters on Nutanix AHV through CAPX, managed by Prism Central: kinds ``NutanixDatacenterConfig`` and
+``NutanixMachineConfig``, their defaults and static validation, Prism Central (v3 API) validation before create
+and upgrade, the clusterctl environment, ``generate clusterconfig`` and the ``validate-datacenter`` conformance
+cases. This module only gathers the hook implementations so pluggy finds them in one place.
+"""
+
+from __future__ import annotations
+
+from .conformance import eksa_conformance_case
+from .provider import eksa_generate_cluster_config, eksa_provider
+from .templates import eksa_env_map
+from .validate import (
+    eksa_set_defaults,
+    eksa_setup_and_validate_create,
+    eksa_setup_and_validate_delete,
+    eksa_setup_and_validate_upgrade,
+    eksa_validate_config,
+)
+
+__all__ = [
+    "eksa_conformance_case",
+    "eksa_env_map",
+    "eksa_generate_cluster_config",
+    "eksa_provider",
+    "eksa_set_defaults",
+    "eksa_setup_and_validate_create",
+    "eksa_setup_and_validate_delete",
+    "eksa_setup_and_validate_upgrade",
+    "eksa_validate_config",
+]
