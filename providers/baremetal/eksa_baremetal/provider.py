@@ -1,0 +1,103 @@
+"""Who the bare metal provider is, what ``eksa generate clusterconfig NAME -p tinkerbell`` writes, and the
+clusterctl environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eksa_core import hookimpl
+from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref, UserConfiguration
+from eksa_core.models.base import EksaObject
+from eksa_core.plugins import ProviderInfo
+
+from .models import (
+    ALL_KINDS,
+    TinkerbellDatacenterConfig,
+    TinkerbellDatacenterConfigSpec,
+    TinkerbellMachineConfig,
+    TinkerbellMachineConfigSpec,
+)
+
+__all__ = ["ALIASES", "NAME", "eksa_env_map", "eksa_generate_cluster_config", "eksa_provider"]
+
+NAME = "tinkerbell"
+"""The provider name (``-p tinkerbell``, clusterctl ``--infrastructure tinkerbell``)."""
+
+ALIASES = ("baremetal",)
+
+PLACEHOLDER_SSH_KEY = "ssh-rsa AAAA..."
+"""The SSH key a generated spec carries until the user puts theirs (EKS Anywhere's placeholder)."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("eksa-provider-baremetal")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+@hookimpl
+def eksa_provider() -> ProviderInfo:
+    """The bare metal provider: datacenter kind ``TinkerbellDatacenterConfig``, machine kind
+    ``TinkerbellMachineConfig``, plus ``TinkerbellTemplateConfig``."""
+    return ProviderInfo(
+        name=NAME,
+        datacenter_kind=TinkerbellDatacenterConfig.KIND,
+        machine_kind=TinkerbellMachineConfig.KIND,
+        kinds=ALL_KINDS,
+        version=_version(),
+        aliases=ALIASES,
+    )
+
+
+def _machine_config(name: str) -> TinkerbellMachineConfig:
+    return TinkerbellMachineConfig(
+        metadata=ObjectMeta(name=name),
+        spec=TinkerbellMachineConfigSpec(
+            hardware_selector=None,  # EKS-A generates an empty selector, which is omitted
+            os_family="ubuntu",
+            os_image_url="",
+            template_ref=Ref(),
+            users=[UserConfiguration(name="ec2-user", ssh_authorized_keys=[PLACEHOLDER_SSH_KEY])],
+        ),
+    )
+
+
+@hookimpl
+def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | None:
+    """Adjust the generated ``cluster`` as EKS Anywhere does for bare metal and return its documents.
+
+    Control plane: 1 node, empty endpoint host, machine config ``<name>-cp``; no external etcd; every worker
+    group 1 node on machine config ``<name>``. Datacenter: ``tinkerbellIP: ""``, ``osImageURL: ""``.
+    """
+    assert isinstance(cluster, Cluster)
+    spec = cluster.spec
+    cp_name, worker_name = f"{name}-cp", name
+    cp = spec.control_plane_configuration
+    if cp is not None:
+        cp.count = 1
+        cp.endpoint = Endpoint(host="")
+        cp.machine_group_ref = Ref(kind=TinkerbellMachineConfig.KIND, name=cp_name)
+    spec.external_etcd_configuration = None
+    for group in cluster.worker_groups():
+        group.count = 1
+        group.machine_group_ref = Ref(kind=TinkerbellMachineConfig.KIND, name=worker_name)
+    spec.datacenter_ref = Ref(kind=TinkerbellDatacenterConfig.KIND, name=name)
+    datacenter = TinkerbellDatacenterConfig(
+        metadata=ObjectMeta(name=name),
+        spec=TinkerbellDatacenterConfigSpec(tinkerbell_ip="", os_image_url=""),
+    )
+    machines: list[EksaObject] = [_machine_config(cp_name)]
+    if cluster.worker_groups():
+        machines.append(_machine_config(worker_name))
+    return [datacenter, *machines]
+
+
+@hookimpl
+def eksa_env_map(spec: Any, context: Any) -> dict[str, str] | None:
+    """clusterctl environment of the Tinkerbell infrastructure provider (EKS Anywhere's ``EnvMap``)."""
+    return {"TINKERBELL_IP": "IGNORED", "KUBEADM_BOOTSTRAP_TOKEN_TTL": "120m"}
