@@ -357,6 +357,64 @@ def eksa_conformance_case(kind: str, case: dict[str, Any], inputs: dict[str, Any
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Add-on steps of the workflows (GitOps, curated packages, diagnostics)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def eksa_install_gitops(spec: Spec, cluster: ClusterHandle, context: HookContext) -> None:
+    """Install the GitOps toolkit on the new cluster and commit the spec to its repository (Flux bootstrap).
+
+    Called by the ``gitops-manager-install`` task of both create workflows when the spec has a GitOps config
+    (``Cluster.spec.gitOpsRef``), after the message "Installing GitOps Toolkit on workload cluster". A failure
+    is not fatal: the workflow prints EKS-A's warning and goes on.
+
+    Example::
+
+        @hookimpl
+        def eksa_install_gitops(spec, cluster, context):
+            if context.dry_run:
+                context.record("flux-bootstrap", cluster=cluster.name)
+                return
+            flux_bootstrap(context.kube(cluster), spec)
+    """
+
+
+@hookspec
+def eksa_pause_gitops_reconcile(spec: Spec, cluster: ClusterHandle, context: HookContext) -> None:
+    """Stop GitOps from reconciling the cluster's objects during an upgrade (task
+    ``pause-controllers-reconcile``, "Pausing GitOps cluster resources reconcile")."""
+
+
+@hookspec
+def eksa_resume_gitops_reconcile(spec: Spec, cluster: ClusterHandle, context: HookContext) -> None:
+    """Commit the new spec to the GitOps repository, force a reconcile and resume reconciliation (task
+    ``resume-gitops-reconciliation`` of the management upgrade)."""
+
+
+@hookspec
+def eksa_cleanup_gitops(spec: Spec, context: HookContext) -> None:
+    """Remove the deleted cluster's files from the GitOps repository (task ``clean-up-git-repo`` / "Clean up
+    Git Repo" of the delete workflows), when the spec has a GitOps config."""
+
+
+@hookspec
+def eksa_install_packages(spec: Spec, cluster: ClusterHandle, context: HookContext) -> None:
+    """Install the curated packages controller and packages on a new management cluster (task
+    ``install-curated-packages``; skipped when no plugin implements it). A failure only warns."""
+
+
+@hookspec
+def eksa_collect_diagnostics(spec: Spec, cluster: ClusterHandle, role: str, context: HookContext) -> None:
+    """Collect a support bundle of ``cluster`` after a failed workflow (diagnostics tasks).
+
+    :param role: ``management`` (the bootstrap cluster when there is one) or ``workload``.
+
+    Write output under ``context.generated_dir`` (kept on failure). Errors are logged and swallowed.
+    """
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Workflow events (every plugin)
 # ---------------------------------------------------------------------------------------------------------------
 
