@@ -1,0 +1,22 @@
+"""The AWS Snow provider plugin, registered as ``snow`` in the ``eksa.providers`` entry-point group.
+
+It brings the ``SnowDatacenterConfig``, ``SnowMachineConfig`` and ``SnowIPPool`` kinds, their defaults and static
+validation, ``eksa generate clusterconfig -p snow``, the device credentials Secret and clusterctl environment,
+and the ``credentials-ini`` conformance case. This module only gathers the hook implementations.
+"""
+
+from __future__ import annotations
+
+from .conformance import eksa_conformance_case
+from .provider import eksa_env_map, eksa_generate_cluster_config, eksa_generate_secrets, eksa_provider
+from .validate import eksa_set_defaults, eksa_validate_config
+
+__all__ = [
+    "eksa_conformance_case",
+    "eksa_env_map",
+    "eksa_generate_cluster_config",
+    "eksa_generate_secrets",
+    "eksa_provider",
+    "eksa_set_defaults",
+    "eksa_validate_config",
+]

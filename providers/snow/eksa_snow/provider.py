@@ -1,0 +1,125 @@
+"""Who the Snow provider is, what ``eksa generate clusterconfig NAME -p snow`` writes, its credentials
+Secret and its clusterctl environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eksa_core import hookimpl
+from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref
+from eksa_core.models.base import EksaObject
+from eksa_core.plugins import ProviderInfo
+
+from .credentials import credentials_secret, env_map, read_credentials
+from .models import (
+    ALL_KINDS,
+    SnowDatacenterConfig,
+    SnowDatacenterConfigSpec,
+    SnowDirectNetworkInterface,
+    SnowMachineConfig,
+    SnowMachineConfigSpec,
+    SnowNetwork,
+)
+from .validate import DEFAULT_INSTANCE_TYPE, DEFAULT_PHYSICAL_NETWORK_CONNECTOR
+
+__all__ = ["NAME", "eksa_env_map", "eksa_generate_cluster_config", "eksa_generate_secrets", "eksa_provider"]
+
+NAME = "snow"
+"""The provider name (``-p snow``, clusterctl ``--infrastructure snow``)."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("eksa-provider-snow")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+@hookimpl
+def eksa_provider() -> ProviderInfo:
+    """The Snow provider: datacenter kind ``SnowDatacenterConfig``, machine kind ``SnowMachineConfig``, plus
+    ``SnowIPPool``."""
+    return ProviderInfo(
+        name=NAME,
+        datacenter_kind=SnowDatacenterConfig.KIND,
+        machine_kind=SnowMachineConfig.KIND,
+        kinds=ALL_KINDS,
+        version=_version(),
+    )
+
+
+def _machine_config(name: str) -> SnowMachineConfig:
+    return SnowMachineConfig(
+        metadata=ObjectMeta(name=name),
+        spec=SnowMachineConfigSpec(
+            ami_id="",
+            devices=[""],
+            instance_type=DEFAULT_INSTANCE_TYPE,
+            ssh_key_name="",
+            physical_network_connector=DEFAULT_PHYSICAL_NETWORK_CONNECTOR,
+            os_family="ubuntu",
+            network=SnowNetwork(direct_network_interfaces=[
+                SnowDirectNetworkInterface(index=1, dhcp=True, primary=True),
+            ]),
+        ),
+    )
+
+
+@hookimpl
+def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | None:
+    """Adjust the generated ``cluster`` as EKS Anywhere does for Snow and return its documents.
+
+    Control plane: 3 nodes, empty endpoint host, machine config ``<name>-cp``; no external etcd; every worker
+    group 3 nodes on machine config ``<name>``. Datacenter: empty ``identityRef``.
+    """
+    assert isinstance(cluster, Cluster)
+    spec = cluster.spec
+    cp_name, worker_name = f"{name}-cp", name
+    cp = spec.control_plane_configuration
+    if cp is not None:
+        cp.count = 3
+        cp.endpoint = Endpoint(host="")
+        cp.machine_group_ref = Ref(kind=SnowMachineConfig.KIND, name=cp_name)
+    spec.external_etcd_configuration = None
+    for group in cluster.worker_groups():
+        group.count = 3
+        group.machine_group_ref = Ref(kind=SnowMachineConfig.KIND, name=worker_name)
+    spec.datacenter_ref = Ref(kind=SnowDatacenterConfig.KIND, name=name)
+    datacenter = SnowDatacenterConfig(metadata=ObjectMeta(name=name),
+                                      spec=SnowDatacenterConfigSpec(identity_ref=Ref()))
+    machines: list[EksaObject] = [_machine_config(cp_name)]
+    if cluster.worker_groups():
+        machines.append(_machine_config(worker_name))
+    return [datacenter, *machines]
+
+
+def _datacenter(spec: Any) -> SnowDatacenterConfig | None:
+    dc = spec.datacenter()
+    return dc if isinstance(dc, SnowDatacenterConfig) else None
+
+
+@hookimpl
+def eksa_generate_secrets(spec: Any, context: Any) -> list[dict[str, Any]] | None:
+    """The EKS Anywhere Snow credentials Secret, from the files named in ``context.env``."""
+    dc = _datacenter(spec)
+    if dc is None:
+        return None
+    return [credentials_secret(dc, read_credentials(context.env))]
+
+
+@hookimpl
+def eksa_env_map(spec: Any, context: Any) -> dict[str, str] | None:
+    """``AWS_B64ENCODED_CREDENTIALS`` and ``AWS_B64ENCODED_CA_BUNDLES`` (plus ``SNOW_CONTROLLER_IMAGE`` when the
+    spec's versions bundle names the Snow manager image)."""
+    out = env_map(read_credentials(context.env))
+    try:
+        image = spec.versions_bundle().snow.manager.uri
+    except Exception:  # no bundle loaded (static use) or a bundle without Snow components
+        image = None
+    if isinstance(image, str) and image:
+        out["SNOW_CONTROLLER_IMAGE"] = image
+    return out
