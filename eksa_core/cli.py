@@ -1,0 +1,764 @@
+"""``eksa``: the reference command line, a thin layer over the public API (EKS Anywhere's ``eksctl anywhere``).
+
+Commands::
+
+    eksa generate clusterconfig NAME -p PROVIDER     a new spec on stdout
+    eksa validate -f FILE                           parse, default and validate a spec
+    eksa create cluster -f FILE [--dry-run] ...     create (or plan the creation of) a cluster
+    eksa upgrade cluster -f FILE [--dry-run] ...    upgrade a cluster to a changed spec
+    eksa delete cluster NAME [-f FILE] [--dry-run]  delete a cluster
+    eksa providers                                  installed providers and plugins that failed to load
+    eksa version
+
+Output follows EKS Anywhere's CLI: ``-v/--verbosity N`` (0-9) shows messages up to level ``N`` (0: user
+messages, 1: defaulting notes, 3: waits and progress, 4: task start/finish; from 4 on every line carries an
+ISO 8601 timestamp and its ``V`` level). Workflow progress reaches the console through a plugin observing
+:func:`~eksa_core.hookspecs.eksa_workflow_event`; log records of the ``eksa`` loggers are shown too (a record
+at ``logging.INFO`` is V0, at ``logging.INFO - n`` it is ``V(n)``, ``DEBUG`` is V6).
+
+Errors are one message on stderr and an exit code: 1 for invalid input and failed operations, 2 for usage
+errors, 130 when interrupted. A traceback is printed only with ``-v 4`` or more. Create, upgrade, delete and
+validate keep a run log at the highest verbosity in ``./eksa-cli-logs/<timestamp>.log`` (JSON lines), removed
+when the command succeeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+from . import __version__, hookimpl
+from .errors import EksaError, PluginError, SpecError, SpecErrors
+from .plugins import Plugins, WorkflowEvent, default_plugins
+
+__all__ = [
+    "BUNDLED_RELEASE_MANIFEST",
+    "CREATE_SKIPPABLE_VALIDATIONS",
+    "UPGRADE_SKIPPABLE_VALIDATIONS",
+    "CliError",
+    "ConsoleProgress",
+    "UsageError",
+    "build_parser",
+    "format_spec_error",
+    "main",
+    "release_manifest_path",
+]
+
+RELEASE_MANIFEST_ENV = "EKSA_RELEASE_MANIFEST"
+"""Environment variable naming the release manifest when ``--release-manifest`` is not given."""
+
+BUNDLED_RELEASE_MANIFEST = Path(__file__).parent / "data" / "releases" / "releases.yaml"
+"""The release manifest shipped with eksa: EKS Anywhere's test fixture release ``v0.19.0-dev+latest``."""
+
+CREATE_SKIPPABLE_VALIDATIONS = ("vsphere-user-privilege",)
+UPGRADE_SKIPPABLE_VALIDATIONS = ("pod-disruption", "vsphere-user-privilege", "eksa-version-skew")
+
+LOG_DIR = "eksa-cli-logs"
+MAX_VERBOSITY = 9
+TRACEBACK_VERBOSITY = 4
+TIMESTAMP_VERBOSITY = 4
+
+RELEASE_HELP = (
+    "Release data (which images and versions the cluster gets): --bundles-override FILE (a Bundles manifest) "
+    f"wins, then --release-manifest FILE, then ${RELEASE_MANIFEST_ENV}, else the manifest bundled with eksa: "
+    "EKS Anywhere's test-fixture release v0.19.0-dev+latest (Kubernetes 1.18-1.21, 1.29; development image "
+    "URIs), good for dry runs only. eksa never downloads release data."
+)
+
+
+class CliError(EksaError):
+    """A command failed with a message for the user (exit code ``code``)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class UsageError(CliError):
+    """The command line itself is wrong (exit code 2)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=2)
+
+
+# -- output ---------------------------------------------------------------------------------------------------
+
+
+def _v_level(record: logging.LogRecord) -> int:
+    """EKS-A verbosity level of a log record."""
+    if record.levelno >= logging.INFO:
+        return 0
+    if record.levelno > logging.DEBUG:
+        return logging.INFO - record.levelno
+    return 6
+
+
+def _timestamp(when: float) -> str:
+    return _dt.datetime.fromtimestamp(when, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class _Console:
+    """Where user-facing lines go, with EKS-A's verbosity and format rules."""
+
+    def __init__(self, verbosity: int, out: IO[str], err: IO[str]) -> None:
+        self.verbosity = verbosity
+        self.out = out
+        self.err = err
+
+    def line(self, message: str, level: int = 0, when: float | None = None, stream: IO[str] | None = None) -> None:
+        if level > self.verbosity:
+            return
+        text = message
+        if self.verbosity >= TIMESTAMP_VERBOSITY:
+            text = f"{_timestamp(when if when is not None else _dt.datetime.now().timestamp())}\tV{level}\t{message}"
+        print(text, file=stream or self.out, flush=True)
+
+
+class _ConsoleHandler(logging.Handler):
+    """Shows ``eksa`` log records on the console at their V level (workflow event echoes excluded: the
+    progress plugin prints those)."""
+
+    def __init__(self, console: _Console) -> None:
+        super().__init__(level=1)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("eksa.workflow") and record.levelno < logging.WARNING:
+            return
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record must not crash the command
+            message = str(record.msg)
+        if record.levelno >= logging.WARNING and not message.lower().startswith(("warning", "error")):
+            message = f"{record.levelname.capitalize()}: {message}"
+        stream = self.console.err if record.levelno >= logging.ERROR else None
+        self.console.line(message, _v_level(record), record.created, stream)
+
+
+class _JsonLogHandler(logging.Handler):
+    """The run log: every record and workflow event as one JSON object per line, at the highest verbosity."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(level=1)
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[str] | None = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def write(self, data: dict[str, Any]) -> None:
+        if self._fh is not None:
+            self._fh.write(json.dumps(data, default=str) + "\n")
+            self._fh.flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        entry: dict[str, Any] = {"T": _timestamp(record.created), "V": _v_level(record), "logger": record.name,
+                                 "M": message}
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["traceback"] = "".join(traceback.format_exception(*record.exc_info))
+        self.write(entry)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        super().close()
+
+
+class ConsoleProgress:
+    """Plugin printing workflow progress the way EKS Anywhere does.
+
+    Messages (``Performing setup and validations``, ``✅ …``, ``🎉 Cluster created!``) show at their level; task
+    start, finish and skips at V4 with durations; everything also goes to the run log when there is one.
+    """
+
+    def __init__(self, console: _Console, log: _JsonLogHandler | None = None) -> None:
+        self.console = console
+        self.log = log
+        self.events: list[WorkflowEvent] = []
+
+    @hookimpl
+    def eksa_workflow_event(self, event: WorkflowEvent) -> None:
+        """Print one event (and record it in the run log)."""
+        self.events.append(event)
+        if self.log is not None:
+            self.log.write({"T": _timestamp(event.timestamp), "V": event.level, "workflow": event.workflow,
+                            "event": event.kind, "task": event.task, "M": event.message,
+                            "duration": event.duration, "error": event.error})
+        if event.kind == "message":
+            self.console.line(event.message, event.level, event.timestamp)
+            return
+        level = max(event.level, TASK_LEVEL)
+        if event.kind == "task-started":
+            self.console.line(f"Task start\t{{\"task_name\": \"{event.task}\"}}", level, event.timestamp)
+        elif event.kind == "task-finished":
+            duration = f"{event.duration:.3f}s" if event.duration is not None else "?"
+            self.console.line(f"Task finished\t{{\"task_name\": \"{event.task}\", \"duration\": \"{duration}\"}}",
+                              level, event.timestamp)
+        elif event.kind == "task-skipped":
+            self.console.line(f"Task skipped\t{{\"task_name\": \"{event.task}\"}}"
+                              + (f" {event.message}" if event.message else ""), level, event.timestamp)
+        elif event.kind == "task-failed":
+            self.console.line(f"Task failed\t{{\"task_name\": \"{event.task}\", \"error\": "
+                              f"{json.dumps(event.error or '')}}}", level, event.timestamp)
+
+
+TASK_LEVEL = 4
+"""Verbosity of task start/finish lines (EKS-A's ``V(4)``)."""
+
+
+def format_spec_error(error: SpecError) -> str:
+    """One problem as ``file:line: document N Kind/name field: message`` (parts that are unknown left out)."""
+    where: list[str] = []
+    if error.file:
+        where.append(f"{error.file}:{error.line}:" if error.line is not None else f"{error.file}:")
+    elif error.line is not None:
+        where.append(f"line {error.line}:")
+    if error.document is not None:
+        where.append(f"document {error.document}")
+    if error.kind or error.name:
+        where.append(f"{error.kind or '?'}/{error.name or '?'}")
+    if error.field:
+        where.append(error.field)
+    prefix = " ".join(where)
+    if prefix and not prefix.endswith(":"):
+        prefix += ":"
+    return f"{prefix} {error.message}" if prefix else error.message
+
+
+# -- release data ---------------------------------------------------------------------------------------------
+
+
+def release_manifest_path(option: str | None, env: dict[str, str] | os._Environ[str] | None = None) -> tuple[Path, str]:
+    """The release manifest to use and where the choice came from (``--release-manifest``, the environment
+    variable or ``bundled``)."""
+    env = os.environ if env is None else env
+    if option:
+        return Path(option), "--release-manifest"
+    if env.get(RELEASE_MANIFEST_ENV):
+        return Path(env[RELEASE_MANIFEST_ENV]), RELEASE_MANIFEST_ENV
+    return BUNDLED_RELEASE_MANIFEST, "bundled"
+
+
+# -- argument parsing -----------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises :class:`UsageError` instead of exiting, so ``main`` decides output and code."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}\n{self.format_usage().rstrip()}")
+
+
+def _verbosity(value: str) -> int:
+    try:
+        level = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid verbosity {value!r}: expected a number 0-9") from None
+    if not 0 <= level <= MAX_VERBOSITY:
+        raise argparse.ArgumentTypeError(f"invalid verbosity {level}: expected a number 0-9")
+    return level
+
+
+def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # accepted before and after the subcommand; the subcommand's value wins only when given
+    parser.add_argument("-v", "--verbosity", type=_verbosity, metavar="N",
+                        default=0 if top else argparse.SUPPRESS,
+                        help="verbosity 0-9 (EKS-A levels: 0 messages, 1 defaults, 3 waits, 4 tasks + timestamps)")
+
+
+def _add_release_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bundles-override", metavar="FILE", help="use this Bundles manifest (see below)")
+    parser.add_argument("--release-manifest", metavar="FILE",
+                        help=f"EKS-A release manifest (default: ${RELEASE_MANIFEST_ENV}, else the bundled test "
+                             "release)")
+
+
+def _add_hidden_force_cleanup(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force-cleanup", action="store_true", help=argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``eksa`` argument parser."""
+    parser = _Parser(prog="eksa", description="Create, upgrade and delete EKS Anywhere clusters (eksa "
+                                              f"{__version__}).")
+    _add_common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    generate = sub.add_parser("generate", help="generate resources (clusterconfig)")
+    _add_common(generate)
+    generate.set_defaults(help_parser=generate)
+    gen_sub = generate.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser)
+    gcc = gen_sub.add_parser("clusterconfig", help="print a new cluster spec for a provider",
+                             description="Print a new cluster spec (Cluster, datacenter and machine configs) on "
+                                         "stdout, as EKS Anywhere generates it.")
+    _add_common(gcc)
+    gcc.add_argument("name", nargs="?", metavar="NAME", help="the cluster name")
+    gcc.add_argument("-p", "--provider", required=True, help="provider (see `eksa providers`)")
+    gcc.set_defaults(func=_cmd_generate)
+
+    validate = sub.add_parser("validate", help="parse, default and validate a cluster spec file")
+    _add_common(validate)
+    validate.set_defaults(help_parser=validate)
+    validate.add_argument("-f", "--filename", required=True, metavar="FILE", help="cluster spec file")
+    validate.set_defaults(func=_cmd_validate)
+
+    epilog = RELEASE_HELP
+    create = sub.add_parser("create", help="create resources (cluster)")
+    _add_common(create)
+    create.set_defaults(help_parser=create)
+    create_sub = create.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser)
+    cc = create_sub.add_parser("cluster", help="create a cluster", epilog=epilog,
+                               description="Create a cluster from a spec file (--dry-run: print the plan and "
+                                           "write its manifests, touching nothing).")
+    _add_common(cc)
+    cc.add_argument("-f", "--filename", required=True, metavar="FILE", help="cluster spec file")
+    cc.add_argument("--dry-run", action="store_true", help="plan only: print the tasks, write the manifests")
+    cc.add_argument("--kubeconfig", metavar="FILE", help="management cluster kubeconfig (workload clusters)")
+    cc.add_argument("--skip-ip-check", action="store_true", help="skip the control plane IP in-use check")
+    cc.add_argument("--skip-validations", metavar="NAME", nargs="+", action="extend", default=[],
+                    help=f"preflight validations to skip ({', '.join(CREATE_SKIPPABLE_VALIDATIONS)})")
+    cc.add_argument("-z", "--hardware-csv", metavar="FILE", help="hardware CSV (bare metal)")
+    cc.add_argument("--no-timeouts", action="store_true", help="wait without time limits")
+    _add_release_options(cc)
+    _add_hidden_force_cleanup(cc)
+    cc.set_defaults(func=_cmd_create)
+
+    upgrade = sub.add_parser("upgrade", help="upgrade resources (cluster)")
+    _add_common(upgrade)
+    upgrade.set_defaults(help_parser=upgrade)
+    upgrade_sub = upgrade.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser)
+    uc = upgrade_sub.add_parser("cluster", help="upgrade a cluster", epilog=epilog,
+                                description="Upgrade a cluster to the spec in FILE (--dry-run: plan only).")
+    _add_common(uc)
+    uc.add_argument("-f", "--filename", required=True, metavar="FILE", help="cluster spec file")
+    uc.add_argument("--dry-run", action="store_true", help="plan only")
+    uc.add_argument("--kubeconfig", metavar="FILE", help="management cluster kubeconfig (workload clusters)")
+    uc.add_argument("-w", "--w-config", metavar="FILE", help="kubeconfig of the cluster to upgrade")
+    uc.add_argument("--skip-validations", metavar="NAME", nargs="+", action="extend", default=[],
+                    help=f"preflight validations to skip ({', '.join(UPGRADE_SKIPPABLE_VALIDATIONS)})")
+    uc.add_argument("-z", "--hardware-csv", metavar="FILE", help="hardware CSV (bare metal)")
+    uc.add_argument("--no-timeouts", action="store_true", help="wait without time limits")
+    _add_release_options(uc)
+    _add_hidden_force_cleanup(uc)
+    uc.set_defaults(func=_cmd_upgrade)
+
+    delete = sub.add_parser("delete", help="delete resources (cluster)")
+    _add_common(delete)
+    delete.set_defaults(help_parser=delete)
+    delete_sub = delete.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser)
+    dc = delete_sub.add_parser("cluster", help="delete a cluster", epilog=epilog,
+                               description="Delete a cluster. Without -f the spec is read from "
+                                           "NAME/NAME-eks-a-cluster.yaml.")
+    _add_common(dc)
+    dc.add_argument("name", nargs="?", metavar="NAME", help="the cluster name")
+    dc.add_argument("-f", "--filename", metavar="FILE", help="cluster spec file")
+    dc.add_argument("--dry-run", action="store_true", help="plan only")
+    dc.add_argument("--kubeconfig", metavar="FILE", help="management cluster kubeconfig (workload clusters)")
+    dc.add_argument("-w", "--w-config", metavar="FILE", help="kubeconfig of the cluster to delete")
+    _add_release_options(dc)
+    _add_hidden_force_cleanup(dc)
+    dc.set_defaults(func=_cmd_delete)
+
+    providers = sub.add_parser("providers", help="list installed providers (and plugins that failed to load)")
+    _add_common(providers)
+    providers.set_defaults(help_parser=providers)
+    providers.set_defaults(func=_cmd_providers)
+
+    version = sub.add_parser("version", help="print the eksa version")
+    _add_common(version)
+    version.set_defaults(help_parser=version)
+    version.set_defaults(func=_cmd_version)
+    return parser
+
+
+# -- commands -------------------------------------------------------------------------------------------------
+
+
+class _Run:
+    """What a command gets: parsed arguments, the console, the plugins, the run log."""
+
+    def __init__(self, args: argparse.Namespace, console: _Console, plugins_factory: Callable[[], Plugins]) -> None:
+        self.args = args
+        self.console = console
+        self._plugins_factory = plugins_factory
+        self._plugins: Plugins | None = None
+        self.log: _JsonLogHandler | None = None
+        self.progress: ConsoleProgress | None = None
+
+    @property
+    def plugins(self) -> Plugins:
+        if self._plugins is None:
+            self._plugins = self._plugins_factory()
+        return self._plugins
+
+    def say(self, message: str, level: int = 0) -> None:
+        self.console.line(message, level)
+        if self.log is not None:
+            self.log.write({"T": _timestamp(_dt.datetime.now().timestamp()), "V": level, "M": message})
+
+
+def _cmd_version(run: _Run) -> int:
+    print(f"Version: v{__version__}")
+    return 0
+
+
+def _cmd_providers(run: _Run) -> int:
+    plugins = run.plugins
+    rows = [("NAME", "DISTRIBUTION", "VERSION", "DATACENTER KIND", "MACHINE KIND")]
+    for name in sorted(plugins.providers):
+        info, plugin = plugins.providers[name]
+        owner = plugins.owner_of(plugin)
+        version = plugins.distribution_version(plugin) or info.version or "?"
+        rows.append((info.name, owner, version, info.datacenter_kind, info.machine_kind or "-"))
+    if len(rows) == 1:
+        print("No providers installed. Install one, e.g. `pip install eksa-provider-docker`.")
+    else:
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    if plugins.failures:
+        print("\nPlugins that could not be loaded:")
+        for failure in plugins.failures:
+            print(f"  {failure.name} ({failure.value}): {failure.error}")
+    return 0
+
+
+def _cmd_generate(run: _Run) -> int:
+    from .generate import generate_cluster_config, to_yaml, validate_cluster_name
+
+    name = run.args.name
+    if not name:
+        raise UsageError("please specify a cluster name")
+    try:
+        validate_cluster_name(name)
+    except SpecError as exc:
+        raise CliError(exc.message) from None
+    try:
+        config = generate_cluster_config(name, run.args.provider, plugins=run.plugins)
+    except PluginError as exc:
+        raise CliError(f"failed to generate eks-a cluster config: {exc}") from None
+    sys.stdout.write(to_yaml(config) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _require_file(path: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise CliError(f"the cluster config file {path} does not exist")
+    return p
+
+
+def _load(run: _Run, path: str, *, summary: str | None = None) -> Any:
+    from .loading import load_spec_file
+
+    file = _require_file(path)
+    try:
+        config = load_spec_file(file, plugins=run.plugins)
+    except SpecErrors as exc:
+        if summary is not None:
+            exc.summary = summary
+        raise
+    for warning in config.warnings:
+        run.say(_warning_text(warning))
+    return config
+
+
+def _warning_text(warning: SpecError) -> str:
+    message = warning.message if warning.message.lower().startswith("warning") else f"Warning: {warning.message}"
+    located = format_spec_error(SpecError(message, file=warning.file, document=warning.document,
+                                          kind=warning.kind, name=warning.name, field=warning.field,
+                                          line=warning.line))
+    return located
+
+
+def _cmd_validate(run: _Run) -> int:
+    config = _load(run, run.args.filename)
+    objects = ", ".join(f"{o.kind}/{o.name}" for o in config.objects)
+    run.say(f"✅ {run.args.filename} is valid ({objects})")
+    return 0
+
+
+def _check_skip_validations(names: Sequence[str], allowed: Sequence[str]) -> list[str]:
+    requested = [n for item in names for n in item.split(",") if n]
+    bad = [n for n in requested if n not in allowed]
+    if bad:
+        raise UsageError("invalid validation name to be skipped. The supported validations that can be skipped "
+                         f"using --skip-validations are {', '.join(allowed)}")
+    return requested
+
+
+def _reject_force_cleanup(args: argparse.Namespace) -> None:
+    if getattr(args, "force_cleanup", False):
+        raise UsageError("please remove the --force-cleanup flag")
+
+
+def _build_spec(run: _Run, config: Any) -> Any:
+    """Join a loaded config with its release data (``eksa_core.releases``)."""
+    args = run.args
+    try:
+        from . import releases
+    except ImportError as exc:  # pragma: no cover - only while the release layer is missing
+        raise CliError(f"release data support is not available in this installation: {exc}") from None
+    if args.bundles_override:
+        bundles = Path(args.bundles_override)
+        if not bundles.is_file():
+            raise CliError(f"the bundles override file {bundles} does not exist")
+        run.say(f"Using bundles override {bundles}", 1)
+        return releases.build_spec_from_files(config, bundles_file=bundles, plugins=run.plugins)
+    manifest, source = release_manifest_path(args.release_manifest)
+    if not manifest.is_file():
+        raise CliError(f"the release manifest {manifest} ({source}) does not exist")
+    if source == "bundled":
+        run.say("Warning: using the release data bundled with eksa (EKS Anywhere test fixtures, "
+                "v0.19.0-dev+latest); pass --release-manifest for real releases")
+    else:
+        run.say(f"Using release manifest {manifest} ({source})", 1)
+    return releases.build_spec_from_files(config, release_manifest=manifest, plugins=run.plugins)
+
+
+def _hook_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for key in ("skip_ip_check", "hardware_csv", "kubeconfig", "w_config", "no_timeouts"):
+        value = getattr(args, key, None)
+        if value:
+            options[key] = value
+    skipped = getattr(args, "skip_validations_checked", None)
+    if skipped:
+        options["skip_validations"] = list(skipped)
+    return options
+
+
+def _print_plan(run: _Run, plan: Any) -> None:
+    print(plan.to_text() if hasattr(plan, "to_text") else str(plan))
+    plan_dir = getattr(plan, "plan_dir", None)
+    if plan_dir is not None:
+        run.say(f"Manifests written to {plan_dir}")
+
+
+def _workflows() -> Any:
+    try:
+        from . import workflows
+    except ImportError as exc:  # pragma: no cover - only while the workflow layer is missing
+        raise CliError(f"cluster workflows are not available in this installation: {exc}") from None
+    return workflows
+
+
+def _cmd_create(run: _Run) -> int:
+    args = run.args
+    _reject_force_cleanup(args)
+    args.skip_validations_checked = _check_skip_validations(args.skip_validations, CREATE_SKIPPABLE_VALIDATIONS)
+    config = _load(run, args.filename, summary="the cluster config file provided is invalid")
+    name = config.cluster.name
+    kubeconfig = Path(name) / f"{name}-eks-a-cluster.kubeconfig"
+    if kubeconfig.is_file() and kubeconfig.stat().st_size > 0:
+        raise CliError(f"old cluster config file exists under {name}, please use a different clusterName to proceed")
+    if args.kubeconfig and not Path(args.kubeconfig).is_file():
+        raise CliError(f"the management cluster kubeconfig file {args.kubeconfig} does not exist")
+    spec = _build_spec(run, config)
+    workflows = _workflows()
+    options = _hook_options(args)
+    if args.dry_run:
+        plan = workflows.plan_create(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig,
+                                     hook_options=options)
+        _print_plan(run, plan)
+        return 0
+    workflows.create_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig,
+                             hook_options=options, no_timeouts=args.no_timeouts)
+    return 0
+
+
+def _cmd_upgrade(run: _Run) -> int:
+    args = run.args
+    _reject_force_cleanup(args)
+    args.skip_validations_checked = _check_skip_validations(args.skip_validations, UPGRADE_SKIPPABLE_VALIDATIONS)
+    config = _load(run, args.filename, summary="the cluster config file provided is invalid")
+    spec = _build_spec(run, config)
+    workflows = _workflows()
+    result = workflows.upgrade_cluster(spec, plugins=run.plugins, dry_run=args.dry_run,
+                                       management_kubeconfig=args.kubeconfig, cluster_kubeconfig=args.w_config,
+                                       hook_options=_hook_options(args), no_timeouts=args.no_timeouts)
+    if args.dry_run:
+        _print_plan(run, result)
+    return 0
+
+
+def _cmd_delete(run: _Run) -> int:
+    from .generate import validate_cluster_name
+
+    args = run.args
+    _reject_force_cleanup(args)
+    filename = args.filename
+    if not filename:
+        try:
+            name = validate_cluster_name(args.name)
+        except SpecError:
+            raise UsageError("please provide either a valid <cluster-name> or -f <config-file>") from None
+        filename = f"{name}/{name}-eks-a-cluster.yaml"
+        if not Path(filename).is_file():
+            raise CliError(f"clusterconfig file {filename} for cluster: {name} not found, please provide the "
+                           "clusterconfig path manually using -f <config-file>")
+    config = _load(run, filename, summary="the cluster config file provided is invalid")
+    if args.name and args.filename and config.cluster.name != args.name:
+        raise UsageError(f"the cluster name {args.name} does not match the cluster {config.cluster.name} of "
+                         f"{args.filename}")
+    spec = _build_spec(run, config)
+    workflows = _workflows()
+    result = workflows.delete_cluster(spec, plugins=run.plugins, dry_run=args.dry_run,
+                                      management_kubeconfig=args.kubeconfig, cluster_kubeconfig=args.w_config,
+                                      hook_options=_hook_options(args))
+    if args.dry_run:
+        _print_plan(run, result)
+    return 0
+
+
+# -- main -----------------------------------------------------------------------------------------------------
+
+_LOGGED_COMMANDS = {"validate", "create", "upgrade", "delete"}
+
+
+def _open_run_log() -> _JsonLogHandler | None:
+    stamp = _dt.datetime.now().strftime("%Y-%m-%dT%H_%M_%S")
+    path = Path(LOG_DIR) / f"{stamp}.log"
+    try:
+        return _JsonLogHandler(path)
+    except OSError:
+        return None  # a read-only working folder must not stop the command
+
+
+def _close_run_log(handler: _JsonLogHandler, keep: bool) -> Path | None:
+    handler.close()
+    if keep:
+        return handler.path
+    try:
+        handler.path.unlink()
+        handler.path.parent.rmdir()  # only when empty
+    except OSError:
+        pass
+    return None
+
+
+def _report(error: BaseException, console: _Console, verbosity: int) -> int:
+    """Print ``error`` as one clear message; return the exit code."""
+    err = console.err
+    if isinstance(error, SpecErrors):
+        print(f"Error: {error.summary}:", file=err)
+        for e in error:
+            print(f"  {format_spec_error(e)}", file=err)
+        code = 1
+    elif isinstance(error, SpecError):
+        print(f"Error: {format_spec_error(error)}", file=err)
+        code = 1
+    elif isinstance(error, CliError):
+        print(f"Error: {error}", file=err)
+        code = error.code
+    elif isinstance(error, EksaError):
+        print(f"Error: {error}", file=err)
+        code = 1
+    elif isinstance(error, KeyboardInterrupt):
+        print("Error: interrupted", file=err)
+        code = 130
+    elif isinstance(error, OSError):
+        print(f"Error: {error.strerror or error}{f': {error.filename}' if error.filename else ''}", file=err)
+        code = 1
+    else:
+        print(f"Error: unexpected {type(error).__name__}: {error}", file=err)
+        if verbosity < TRACEBACK_VERBOSITY:
+            print(f"(run with -v {TRACEBACK_VERBOSITY} to see the traceback)", file=err)
+        code = 1
+    if verbosity >= TRACEBACK_VERBOSITY:
+        traceback.print_exception(error, file=err)
+    return code
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    plugins: Plugins | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+) -> int:
+    """Run ``eksa`` with ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    :param plugins: providers to use (default: the installed ones); tests pass their own.
+    """
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    console = _Console(0, out, err)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except UsageError as exc:
+        print(f"Error: {exc}", file=err)
+        return 2
+    except SystemExit as exc:  # --help / --version printed by argparse
+        return int(exc.code or 0)
+    verbosity = int(getattr(args, "verbosity", 0) or 0)
+    console.verbosity = verbosity
+    func = getattr(args, "func", None)
+    if func is None:
+        target = getattr(args, "help_parser", None) or parser
+        target.print_help(file=out)
+        return 2
+
+    eksa_log = logging.getLogger("eksa")
+    saved_level, saved_propagate = eksa_log.level, eksa_log.propagate
+    eksa_log.setLevel(1)
+    eksa_log.propagate = False
+    console_handler = _ConsoleHandler(console)
+    eksa_log.addHandler(console_handler)
+    run_log = _open_run_log() if args.command in _LOGGED_COMMANDS else None
+    if run_log is not None:
+        eksa_log.addHandler(run_log)
+        run_log.write({"T": _timestamp(_dt.datetime.now().timestamp()), "V": 0,
+                       "M": "eksa " + " ".join(sys.argv[1:] if argv is None else argv)})
+
+    def load_plugins() -> Plugins:
+        return plugins if plugins is not None else default_plugins()
+
+    run = _Run(args, console, load_plugins)
+    run.log = run_log
+    progress = ConsoleProgress(console, run_log)
+    run.progress = progress
+    registered_on: Plugins | None = None
+    code = 1
+    try:
+        if args.command in {"create", "upgrade", "delete"}:
+            registered_on = run.plugins
+            registered_on.register(progress, name="eksa-cli-progress")
+        code = int(func(run))
+    except BaseException as exc:
+        if isinstance(exc, SystemExit):
+            code = int(exc.code or 0)
+        else:
+            if run_log is not None:
+                run_log.write({"T": _timestamp(_dt.datetime.now().timestamp()), "V": 0, "M": "error",
+                               "error": str(exc), "traceback": "".join(traceback.format_exception(exc))})
+            code = _report(exc, console, verbosity)
+    finally:
+        if registered_on is not None and registered_on.manager.is_registered(progress):
+            registered_on.manager.unregister(progress)
+        eksa_log.removeHandler(console_handler)
+        eksa_log.setLevel(saved_level)
+        eksa_log.propagate = saved_propagate
+        if run_log is not None:
+            eksa_log.removeHandler(run_log)
+            kept = _close_run_log(run_log, keep=code != 0)
+            if kept is not None:
+                print(f"The run log is in {kept}", file=err)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
