@@ -8,6 +8,7 @@ only gathers the hook implementations so that pluggy finds them on one object.
 
 from __future__ import annotations
 
+from .conformance import eksa_conformance_case
 from .lifecycle import eksa_pre_capi_install_on_bootstrap, eksa_update_secrets
 from .machines import eksa_cleanup_machines, eksa_machine_configs, eksa_needs_new_machine_templates
 from .provider import eksa_generate_cluster_config, eksa_provider
@@ -22,6 +23,7 @@ from .validate import (
 
 __all__ = [
     "eksa_cleanup_machines",
+    "eksa_conformance_case",
     "eksa_generate_cluster_config",
     "eksa_machine_configs",
     "eksa_needs_new_machine_templates",

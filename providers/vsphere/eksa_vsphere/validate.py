@@ -72,6 +72,7 @@ __all__ = [
     "set_machine_config_defaults",
     "validate_config",
     "validate_control_plane_ip",
+    "validate_datacenter",
     "validate_new_spec",
 ]
 
@@ -225,12 +226,11 @@ def set_machine_config_defaults(config: ClusterConfig, mc: VSphereMachineConfig,
 def eksa_set_defaults(config: ClusterConfig) -> None:
     """vSphere defaults that need no vCenter (see :func:`set_datacenter_defaults`,
     :func:`set_machine_config_defaults`)."""
-    if not _is_vsphere(config):
+    if config.has_cluster() and not _is_vsphere(config):
         return
-    dc = _datacenter(config)
-    if dc is not None:
+    for dc in config.of_kind(DC_KIND):
         set_datacenter_defaults(config, dc)
-    etcd_name = _etcd_machine_config_name(config.cluster)
+    etcd_name = _etcd_machine_config_name(config.cluster) if config.has_cluster() else None
     for mc in _machine_configs(config):
         set_machine_config_defaults(config, mc, etcd=mc.name == etcd_name)
 
@@ -242,7 +242,9 @@ def _err(message: str, obj: Any, field: str | None) -> SpecError:
     return SpecError(message, kind=obj.kind, name=obj.name, field=field)
 
 
-def _validate_datacenter(dc: VSphereDatacenterConfig, cluster: Any) -> list[SpecError]:
+def validate_datacenter(dc: VSphereDatacenterConfig, cluster: Any = None) -> list[SpecError]:
+    """Static checks of a ``VSphereDatacenterConfig`` (server, datacenter, network, failure domains) and, given the
+    cluster, of the failure domains its worker groups name."""
     spec = dc.spec
     errors: list[SpecError] = []
     if not spec.server:
@@ -265,7 +267,8 @@ def _validate_datacenter(dc: VSphereDatacenterConfig, cluster: Any) -> list[Spec
             if fd.name in names:
                 errors.append(_err(f"failure domain name {fd.name} is not unique", dc, f"{where}.name"))
             names.add(fd.name)
-    for i, group in enumerate(cluster.spec.worker_node_group_configurations or []):
+    groups = cluster.spec.worker_node_group_configurations if cluster is not None else None
+    for i, group in enumerate(groups or []):
         domains = group.failure_domains or []
         where = f"spec.workerNodeGroupConfigurations[{i}].failureDomains"
         if len(domains) > 1:
@@ -323,13 +326,17 @@ _ROLE_LABEL = {CONTROL_PLANE: "control plane", ETCD: "etcd machines", WORKERS: "
 def validate_config(config: ClusterConfig) -> list[SpecError]:
     """Every static problem of a vSphere spec (datacenter, machine configs, refs, OS family, endpoint), each
     located with kind, name and field. Empty when the config is not a vSphere spec."""
+    if not config.has_cluster():
+        # a file of vSphere objects only: check each on its own
+        errors = [e for dc in config.of_kind(DC_KIND) for e in validate_datacenter(dc)]
+        return errors + [e for mc in _machine_configs(config) for e in _validate_machine_config(mc, set())]
     if not _is_vsphere(config):
         return []
     cluster = config.cluster
-    errors: list[SpecError] = []
+    errors = []
     dc = _datacenter(config)
     if dc is not None:
-        errors += _validate_datacenter(dc, cluster)
+        errors += validate_datacenter(dc, cluster)
 
     used: dict[str, VSphereMachineConfig] = {}
     roles: dict[str, set[str]] = {}

@@ -490,3 +490,29 @@ def test_upgrade_runs_live_checks_and_name_uniqueness(vcsim: VcsimServer, plugin
     assert err.message == "machineconfig mycluster-md already exists"
     assert err.field == "spec.controlPlaneConfiguration.machineGroupRef.name"
 
+
+
+# ------------------------------------------------------------------------------------------- files without a Cluster
+
+
+def test_vsphere_objects_without_cluster_get_defaults_and_checks(plugins: Plugins) -> None:
+    text = spec_yaml().split("---\n", 1)[1]  # drop the Cluster document
+    text = text.replace("  server: \"https://vcenter.example\"\n", "")
+    config = parse(text, plugins)
+    assert config.datacenter is not None and not config.has_cluster()
+    assert config.of_kind("VSphereDatacenterConfig")[0].spec.network == "/DC0/network/VM Network"
+    assert messages(eksa_validate_config(config)) == ["VSphereDatacenterConfig server is not set or is empty"]
+
+
+def test_conformance_validate_datacenter(tmp_path: Path) -> None:
+    from eksa_vsphere.conformance import eksa_conformance_case
+
+    good = tmp_path / "dc.yaml"
+    good.write_text(spec_yaml())
+    data = eksa_conformance_case(kind="validate-datacenter", case={"input": "dc.yaml"},
+                                 inputs={"base_dir": tmp_path})
+    assert data["spec"]["network"] == "/DC0/network/VM Network"
+    (tmp_path / "bad.yaml").write_text(spec_yaml().replace("  datacenter: DC0\n", ""))
+    with pytest.raises(SpecErrors, match="VSphereDatacenterConfig datacenter is not set or is empty"):
+        eksa_conformance_case(kind="validate-datacenter", case={"input": "bad.yaml"}, inputs={"base_dir": tmp_path})
+    assert eksa_conformance_case(kind="render-failure-domains", case={}, inputs={}) is None

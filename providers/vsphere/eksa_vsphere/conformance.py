@@ -1,0 +1,50 @@
+"""vSphere conformance cases that the core runner hands to the provider.
+
+``validate-datacenter``: read the case's input file, apply the vSphere defaults and run the static validation of
+its ``VSphereDatacenterConfig`` (the same functions as :func:`~eksa_vsphere.validate.eksa_set_defaults` and
+:func:`~eksa_vsphere.validate.eksa_validate_config`). Returns the defaulted datacenter config as plain data, or
+raises :class:`~eksa_core.errors.SpecErrors`. Other kinds are left to other hook implementations (``None``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from eksa_core import hookimpl
+from eksa_core.convert import unstructure
+from eksa_core.errors import SpecError, SpecErrors
+
+from .models import VSphereDatacenterConfig
+
+__all__ = ["eksa_conformance_case", "validate_datacenter_file"]
+
+
+def validate_datacenter_file(path: Path) -> dict[str, Any]:
+    """Defaults + static validation of the ``VSphereDatacenterConfig`` of a spec file; its defaulted data."""
+    from eksa_core.plugins import Plugins
+    from eksa_core.spec import load_cluster_config
+
+    from . import plugin
+    from .validate import eksa_set_defaults, eksa_validate_config
+
+    plugins = Plugins()
+    plugins.register(plugin, name="eksa-provider-vsphere")
+    config = load_cluster_config(path, registry=plugins.registry)
+    datacenters = config.of_kind(VSphereDatacenterConfig)
+    if not datacenters:
+        raise SpecErrors([SpecError("yamlop content is invalid or does not contain kind VSphereDatacenterConfig",
+                                    kind=VSphereDatacenterConfig.KIND, file=str(path))])
+    eksa_set_defaults(config)
+    errors = [e for e in eksa_validate_config(config) if not e.warning and e.kind == VSphereDatacenterConfig.KIND]
+    if errors:
+        raise SpecErrors(errors, summary="VSphereDatacenterConfig is invalid")
+    return dict(unstructure(datacenters[0]))
+
+
+@hookimpl
+def eksa_conformance_case(kind: str, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
+    """Run vSphere ``validate-datacenter`` cases (see the module docstring); ``None`` for other kinds."""
+    if kind != "validate-datacenter":
+        return None
+    return validate_datacenter_file(Path(inputs["base_dir"]) / str(case["input"]))
