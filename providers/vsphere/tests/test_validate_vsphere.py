@@ -499,7 +499,7 @@ def test_vsphere_objects_without_cluster_get_defaults_and_checks(plugins: Plugin
     text = spec_yaml().split("---\n", 1)[1]  # drop the Cluster document
     text = text.replace("  server: \"https://vcenter.example\"\n", "")
     config = parse(text, plugins)
-    assert config.datacenter is not None and not config.has_cluster()
+    assert not config.has_cluster()
     assert config.of_kind("VSphereDatacenterConfig")[0].spec.network == "/DC0/network/VM Network"
     assert messages(eksa_validate_config(config)) == ["VSphereDatacenterConfig server is not set or is empty"]
 
