@@ -1,0 +1,43 @@
+"""The CloudStack provider plugin (entry point ``cloudstack`` in ``eksa.providers``).
+
+Clusters on Apache CloudStack through CAPC: kinds ``CloudStackDatacenterConfig`` (availability zones; the legacy
+zone fields are converted by the defaults) and ``CloudStackMachineConfig``, their static validation and
+immutability rules, the base64 INI credentials of ``EKSA_CLOUDSTACK_B64ENCODED_SECRET`` and the per-profile
+Secrets, the clusterctl environment, ``generate clusterconfig`` and the ``credentials-ini`` /
+``render-credentials-secrets`` conformance cases. This module only gathers the hook implementations.
+"""
+
+from __future__ import annotations
+
+from .conformance import eksa_conformance_case
+from .provider import eksa_generate_cluster_config, eksa_provider
+from .templates import (
+    eksa_env_map,
+    eksa_generate_secrets,
+    eksa_pre_capi_install_on_bootstrap,
+    eksa_update_secrets,
+)
+from .validate import (
+    eksa_set_defaults,
+    eksa_setup_and_validate_create,
+    eksa_setup_and_validate_delete,
+    eksa_setup_and_validate_upgrade,
+    eksa_validate_config,
+    eksa_validate_new_spec,
+)
+
+__all__ = [
+    "eksa_conformance_case",
+    "eksa_env_map",
+    "eksa_generate_cluster_config",
+    "eksa_generate_secrets",
+    "eksa_pre_capi_install_on_bootstrap",
+    "eksa_provider",
+    "eksa_set_defaults",
+    "eksa_setup_and_validate_create",
+    "eksa_setup_and_validate_delete",
+    "eksa_setup_and_validate_upgrade",
+    "eksa_update_secrets",
+    "eksa_validate_config",
+    "eksa_validate_new_spec",
+]

@@ -1,0 +1,104 @@
+"""Who the CloudStack provider is, and the documents ``eksa generate clusterconfig NAME -p cloudstack`` writes."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from typing import Any
+
+from eksa_core import hookimpl
+from eksa_core.models.base import EksaObject, ObjectMeta, Ref, UserConfiguration
+from eksa_core.models.cluster import (
+    Cluster,
+    ControlPlaneConfiguration,
+    Endpoint,
+    ExternalEtcdConfiguration,
+    WorkerNodeGroupConfiguration,
+)
+from eksa_core.plugins import ProviderInfo
+
+from .models import (
+    DEFAULT_CREDENTIALS_REF,
+    DEFAULT_USER,
+    CloudStackAvailabilityZone,
+    CloudStackDatacenterConfig,
+    CloudStackDatacenterConfigSpec,
+    CloudStackMachineConfig,
+    CloudStackMachineConfigSpec,
+    CloudStackResourceIdentifier,
+    CloudStackZone,
+)
+
+__all__ = ["NAME", "eksa_generate_cluster_config", "eksa_provider", "generate_cluster_config"]
+
+NAME = "cloudstack"
+SSH_KEY_PLACEHOLDER = "ssh-rsa AAAA..."
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("eksa-provider-cloudstack")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+@hookimpl
+def eksa_provider() -> ProviderInfo:
+    """The CloudStack provider: ``CloudStackDatacenterConfig`` selects it, machines are
+    ``CloudStackMachineConfig``."""
+    return ProviderInfo(
+        name=NAME,
+        datacenter_kind=CloudStackDatacenterConfig.KIND,
+        machine_kind=CloudStackMachineConfig.KIND,
+        kinds=(CloudStackDatacenterConfig, CloudStackMachineConfig),
+        version=_version(),
+    )
+
+
+def _machine_config(name: str) -> CloudStackMachineConfig:
+    return CloudStackMachineConfig(
+        metadata=ObjectMeta(name=name),
+        spec=CloudStackMachineConfigSpec(
+            compute_offering=CloudStackResourceIdentifier(),
+            template=CloudStackResourceIdentifier(),
+            users=[UserConfiguration(name=DEFAULT_USER, ssh_authorized_keys=[SSH_KEY_PLACEHOLDER])],
+        ),
+    )
+
+
+def generate_cluster_config(name: str, cluster: Cluster) -> list[EksaObject]:
+    """Adjust the generated ``cluster`` (2 control plane nodes, 3 etcd, 2 workers, empty endpoint) and return the
+    datacenter config (one availability zone ``az-1``) and the ``<name>-cp``, ``<name>``, ``<name>-etcd``
+    machine configs."""
+    spec = cluster.spec
+    machine_kind = CloudStackMachineConfig.KIND
+    cp = spec.control_plane_configuration or ControlPlaneConfiguration()
+    cp.count = 2
+    cp.endpoint = Endpoint(host="")
+    cp.machine_group_ref = Ref(kind=machine_kind, name=f"{name}-cp")
+    spec.control_plane_configuration = cp
+    spec.external_etcd_configuration = ExternalEtcdConfiguration(
+        count=3, machine_group_ref=Ref(kind=machine_kind, name=f"{name}-etcd"))
+    groups = spec.worker_node_group_configurations or [WorkerNodeGroupConfiguration(name="md-0")]
+    for group in groups:
+        group.count = 2
+        group.machine_group_ref = Ref(kind=machine_kind, name=name)
+    spec.worker_node_group_configurations = groups
+    spec.datacenter_ref = Ref(kind=CloudStackDatacenterConfig.KIND, name=name)
+    datacenter = CloudStackDatacenterConfig(
+        metadata=ObjectMeta(name=name),
+        spec=CloudStackDatacenterConfigSpec(availability_zones=[CloudStackAvailabilityZone(
+            name="az-1",
+            credentials_ref=DEFAULT_CREDENTIALS_REF,
+            account="admin",
+            domain="domain1",
+            management_api_endpoint="",
+            zone=CloudStackZone(network=CloudStackResourceIdentifier()),
+        )]),
+    )
+    return [datacenter, _machine_config(f"{name}-cp"), _machine_config(name), _machine_config(f"{name}-etcd")]
+
+
+@hookimpl
+def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject]:
+    """``eksa generate clusterconfig NAME -p cloudstack``."""
+    return generate_cluster_config(name, cluster)
