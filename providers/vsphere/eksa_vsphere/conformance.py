@@ -3,7 +3,8 @@
 ``validate-datacenter``: read the case's input file, apply the vSphere defaults and run the static validation of
 its ``VSphereDatacenterConfig`` (the same functions as :func:`~eksa_vsphere.validate.eksa_set_defaults` and
 :func:`~eksa_vsphere.validate.eksa_validate_config`). Returns the defaulted datacenter config as plain data, or
-raises :class:`~eksa_core.errors.SpecErrors`. Other kinds are left to other hook implementations (``None``).
+raises :class:`~eksa_core.errors.SpecErrors`. ``render-failure-domains`` is answered by
+:mod:`eksa_vsphere.templates`; other kinds get ``None``.
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ def validate_datacenter_file(path: Path) -> dict[str, Any]:
 
 @hookimpl
 def eksa_conformance_case(kind: str, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
-    """Run vSphere ``validate-datacenter`` cases (see the module docstring); ``None`` for other kinds."""
-    if kind != "validate-datacenter":
-        return None
-    return validate_datacenter_file(Path(inputs["base_dir"]) / str(case["input"]))
+    """Run vSphere conformance cases (see the module docstring); ``None`` for kinds the provider does not handle."""
+    if kind == "validate-datacenter":
+        return validate_datacenter_file(Path(inputs["base_dir"]) / str(case["input"]))
+    # one plugin module has one implementation of the hook: the template module's kinds are reached from here
+    from . import templates
+
+    return templates.eksa_conformance_case(kind=kind, case=case, inputs=inputs)

@@ -72,14 +72,15 @@ def credentials_secrets(spec: Spec, env: Mapping[str, str]) -> list[dict[str, An
 
 
 def _secrets(spec: Spec, context: HookContext) -> list[dict[str, Any]]:
-    """The secrets to apply: those of the template module when it provides them, else :func:`credentials_secrets`."""
-    builder = None
-    if importlib.util.find_spec(f"{__package__}.templates") is not None:
-        templates = importlib.import_module(f"{__package__}.templates")
-        builder = getattr(templates, "credentials_secrets", None)
-    if callable(builder):
-        return list(builder(spec, context.env))
-    return credentials_secrets(spec, context.env)
+    """The secrets to apply: the template module's ``vsphere-credentials`` (one source for what the controller
+    reads) when it is installed, plus ``eksa-license``; else :func:`credentials_secrets`."""
+    own = credentials_secrets(spec, context.env)  # also raises when the credentials are missing
+    if importlib.util.find_spec(f"{__package__}.templates") is None:
+        return own
+    templates = importlib.import_module(f"{__package__}.templates")
+    rendered = list(templates.eksa_generate_secrets(spec, context) or [])
+    names = {s["metadata"]["name"] for s in rendered}
+    return rendered + [s for s in own if s["metadata"]["name"] not in names]
 
 
 def apply_secrets(spec: Spec, cluster: ClusterHandle, context: HookContext) -> None:

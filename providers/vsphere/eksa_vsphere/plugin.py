@@ -12,6 +12,14 @@ from .conformance import eksa_conformance_case
 from .lifecycle import eksa_pre_capi_install_on_bootstrap, eksa_update_secrets
 from .machines import eksa_cleanup_machines, eksa_machine_configs, eksa_needs_new_machine_templates
 from .provider import eksa_generate_cluster_config, eksa_provider
+from .templates import (
+    eksa_bootstrap_options,
+    eksa_env_map,
+    eksa_generate_control_plane,
+    eksa_generate_secrets,
+    eksa_generate_workers,
+    eksa_infrastructure_bundle,
+)
 from .validate import (
     eksa_set_defaults,
     eksa_setup_and_validate_create,
@@ -22,9 +30,15 @@ from .validate import (
 )
 
 __all__ = [
+    "eksa_bootstrap_options",
     "eksa_cleanup_machines",
     "eksa_conformance_case",
+    "eksa_env_map",
     "eksa_generate_cluster_config",
+    "eksa_generate_control_plane",
+    "eksa_generate_secrets",
+    "eksa_generate_workers",
+    "eksa_infrastructure_bundle",
     "eksa_machine_configs",
     "eksa_needs_new_machine_templates",
     "eksa_pre_capi_install_on_bootstrap",
