@@ -67,6 +67,7 @@ __all__ = [
     "kubeadm_control_plane",
     "kubeadm_users",
     "node_taints",
+    "strip_ssh_key_comment",
 ]
 
 BR_PKI_DIR = "/var/lib/kubeadm/pki"
@@ -115,6 +116,8 @@ class KubeadmFlavor:
     :ivar etcd_pre_commands: preEtcdadmCommands of cloud-config etcd nodes.
     :ivar empty_taints: render ``taints: []`` when a node group has no taints.
     :ivar init_cri_socket: set ``criSocket`` in the initConfiguration too.
+    :ivar include_format: write the bootstrap ``format`` (``cloud-config`` / ``bottlerocket``).
+    :ivar proxy_endpoints: provider endpoints appended to ``NO_PROXY`` (infrastructure API, control plane VIP).
     """
 
     apiserver_args: tuple[tuple[str, str], ...] = ()
@@ -130,6 +133,7 @@ class KubeadmFlavor:
     etcd_pre_commands: tuple[str, ...] = ()
     empty_taints: bool = True
     init_cri_socket: bool = True
+    include_format: bool = True
     proxy_endpoints: tuple[str, ...] = ()
 
 
@@ -174,11 +178,18 @@ def node_taints(taints: Sequence[Taint] | None) -> list[dict[str, Any]]:
     return out
 
 
+def strip_ssh_key_comment(key: str) -> str:
+    """``ssh-rsa AAAA... user@host`` -> ``ssh-rsa AAAA...`` (options-free keys; others are kept as they are)."""
+    parts = key.split()
+    return " ".join(parts[:2]) if len(parts) > 2 and parts[0].startswith(("ssh-", "ecdsa-", "sk-")) else key.strip()
+
+
 def kubeadm_users(users: Sequence[UserConfiguration]) -> list[dict[str, Any]]:
-    """``users[]``: the first machine user with its SSH keys and password-less sudo."""
+    """``users[]``: the first machine user with its SSH keys (comment stripped: ``<type> <key>``) and
+    password-less sudo."""
     out = []
     for u in list(users)[:1]:
-        keys = [k for k in (u.ssh_authorized_keys or []) if k] or None
+        keys = [strip_ssh_key_comment(k) for k in (u.ssh_authorized_keys or []) if k and k.strip()] or None
         out.append({"name": u.name, "sshAuthorizedKeys": keys, "sudo": SUDO_ALL})
     return out
 
@@ -433,7 +444,8 @@ def kubeadm_control_plane(
     ntp = _ntp(node)
     if ntp:
         spec["ntp"] = ntp
-    spec["format"] = node.format
+    if flavor.include_format:
+        spec["format"] = node.format
 
     max_surge = 1
     strategy = cp.upgrade_rollout_strategy if cp else None
@@ -495,7 +507,8 @@ def kubeadm_config_template(
     ntp = _ntp(node)
     if ntp:
         spec["ntp"] = ntp
-    spec["format"] = node.format
+    if flavor.include_format:
+        spec["format"] = node.format
     return {
         "apiVersion": BOOTSTRAP_API_VERSION,
         "kind": "KubeadmConfigTemplate",
