@@ -1,0 +1,247 @@
+"""Tasks and helpers shared by the create, upgrade and delete workflows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..context import ClusterHandle
+from ..errors import EksaError, SpecError, SpecErrors
+from .capi import ComponentsRequest, component_versions
+from .engine import Task
+from .ops import MANAGED_BY_CLI, MANAGEMENT_COMPONENTS_VERSION, SYSTEM_NAMESPACE, render_manifests
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+    from .context import WorkflowContext
+
+__all__ = [
+    "CollectDiagnosticsTask",
+    "GitOpsInstallTask",
+    "SetupAndValidateTask",
+    "WriteClusterConfigTask",
+    "apply_provider_secrets",
+    "components_request",
+    "manifests",
+]
+
+REGISTRY_SECRET = "registry-credentials"
+
+
+def components_request(ctx: WorkflowContext, spec: Spec | None = None) -> ComponentsRequest:
+    """The provider's clusterctl environment, infrastructure bundle and component versions for ``spec``."""
+    spec = spec or ctx.spec
+    env = ctx.hook("eksa_env_map", spec=spec, context=ctx.hook_context) or {}
+    ctx.redact.add(env.values())
+    bundle = ctx.hook("eksa_infrastructure_bundle", spec=spec)
+    etcd = spec.cluster.spec.external_etcd_configuration
+    return ComponentsRequest(
+        spec=spec,
+        provider_name=ctx.provider.info.name,
+        env=dict(env),
+        infrastructure=bundle,
+        versions=component_versions(spec, ctx.provider.info.name),
+        overrides_dir=ctx.generated_dir / "overrides",
+        external_etcd=bool(etcd and etcd.count),
+    )
+
+
+def manifests(ctx: WorkflowContext, spec: Spec | None = None, *, plan_file: str | None = None,
+              **names: Any) -> list[dict[str, Any]]:
+    """The rendered Cluster API objects of ``spec`` (cached per run for the default names)."""
+    spec = spec or ctx.spec
+    key = f"manifests:{id(spec)}:{sorted(names.items())!r}"
+    if key not in ctx.cache:
+        ctx.cache[key] = render_manifests(ctx, spec, plan_file=plan_file, **names)
+    elif plan_file and ctx.dry_run:
+        from .ops import write_plan_file
+
+        write_plan_file(ctx, plan_file, ctx.cache[key])
+    return list(ctx.cache[key])
+
+
+def apply_provider_secrets(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec | None = None) -> None:
+    """Apply the Secrets of :func:`~eksa_core.hookspecs.eksa_generate_secrets` to ``cluster`` (never logged)."""
+    spec = spec or ctx.spec
+    secrets = ctx.hook("eksa_generate_secrets", spec=spec, context=ctx.hook_context) or []
+    if not secrets:
+        return
+    ctx.redact.add_manifests(secrets)
+    kube = ctx.kube(cluster)
+    kube.create_namespace(SYSTEM_NAMESPACE)
+    kube.apply(list(secrets), field_manager="eks-a-cli", force=True)
+
+
+def registry_mirror_authenticates(spec: Spec) -> bool:
+    mirror = spec.cluster.spec.registry_mirror_configuration
+    return bool(mirror and mirror.authenticate)
+
+
+def apply_registry_secret(ctx: WorkflowContext, cluster: ClusterHandle) -> None:
+    """Create the registry mirror credentials Secret (``REGISTRY_USERNAME``/``REGISTRY_PASSWORD``)."""
+    env = ctx.hook_context.env
+    username, password = env.get("REGISTRY_USERNAME"), env.get("REGISTRY_PASSWORD")
+    if not username or not password:
+        missing = "REGISTRY_USERNAME" if not username else "REGISTRY_PASSWORD"
+        raise EksaError(f"please set {missing} env var")
+    ctx.redact.add([username, password])
+    kube = ctx.kube(cluster)
+    kube.create_namespace(SYSTEM_NAMESPACE)
+    kube.apply({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": {"name": REGISTRY_SECRET, "namespace": SYSTEM_NAMESPACE},
+                "stringData": {"username": username, "password": password}},
+               field_manager="eks-a-cli", force=True)
+
+
+def cli_annotations(ctx: WorkflowContext) -> dict[str, str]:
+    """Annotations the CLI puts on the EKS-A Cluster it creates (managed-by-cli, components version)."""
+    out = {MANAGED_BY_CLI: "true"}
+    version = ctx.options.management_components_version or ctx.spec.eksa_version
+    if version:
+        out[MANAGEMENT_COMPONENTS_VERSION] = version
+    return out
+
+
+def has_gitops(spec: Spec) -> bool:
+    """Whether the spec configures GitOps (``Cluster.spec.gitOpsRef``)."""
+    return spec.cluster.spec.git_ops_ref is not None
+
+
+def handle_payload(handle: ClusterHandle | None) -> dict[str, Any] | None:
+    """Checkpoint data of a cluster handle (name and kubeconfig path; never the kubeconfig itself)."""
+    if handle is None:
+        return None
+    return {"name": handle.name, "kubeconfig": str(handle.kubeconfig) if handle.kubeconfig else None}
+
+
+def handle_from_payload(payload: Any) -> ClusterHandle | None:
+    if not isinstance(payload, dict) or not payload.get("name"):
+        return None
+    kubeconfig = payload.get("kubeconfig")
+    return ClusterHandle(str(payload["name"]), Path(kubeconfig) if kubeconfig else None)
+
+
+# ---------------------------------------------------------------------------------------------------- tasks
+
+
+class SetupAndValidateTask(Task):
+    """Provider setup and validation (the provider may fill defaults that need the infrastructure)."""
+
+    message = "Performing setup and validations"
+    hook_name: ClassVar[str] = "eksa_setup_and_validate_create"
+    validation_name: ClassVar[str] = "{provider} Provider setup is valid"
+
+    def __init__(self, name: str, *, hook_name: str, validation_name: str, message: str,
+                 on_failure: tuple[str, ...] = ()) -> None:
+        self.name = name  # type: ignore[misc]
+        self.hook_name = hook_name  # type: ignore[misc]
+        self.validation_name = validation_name  # type: ignore[misc]
+        self.message = message  # type: ignore[misc]
+        self.on_failure = on_failure  # type: ignore[misc]
+
+    def _validate(self, ctx: WorkflowContext) -> None:
+        kwargs: dict[str, Any] = {"spec": ctx.spec, "context": ctx.hook_context}
+        if self.hook_name == "eksa_setup_and_validate_upgrade":
+            kwargs["current_spec"] = ctx.current_spec or ctx.spec
+        name = self.validation_name.format(provider=ctx.provider.info.name, cluster=ctx.cluster_name)
+        try:
+            ctx.hook(self.hook_name, **kwargs)
+            if self.hook_name == "eksa_setup_and_validate_upgrade" and ctx.current_spec is not None:
+                problems = [e for result in ctx.hook("eksa_validate_new_spec", spec=ctx.spec,
+                                                     current_spec=ctx.current_spec) or [] for e in result or []]
+                problems = [ctx.spec.config.locate(e) for e in problems if not e.warning]
+                if problems:
+                    raise SpecErrors(problems, summary="validate immutable fields")
+        except (SpecError, SpecErrors) as exc:
+            ctx.info("❌ Validation failed")
+            errors = list(exc) if isinstance(exc, SpecErrors) else [exc]
+            raise SpecErrors([ctx.spec.config.locate(e) for e in errors],
+                             summary=f"validations failed: {name}") from exc
+        ctx.info(f"✅ {name[:1].upper()}{name[1:]}")
+
+    def run(self, ctx: WorkflowContext) -> None:
+        ctx.info(self.message)
+        self._validate(ctx)
+
+    def restore(self, ctx: WorkflowContext, payload: Any) -> None:
+        # As EKS Anywhere: the provider validation runs again, since it fills in spec defaults later tasks need.
+        self._validate(ctx)
+
+
+class WriteClusterConfigTask(Task):
+    """Write the cluster spec to ``<cluster>/<cluster>-eks-a-cluster.yaml``."""
+
+    name = "write-cluster-config"
+    message = "Writing cluster config file"
+
+    def __init__(self, *, success_message: str | None = None, on_failure: tuple[str, ...] = ()) -> None:
+        self.success_message = success_message
+        self.on_failure = on_failure  # type: ignore[misc]
+
+    def run(self, ctx: WorkflowContext) -> None:
+        ctx.info(self.message)
+        ctx.write_file(ctx.config_path, ctx.spec.config.dump())
+        if self.success_message:
+            ctx.info(self.success_message)
+
+
+class GitOpsInstallTask(Task):
+    """Install the GitOps toolkit (non-fatal)."""
+
+    name = "gitops-manager-install"
+    message = "Installing GitOps Toolkit on workload cluster"
+    fatal = False
+
+    def should_run(self, ctx: WorkflowContext) -> bool:
+        return has_gitops(ctx.spec)
+
+    def run(self, ctx: WorkflowContext) -> None:
+        ctx.info(self.message)
+        cluster = ctx.workload_cluster or ctx.management_cluster
+        assert cluster is not None
+        ctx.hook("eksa_install_gitops", spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
+
+    def failure_message(self, error: BaseException) -> str:
+        return ("❌ Error when installing GitOps toolkits on workload cluster; EKS-A will continue with cluster "
+                "creation, but GitOps will not be enabled")
+
+
+class CollectDiagnosticsTask(Task):
+    """Collect support bundles after a failure (errors are swallowed)."""
+
+    def __init__(self, name: str, message: str, roles: tuple[str, ...]) -> None:
+        self.name = name  # type: ignore[misc]
+        self.message = message  # type: ignore[misc]
+        self.roles = roles
+
+    def run(self, ctx: WorkflowContext) -> None:
+        ctx.info(self.message, level=0)
+        for role in self.roles:
+            if role == "management":
+                cluster = ctx.bootstrap_cluster or ctx.management_cluster
+            else:
+                cluster = ctx.workload_cluster
+            if cluster is None:
+                continue
+            try:
+                ctx.hook("eksa_collect_diagnostics", spec=ctx.spec, cluster=cluster, role=role,
+                         context=ctx.hook_context)
+            except Exception as exc:  # diagnostics never fail the workflow further
+                ctx.info(f"collecting {role} cluster diagnostics failed: {exc}", level=5)
+
+
+def diagnostics_tasks() -> dict[str, Task]:
+    """EKS Anywhere's diagnostics tasks, by name."""
+    return {
+        "collect-cluster-diagnostics": CollectDiagnosticsTask(
+            "collect-cluster-diagnostics", "collecting cluster diagnostics", ("management", "workload")),
+        "collect-management-cluster-diagnostics": CollectDiagnosticsTask(
+            "collect-management-cluster-diagnostics", "collecting management cluster diagnostics",
+            ("management",)),
+        "collect-workload-cluster-diagnostics": CollectDiagnosticsTask(
+            "collect-workload-cluster-diagnostics", "collecting workload cluster diagnostics", ("workload",)),
+    }
+
+
+MGMT_DIAG = ("collect-management-cluster-diagnostics",)
+BOTH_DIAG = ("collect-cluster-diagnostics",)

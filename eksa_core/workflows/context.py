@@ -1,0 +1,384 @@
+"""The state and collaborators a workflow's tasks share (EKS Anywhere's ``CommandContext``)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import copy
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ..bootstrap import Bootstrapper
+from ..context import ClusterHandle, HookContext
+from ..plugins import ComponentChangeDiff, Plugins, ProviderHooks, WorkflowEvent
+
+if TYPE_CHECKING:
+    from ..kube.client import KubeClient
+    from ..spec import Spec
+    from .capi import ClusterAPIInstaller
+    from .engine import Task
+    from .plan import PlanStep
+
+__all__ = ["RecordingKube", "Redactor", "Timeouts", "WorkflowContext", "WorkflowOptions"]
+
+_SECRET_ENV = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE|_KEY$|APIKEY|B64ENCODED", re.I)
+
+
+@attrs.define
+class Timeouts:
+    """Waits of the apply-and-wait step (seconds).
+
+    :ivar failure_message: how long ``status.failureMessage`` may stay set (EKS-A: 10 min).
+    :ivar cluster_ready: total budget of the condition waits (EKS-A: 1 h); ``None`` (``--no-timeouts``): no limit.
+    :ivar delete: how long a deleted Cluster may take to disappear (EKS-A retries for 5 min).
+    :ivar poll_interval: pause between polls.
+    """
+
+    failure_message: float = 600.0
+    cluster_ready: float | None = 3600.0
+    delete: float = 300.0
+    poll_interval: float = 5.0
+
+    @classmethod
+    def none(cls) -> Timeouts:
+        """No limit on the condition waits (``--no-timeouts``)."""
+        return cls(cluster_ready=None)
+
+
+@attrs.define
+class WorkflowOptions:
+    """Options of a create / upgrade / delete run.
+
+    :ivar env: environment the provider reads credentials from (default: ``os.environ``).
+    :ivar hook_options: free-form options handed to hooks as ``context.options`` (``skip_ip_check``...).
+    :ivar timeouts: waits of apply-and-wait and delete.
+    :ivar kube_factory: builds a :class:`~eksa_core.kube.KubeClient` from a kubeconfig path (default:
+        ``KubeClient(path)``); tests inject clients with fake clocks here.
+    :ivar keep_generated: keep ``<cluster>/generated/`` after a successful run.
+    :ivar wait_conditions: the conditions waited for on the Cluster, in order (default: EKS Anywhere's
+        ``ControlPlaneReady``, ``DefaultCNIConfigured`` when EKS-A manages the CNI, ``WorkersReady``, ``Ready``).
+    :ivar management_components_version: value of the management-components-version annotation.
+    :ivar current_spec: the spec the cluster runs now (upgrade); default: read from the cluster or its folder.
+    """
+
+    env: Mapping[str, str] | None = None
+    hook_options: dict[str, Any] = attrs.field(factory=dict)
+    timeouts: Timeouts = attrs.field(factory=Timeouts)
+    kube_factory: Callable[[Path], KubeClient] | None = None
+    keep_generated: bool = False
+    wait_conditions: tuple[str, ...] | None = None
+    management_components_version: str | None = None
+
+
+class Redactor:
+    """Replaces secret values (credentials from the environment, Secret data) with ``*****`` in any text."""
+
+    MASK = "*****"
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._values: set[str] = set()
+        self.add(values)
+
+    def add(self, values: Iterable[str]) -> None:
+        for value in values:
+            if isinstance(value, str) and len(value) >= 4:
+                self._values.add(value)
+
+    def add_env(self, env: Mapping[str, str]) -> None:
+        """Treat the values of credential-looking variables (``*PASSWORD*``, ``*TOKEN*``...) as secrets."""
+        self.add(v for k, v in env.items() if _SECRET_ENV.search(k))
+
+    def add_manifests(self, objects: Iterable[Mapping[str, Any]]) -> None:
+        """Treat every value of every Secret among ``objects`` as a secret (encoded and decoded)."""
+        for obj in objects:
+            if obj.get("kind") != "Secret":
+                continue
+            for value in (obj.get("stringData") or {}).values():
+                self.add([str(value)])
+            for value in (obj.get("data") or {}).values():
+                self.add([str(value)])
+                with contextlib.suppress(ValueError, UnicodeDecodeError):
+                    self.add([base64.b64decode(str(value), validate=True).decode()])
+
+    def __call__(self, text: str) -> str:
+        for value in sorted(self._values, key=len, reverse=True):
+            if value in text:
+                text = text.replace(value, self.MASK)
+        return text
+
+
+def redact_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``obj`` safe to show: a Secret's ``data``/``stringData`` values become ``*****``."""
+    out = copy.deepcopy(dict(obj))
+    if out.get("kind") == "Secret":
+        for key in ("data", "stringData"):
+            if isinstance(out.get(key), Mapping):
+                out[key] = dict.fromkeys(out[key], Redactor.MASK)
+    return out
+
+
+class RecordingKube:
+    """Stands in for a :class:`~eksa_core.kube.KubeClient` in a dry run: every call is recorded, none is sent.
+
+    Reads answer "nothing there" (``get_or_none`` → ``None``, ``list`` → ``[]``) and kinds are assumed served.
+    """
+
+    def __init__(self, ctx: WorkflowContext, cluster: ClusterHandle) -> None:
+        self._ctx = ctx
+        self._cluster = cluster.name
+
+    def _record(self, action: str, **details: Any) -> None:
+        self._ctx.record(action, cluster=self._cluster, **details)
+
+    def apply(self, manifests: Any, **_: Any) -> list[dict[str, Any]]:
+        from ..kube.client import KubeClient
+
+        objects = KubeClient.load_manifests(manifests)
+        self._record("apply", objects=[_describe_obj(o) for o in objects])
+        return objects
+
+    def create_namespace(self, name: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+        self._record("create-namespace", namespace=name)
+        return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+    def annotate(self, api_version: str, kind: str, name: str, annotations: Mapping[str, str | None],
+                 namespace: str | None = None) -> dict[str, Any]:
+        self._record("annotate", object=f"{kind}/{name}", annotations=dict(annotations))
+        return {}
+
+    def patch_merge(self, api_version: str, kind: str, name: str, patch: Mapping[str, Any],
+                    namespace: str | None = None, **_: Any) -> dict[str, Any]:
+        self._record("patch", object=f"{kind}/{name}")
+        return {}
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
+               **_: Any) -> None:
+        self._record("delete", object=f"{kind}/{name}", namespace=namespace)
+
+    def get_or_none(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        from ..kube.errors import KubeNotFoundError
+
+        raise KubeNotFoundError(f"dry run: {kind} {name} is not read", kind=kind, name=name, namespace=namespace)
+
+    def list(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        return []
+
+    def has_kind(self, api_version: str, kind: str) -> bool:
+        return True
+
+    def invalidate_discovery(self) -> None:
+        return None
+
+    def wait_for_condition(self, api_version: str, kind: str, name: str, namespace: str | None,
+                           condition: str, status: str = "True", timeout: float = 0, **_: Any) -> dict[str, Any]:
+        self._record("wait-for-condition", object=f"{kind}/{name}", condition=condition, timeout=timeout)
+        return {}
+
+    def wait_for_field_empty(self, api_version: str, kind: str, name: str, namespace: str | None,
+                             field_path: str = "status.failureMessage", timeout: float = 0,
+                             **_: Any) -> dict[str, Any]:
+        self._record("wait-for-field-empty", object=f"{kind}/{name}", field=field_path, timeout=timeout)
+        return {}
+
+    def close(self) -> None:
+        return None
+
+
+def _describe_obj(obj: Mapping[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace")
+    return f"{obj.get('kind')}/{(ns + '/') if ns else ''}{meta.get('name')}"
+
+
+@attrs.define(eq=False)
+class WorkflowContext:
+    """Everything the tasks of a run share: collaborators, the clusters involved, and the run's state.
+
+    ``bootstrap_cluster`` / ``management_cluster`` / ``workload_cluster`` are set by the tasks that create or
+    find them (and by their ``restore`` in a resumed run).
+    """
+
+    spec: Spec
+    plugins: Plugins
+    provider: ProviderHooks
+    workdir: Path
+    bootstrapper: Bootstrapper | None
+    installer: ClusterAPIInstaller
+    options: WorkflowOptions = attrs.field(factory=WorkflowOptions)
+    dry_run: bool = False
+    current_spec: Spec | None = None
+    bootstrap_cluster: ClusterHandle | None = None
+    management_cluster: ClusterHandle | None = None
+    workload_cluster: ClusterHandle | None = None
+    change_diffs: list[ComponentChangeDiff] = attrs.field(factory=list)
+    backup_dir: Path | None = None
+    error: BaseException | None = None
+    resuming: bool = False
+    current_task: str | None = None
+    steps: list[PlanStep] = attrs.field(factory=list)
+    plan_dir: Path | None = None
+    redact: Redactor = attrs.field(factory=Redactor)
+    #: Values computed once per run (rendered manifests...), never checkpointed.
+    cache: dict[str, Any] = attrs.field(factory=dict)
+    hook_context: HookContext = attrs.field(init=False)
+    _step: PlanStep | None = attrs.field(default=None, init=False)
+    _emit: Callable[[WorkflowEvent], None] | None = attrs.field(default=None, init=False)
+    _workflow: str = attrs.field(default="", init=False)
+    _clients: dict[str, Any] = attrs.field(factory=dict, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        env = dict(self.options.env) if self.options.env is not None else dict(os.environ)
+        self.redact.add_env(env)
+        self.hook_context = HookContext(
+            cluster_dir=self.cluster_dir,
+            env=env,
+            dry_run=self.dry_run,
+            kube_factory=self.options.kube_factory,
+            options=dict(self.options.hook_options),
+        )
+
+    # -- paths ----------------------------------------------------------------------------------------------
+
+    @property
+    def cluster_name(self) -> str:
+        return self.spec.name
+
+    @property
+    def cluster_dir(self) -> Path:
+        """``<workdir>/<cluster>/``."""
+        return self.workdir / self.spec.name
+
+    @property
+    def generated_dir(self) -> Path:
+        """``<cluster>/generated/`` (temporary; removed on success, kept on failure)."""
+        return self.cluster_dir / "generated"
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        """``<cluster>/<cluster>-eks-a-cluster.kubeconfig``."""
+        return self.cluster_dir / f"{self.spec.name}-eks-a-cluster.kubeconfig"
+
+    @property
+    def config_path(self) -> Path:
+        """``<cluster>/<cluster>-eks-a-cluster.yaml``."""
+        return self.cluster_dir / f"{self.spec.name}-eks-a-cluster.yaml"
+
+    # -- events and plan ------------------------------------------------------------------------------------
+
+    def bind_events(self, workflow: str, emit: Callable[[WorkflowEvent], None]) -> None:
+        self._workflow = workflow
+        self._emit = emit
+
+    def info(self, message: str, level: int = 0) -> None:
+        """Tell the user something (EKS Anywhere's ``logger.V(level).Info``)."""
+        if self._step is not None and level == 0:
+            self._step.messages.append(self.redact(message))
+        if self._emit is not None:
+            self._emit(WorkflowEvent(self._workflow, "message", task=self.current_task, message=message,
+                                     level=level))
+
+    def begin_step(self, task: Task) -> None:
+        from .plan import PlanStep
+
+        self._step = PlanStep(task.name, task.message, task.describe(self))
+        self.steps.append(self._step)
+
+    def end_step(self) -> None:
+        self._step = None
+
+    def record(self, action: str, **details: Any) -> None:
+        """Note an action of the current task (the plan of a dry run is made of these)."""
+        if self._step is not None:
+            self._step.actions.append({"action": action, **_redacted(details, self.redact)})
+
+    def set_error(self, error: BaseException) -> None:
+        """Keep the first error only (as EKS Anywhere's ``SetError``)."""
+        if self.error is None:
+            self.error = error
+
+    # -- collaborators --------------------------------------------------------------------------------------
+
+    def hook(self, name: str, **kwargs: Any) -> Any:
+        """Call provider hook ``name`` (only the spec's provider and add-ons answer) and note the call."""
+        self.record("call-hook", hook=name)
+        before = len(self.hook_context.recorded)
+        result = getattr(self.provider, name)(**kwargs)
+        for entry in self.hook_context.recorded[before:]:
+            self.record("hook-action", hook=name, **entry)
+        return result
+
+    def has_hook(self, name: str) -> bool:
+        """Whether any plugin that answers for this spec implements hook ``name``."""
+        caller = getattr(self.provider, name)
+        return bool(caller.get_hookimpls())
+
+    def kube(self, cluster: ClusterHandle) -> Any:
+        """A client for ``cluster``: a :class:`~eksa_core.kube.KubeClient`, or a :class:`RecordingKube` in a dry
+        run (nothing is ever sent then)."""
+        if self.dry_run:
+            return RecordingKube(self, cluster)
+        if cluster.kubeconfig is None:
+            raise RuntimeError(f"no kubeconfig known for cluster {cluster.name}")
+        key = str(cluster.kubeconfig)
+        client = self._clients.get(key)
+        if client is None:
+            if self.options.kube_factory is not None:
+                client = self.options.kube_factory(cluster.kubeconfig)
+            else:
+                from ..kube.client import KubeClient
+
+                client = KubeClient(cluster.kubeconfig)
+            self._clients[key] = client
+        return client
+
+    def forget_client(self, cluster: ClusterHandle) -> None:
+        """Drop the cached client of ``cluster`` (after its kubeconfig changed or the cluster went away)."""
+        client = self._clients.pop(str(cluster.kubeconfig), None)
+        if client is not None:
+            client.close()
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    def write_file(self, path: Path, content: str, *, private: bool = False) -> None:
+        """Write a file of the cluster folder (mode 0600 when ``private``); a dry run only records it."""
+        self.record("write-file", path=str(path), mode="0600" if private else "0644")
+        if self.dry_run:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+        try:
+            os.write(fd, content.encode())
+        finally:
+            os.close(fd)
+        if private:
+            os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+
+
+def _redacted(details: Mapping[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, Mapping):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        if isinstance(value, Path):
+            return str(value)
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        return redact(str(value))
+
+    return {k: clean(v) for k, v in details.items()}

@@ -1,0 +1,444 @@
+"""Cluster operations shared by the workflows: render, apply-and-wait, kubeconfig, move, delete, backup.
+
+Apply-and-wait follows EKS Anywhere (``pkg/clustermanager/applier.go``): server-side apply with field manager
+``eks-a-cli`` (ownership forced), then wait for ``status.failureMessage`` to stay empty, then for the conditions
+``ControlPlaneReady``, ``DefaultCNIConfigured`` (only when EKS Anywhere manages the CNI), ``WorkersReady`` and
+``Ready`` within one total budget, failing with EKS Anywhere's texts.
+
+This SDK renders the Cluster API objects on the client, with the provider's template hooks, so the object waited
+on is the Cluster API ``Cluster`` of the rendered manifests (``WorkflowOptions.wait_conditions`` renames the
+conditions for controllers that publish other ones). When the target cluster serves the EKS Anywhere kinds (the
+EKS-A CRDs are installed), the spec's EKS Anywhere objects are applied too, as the record of the spec.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from ..context import ClusterHandle
+from ..convert import unstructure
+from ..errors import EksaError
+from ..kube.errors import KubeError, KubeFailureMessageError, KubeNotFoundError
+from ..plugins import TemplateOptions
+from .context import redact_manifest
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+    from .context import WorkflowContext
+
+__all__ = [
+    "CAPI_GROUP",
+    "EKSA_API_VERSION",
+    "SYSTEM_NAMESPACE",
+    "apply_and_wait",
+    "capi_cluster_ref",
+    "delete_cluster",
+    "eksa_objects",
+    "increment_template_name",
+    "move_capi",
+    "render_manifests",
+    "write_kubeconfig",
+]
+
+SYSTEM_NAMESPACE = "eksa-system"
+CAPI_GROUP = "cluster.x-k8s.io"
+EKSA_API_VERSION = "anywhere.eks.amazonaws.com/v1alpha1"
+FIELD_MANAGER = "eks-a-cli"
+
+MANAGED_BY_CLI = "anywhere.eks.amazonaws.com/managed-by-cli"
+PAUSED = "anywhere.eks.amazonaws.com/paused"
+ALLOW_DELETE_WHEN_PAUSED = "anywhere.eks.amazonaws.com/allow-delete-when-paused"
+MANAGEMENT_COMPONENTS_VERSION = "anywhere.eks.amazonaws.com/management-components-version"
+
+CONDITION_ERRORS = {
+    "ControlPlaneReady": "waiting for cluster's control plane to be ready",
+    "DefaultCNIConfigured": "waiting for cluster's CNI to be configured",
+    "WorkersReady": "waiting for cluster's workers to be ready",
+    "Ready": "waiting for cluster to be ready",
+}
+
+
+class ClusterOperationError(EksaError):
+    """A cluster operation (wait, kubeconfig, delete, move) failed; the message uses EKS Anywhere's text."""
+
+
+# -------------------------------------------------------------------------------------------------- render
+
+
+def render_manifests(
+    ctx: WorkflowContext,
+    spec: Spec,
+    *,
+    control_plane_template_name: str | None = None,
+    etcd_template_name: str | None = None,
+    machine_template_names: dict[str, str] | None = None,
+    kubeadm_config_template_names: dict[str, str] | None = None,
+    plan_file: str | None = None,
+) -> list[dict[str, Any]]:
+    """The Cluster API objects of ``spec`` from the provider's template hooks (control plane, then workers).
+
+    Secret values are added to the redactor. In a dry run (or when ``plan_file`` is given) the manifests are
+    written, Secrets redacted, to ``<cluster>/generated/plan/<plan_file>`` and the file is recorded.
+    """
+    options = TemplateOptions(control_plane_template_name=control_plane_template_name,
+                              etcd_template_name=etcd_template_name)
+    control_plane = ctx.hook("eksa_generate_control_plane", spec=spec, options=options) or []
+    workers = ctx.hook("eksa_generate_workers", spec=spec, machine_template_names=machine_template_names,
+                       kubeadm_config_template_names=kubeadm_config_template_names) or []
+    manifests = [dict(o) for o in [*control_plane, *workers]]
+    if not manifests:
+        raise ClusterOperationError(f"provider {ctx.provider.info.name} rendered no Cluster API objects for "
+                                    f"cluster {spec.name}")
+    ctx.redact.add_manifests(manifests)
+    if ctx.dry_run and plan_file:
+        write_plan_file(ctx, plan_file, manifests)
+    return manifests
+
+
+def write_plan_file(ctx: WorkflowContext, name: str, manifests: Sequence[Mapping[str, Any]]) -> Path:
+    """Write ``manifests`` (Secrets redacted) to ``generated/plan/<name>`` and return the path."""
+    plan_dir = ctx.plan_dir or ctx.generated_dir / "plan"
+    plan_dir.mkdir(parents=True, exist_ok=True)
+    path = plan_dir / name
+    text = yaml.safe_dump_all([redact_manifest(m) for m in manifests], sort_keys=False)
+    path.write_text(ctx.redact(text))
+    return path
+
+
+def eksa_objects(spec: Spec, *, annotations: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The spec's EKS Anywhere objects as Kubernetes objects (namespace defaulted to ``default``); the
+    ``Cluster`` gets ``annotations``."""
+    out: list[dict[str, Any]] = []
+    namespace = spec.cluster.namespace or "default"
+    for obj in spec.config.objects:
+        data = unstructure(obj)
+        meta = data.setdefault("metadata", {})
+        meta.setdefault("namespace", namespace)
+        for server_field in ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"):
+            meta.pop(server_field, None)
+        data.pop("status", None)
+        if obj.kind == "Cluster" and annotations:
+            meta.setdefault("annotations", {}).update(annotations)
+        out.append(data)
+    return out
+
+
+def capi_cluster_ref(manifests: Iterable[Mapping[str, Any]], name: str) -> tuple[str, str]:
+    """``(apiVersion, namespace)`` of the Cluster API ``Cluster`` called ``name`` among ``manifests``."""
+    for obj in manifests:
+        api_version = str(obj.get("apiVersion", ""))
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") == "Cluster" and api_version.split("/")[0] == CAPI_GROUP and meta.get("name") == name:
+            return api_version, str(meta.get("namespace") or SYSTEM_NAMESPACE)
+    raise ClusterOperationError(f"the rendered manifests contain no Cluster API Cluster named {name}")
+
+
+def _cni_managed(spec: Spec) -> bool:
+    network = spec.cluster.spec.cluster_network
+    cni = network.cni_config if network else None
+    if cni is None:
+        return (network.cni if network else None) in (None, "cilium")
+    return cni.cilium is not None and not (cni.cilium.skip_upgrade or False)
+
+
+def wait_conditions(ctx: WorkflowContext, spec: Spec) -> tuple[str, ...]:
+    """The conditions waited for, in order."""
+    if ctx.options.wait_conditions is not None:
+        return ctx.options.wait_conditions
+    conditions = ["ControlPlaneReady"]
+    if _cni_managed(spec):
+        conditions.append("DefaultCNIConfigured")
+    return (*conditions, "WorkersReady", "Ready")
+
+
+# ---------------------------------------------------------------------------------------------- apply/wait
+
+
+def apply_and_wait(
+    ctx: WorkflowContext,
+    cluster: ClusterHandle,
+    spec: Spec,
+    manifests: Sequence[Mapping[str, Any]],
+    *,
+    eksa_annotations: Mapping[str, str] | None = None,
+    plan_file: str | None = None,
+) -> None:
+    """Apply the spec's objects to ``cluster`` (the management or bootstrap cluster) and wait until ready."""
+    kube = ctx.kube(cluster)
+    kube.create_namespace(SYSTEM_NAMESPACE)
+    namespace = spec.cluster.namespace or "default"
+    if namespace != "default":
+        kube.create_namespace(namespace)
+    if kube.has_kind(EKSA_API_VERSION, "Cluster"):
+        kube.apply(eksa_objects(spec, annotations=eksa_annotations), field_manager=FIELD_MANAGER, force=True)
+    kube.apply(list(manifests), field_manager=FIELD_MANAGER, force=True)
+    if plan_file and ctx.plan_dir is not None:
+        ctx.record("apply", cluster=cluster.name, file=str(ctx.plan_dir / plan_file),
+                   objects=len(manifests))
+    api_version, capi_namespace = capi_cluster_ref(manifests, spec.name)
+    timeouts = ctx.options.timeouts
+    try:
+        kube.wait_for_field_empty(api_version, "Cluster", spec.name, capi_namespace, "status.failureMessage",
+                                  timeout=timeouts.failure_message, poll_interval=timeouts.poll_interval)
+    except KubeFailureMessageError as exc:
+        raise ClusterOperationError(str(exc)) from exc
+    clock = getattr(kube, "clock", time.monotonic)
+    start = clock()
+    for condition in wait_conditions(ctx, spec):
+        if timeouts.cluster_ready is None:
+            budget = float("inf")
+        else:
+            budget = max(0.0, timeouts.cluster_ready - (clock() - start))
+        try:
+            kube.wait_for_condition(api_version, "Cluster", spec.name, capi_namespace, condition,
+                                    timeout=budget, poll_interval=timeouts.poll_interval)
+        except KubeError as exc:
+            text = CONDITION_ERRORS.get(condition, f"waiting for cluster condition {condition}")
+            raise ClusterOperationError(f"{text}: {exc}") from exc
+
+
+def write_kubeconfig(ctx: WorkflowContext, management: ClusterHandle, spec: Spec) -> Path:
+    """Fetch ``<cluster>-kubeconfig`` from the management cluster and write it (0600) to
+    ``<cluster>/<cluster>-eks-a-cluster.kubeconfig``."""
+    path = ctx.kubeconfig_path
+    if ctx.dry_run:
+        ctx.record("write-file", path=str(path), mode="0600", source=f"Secret {SYSTEM_NAMESPACE}/{spec.name}"
+                   "-kubeconfig")
+        return path
+    kube = ctx.kube(management)
+    secret = kube.get_or_none("v1", "Secret", f"{spec.name}-kubeconfig", SYSTEM_NAMESPACE)
+    if secret is None:
+        raise ClusterOperationError(f"the kubeconfig secret {SYSTEM_NAMESPACE}/{spec.name}-kubeconfig of cluster "
+                                    f"{spec.name} does not exist on {management.name}")
+    data = (secret.get("data") or {}).get("value")
+    if not data:
+        raise ClusterOperationError(f"the kubeconfig secret of cluster {spec.name} has no value")
+    ctx.write_file(path, base64.b64decode(data).decode(), private=True)
+    return path
+
+
+# -------------------------------------------------------------------------------------------------- move
+
+
+def move_kinds(manifests: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """The kinds a move searches: the kube layer's defaults, at the versions the rendered manifests use, plus
+    the rendered kinds it does not know (provider kinds)."""
+    from ..kube.move import DEFAULT_MOVE_KINDS
+
+    rendered: dict[tuple[str, str], str] = {}
+    for obj in manifests:
+        api_version = str(obj.get("apiVersion", ""))
+        rendered.setdefault((api_version.rpartition("/")[0], str(obj.get("kind"))), api_version)
+    kinds: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for api_version, kind in DEFAULT_MOVE_KINDS:
+        key = (api_version.rpartition("/")[0], kind)
+        if key in seen:
+            continue
+        seen.add(key)
+        kinds.append((rendered.get(key, api_version), kind))
+    core_start = next(i for i, (av, _) in enumerate(kinds) if av == "v1")
+    extra = [(av, kind) for key, av in rendered.items() for kind in [key[1]] if key not in seen]
+    return kinds[:core_start] + extra + kinds[core_start:]
+
+
+def move_capi(ctx: WorkflowContext, source: ClusterHandle, target: ClusterHandle, spec: Spec,
+              manifests: Sequence[Mapping[str, Any]]) -> None:
+    """Move the cluster's Cluster API objects (namespace ``eksa-system``) from ``source`` to ``target``."""
+    if ctx.dry_run:
+        ctx.record("move", source=source.name, target=target.name, namespace=SYSTEM_NAMESPACE,
+                   cluster_name=spec.name)
+        return
+    from ..kube.move import move
+
+    move(ctx.kube(source), ctx.kube(target), namespace=SYSTEM_NAMESPACE, cluster_name=spec.name,
+         kinds=move_kinds(manifests), field_manager=FIELD_MANAGER)
+
+
+def copy_eksa_objects(ctx: WorkflowContext, target: ClusterHandle, spec: Spec,
+                      annotations: Mapping[str, str] | None = None) -> bool:
+    """Apply the spec's EKS Anywhere objects to ``target`` when it serves them; return whether it did."""
+    kube = ctx.kube(target)
+    kube.invalidate_discovery()
+    if not kube.has_kind(EKSA_API_VERSION, "Cluster"):
+        return False
+    namespace = spec.cluster.namespace or "default"
+    if namespace != "default":
+        kube.create_namespace(namespace)
+    kube.apply(eksa_objects(spec, annotations=annotations), field_manager=FIELD_MANAGER, force=True)
+    return True
+
+
+def annotate_eksa_objects(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec,
+                          annotations: Mapping[str, str | None], *, cluster_only: bool = False) -> None:
+    """Annotate the spec's EKS Anywhere objects (Cluster, datacenter, machine configs) where they exist."""
+    kube = ctx.kube(cluster)
+    if not kube.has_kind(EKSA_API_VERSION, "Cluster"):
+        return
+    namespace = spec.cluster.namespace or "default"
+    objects: list[Any] = [spec.cluster]
+    if not cluster_only:
+        objects += [o for o in [spec.datacenter()] if o is not None] + list(spec.config.machine_configs())
+    for obj in objects:
+        if not kube.has_kind(EKSA_API_VERSION, obj.kind):
+            continue
+        if ctx.dry_run or kube.get_or_none(EKSA_API_VERSION, obj.kind, obj.name, namespace) is not None:
+            kube.annotate(EKSA_API_VERSION, obj.kind, obj.name, dict(annotations), namespace)
+
+
+# -------------------------------------------------------------------------------------------------- delete
+
+
+def delete_cluster(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec,
+                   manifests: Sequence[Mapping[str, Any]]) -> None:
+    """Delete the cluster's objects from ``cluster``: the Cluster API Cluster first (its controllers tear the
+    machines down), wait until it is gone, then what is left of its object graph, then the EKS-A objects."""
+    from ..kube.move import discover_cluster_objects
+
+    kube = ctx.kube(cluster)
+    api_version, namespace = capi_cluster_ref(manifests, spec.name)
+    graph = [] if ctx.dry_run else discover_cluster_objects(kube, namespace=namespace, cluster_name=spec.name,
+                                                           kinds=move_kinds(manifests))
+    kube.delete(api_version, "Cluster", spec.name, namespace, ignore_not_found=True)
+    if not ctx.dry_run:
+        _wait_gone(ctx, kube, api_version, spec.name, namespace)
+    for obj in reversed(graph):
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") == "Cluster" and str(obj.get("apiVersion", "")).startswith(CAPI_GROUP + "/"):
+            continue
+        if str(obj.get("apiVersion", "")).startswith("anywhere.eks.amazonaws.com/"):
+            continue
+        kube.delete(str(obj["apiVersion"]), str(obj["kind"]), str(meta.get("name")), meta.get("namespace"),
+                    ignore_not_found=True)
+    if kube.has_kind(EKSA_API_VERSION, "Cluster"):
+        eksa_namespace = spec.cluster.namespace or "default"
+        for obj in reversed(spec.config.objects):
+            try:
+                served = kube.has_kind(EKSA_API_VERSION, obj.kind)
+            except KubeError:
+                served = False
+            if served:
+                kube.delete(EKSA_API_VERSION, obj.kind, obj.name, eksa_namespace, ignore_not_found=True)
+
+
+def _wait_gone(ctx: WorkflowContext, kube: Any, api_version: str, name: str, namespace: str) -> None:
+    clock = getattr(kube, "clock", time.monotonic)
+    sleep = getattr(kube, "sleep", time.sleep)
+    timeout = ctx.options.timeouts.delete
+    start = clock()
+    while True:
+        try:
+            if kube.get_or_none(api_version, "Cluster", name, namespace) is None:
+                return
+        except KubeNotFoundError:
+            return
+        waited = clock() - start
+        if waited >= timeout:
+            raise ClusterOperationError(f"deleting cluster {name}: the Cluster object is still present after "
+                                        f"{waited:g}s")
+        sleep(min(ctx.options.timeouts.poll_interval, max(0.0, timeout - waited)))
+
+
+# ------------------------------------------------------------------------------------------- template names
+
+_SUFFIX = re.compile(r"^(.*)-(\d+)$")
+
+
+def increment_template_name(name: str) -> str:
+    """``<prefix>-<n>`` → ``<prefix>-<n+1>`` (a name without a numeric suffix is an error)."""
+    match = _SUFFIX.match(name)
+    if match is None:
+        raise ClusterOperationError(f"invalid format for template name {name}: expected a name ending in "
+                                    "-<number>")
+    return f"{match.group(1)}-{int(match.group(2)) + 1}"
+
+
+def _dig(obj: Mapping[str, Any] | None, *paths: str) -> str | None:
+    for path in paths:
+        current: Any = obj
+        for part in path.split("."):
+            current = current.get(part) if isinstance(current, Mapping) else None
+        if isinstance(current, str) and current:
+            return current
+    return None
+
+
+def upgrade_template_names(
+    ctx: WorkflowContext, cluster: ClusterHandle, current: Spec, new: Spec, probe: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Template names for an upgrade (§5): keep the names the live objects use, incrementing the numeric suffix
+    where the provider says the machines must roll. ``probe`` is a render with default names (for kinds)."""
+    kube = ctx.kube(cluster)
+    by_kind = {(str(o.get("kind")), str((o.get("metadata") or {}).get("name"))): o for o in probe}
+    names: dict[str, Any] = {"machine_template_names": {}, "kubeadm_config_template_names": {}}
+
+    def live(kind: str, name: str) -> Mapping[str, Any] | None:
+        rendered = by_kind.get((kind, name))
+        if rendered is None:
+            return None
+        meta = rendered.get("metadata") or {}
+        return kube.get_or_none(str(rendered["apiVersion"]), kind, name, meta.get("namespace") or SYSTEM_NAMESPACE)
+
+    def decide(current_name: str | None, role: str, group: str | None) -> str | None:
+        if current_name is None:
+            return None
+        needs = ctx.hook("eksa_needs_new_machine_templates", current_spec=current, new_spec=new, role=role,
+                         group=group)
+        return increment_template_name(current_name) if needs else current_name
+
+    kcp = live("KubeadmControlPlane", new.name)
+    names["control_plane_template_name"] = decide(
+        _dig(kcp, "spec.machineTemplate.spec.infrastructureRef.name", "spec.machineTemplate.infrastructureRef.name"),
+        "control-plane", None)
+    etcd = live("EtcdadmCluster", f"{new.name}-etcd")
+    names["etcd_template_name"] = decide(_dig(etcd, "spec.infrastructureTemplate.name"), "etcd", None)
+    for group in new.cluster.worker_groups():
+        md = live("MachineDeployment", f"{new.name}-{group.name}")
+        machine = decide(_dig(md, "spec.template.spec.infrastructureRef.name"), "workers", group.name)
+        config_name = _dig(md, "spec.template.spec.bootstrap.configRef.name")
+        if machine is not None and group.name:
+            names["machine_template_names"][group.name] = machine
+        if config_name is not None and group.name:
+            changed = machine is not None and machine != _dig(md, "spec.template.spec.infrastructureRef.name")
+            names["kubeadm_config_template_names"][group.name] = (
+                increment_template_name(config_name) if changed else config_name)
+    for key in ("machine_template_names", "kubeadm_config_template_names"):
+        if not names[key]:
+            names[key] = None
+    return names
+
+
+# -------------------------------------------------------------------------------------------------- backup
+
+
+def backup_cluster(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec,
+                   manifests: Sequence[Mapping[str, Any]], backup_dir: Path) -> int:
+    """Write the cluster's object graph to ``backup_dir`` (``clusterctl move --to-directory``); files are 0600
+    (they hold the cluster's secrets). Returns the number of objects written."""
+    if ctx.dry_run:
+        ctx.record("backup", cluster=cluster.name, directory=str(backup_dir))
+        return 0
+    from ..kube.move import discover_cluster_objects
+
+    objects = discover_cluster_objects(ctx.kube(cluster), namespace=SYSTEM_NAMESPACE, cluster_name=spec.name,
+                                       kinds=move_kinds(manifests))
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    os_chmod(backup_dir, 0o700)
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        name = f"{obj.get('kind')}_{meta.get('namespace')}_{meta.get('name')}.yaml"
+        ctx.write_file(backup_dir / name, yaml.safe_dump(obj, sort_keys=False), private=True)
+    return len(objects)
+
+
+def os_chmod(path: Path, mode: int) -> None:
+    import os
+
+    os.chmod(path, mode)
