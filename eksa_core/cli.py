@@ -25,6 +25,7 @@ when the command succeeds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
 import logging
@@ -409,12 +410,13 @@ class _Run:
 
 
 def _cmd_version(run: _Run) -> int:
-    print(f"Version: v{__version__}")
+    print(f"Version: v{__version__}", file=run.console.out)
     return 0
 
 
 def _cmd_providers(run: _Run) -> int:
     plugins = run.plugins
+    out = run.console.out
     rows = [("NAME", "DISTRIBUTION", "VERSION", "DATACENTER KIND", "MACHINE KIND")]
     for name in sorted(plugins.providers):
         info, plugin = plugins.providers[name]
@@ -422,15 +424,15 @@ def _cmd_providers(run: _Run) -> int:
         version = plugins.distribution_version(plugin) or info.version or "?"
         rows.append((info.name, owner, version, info.datacenter_kind, info.machine_kind or "-"))
     if len(rows) == 1:
-        print("No providers installed. Install one, e.g. `pip install eksa-provider-docker`.")
+        print("No providers installed. Install one, e.g. `pip install eksa-provider-docker`.", file=out)
     else:
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for row in rows:
-            print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+            print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip(), file=out)
     if plugins.failures:
-        print("\nPlugins that could not be loaded:")
+        print("\nPlugins that could not be loaded:", file=out)
         for failure in plugins.failures:
-            print(f"  {failure.name} ({failure.value}): {failure.error}")
+            print(f"  {failure.name} ({failure.value}): {failure.error}", file=out)
     return 0
 
 
@@ -448,8 +450,8 @@ def _cmd_generate(run: _Run) -> int:
         config = generate_cluster_config(name, run.args.provider, plugins=run.plugins)
     except PluginError as exc:
         raise CliError(f"failed to generate eks-a cluster config: {exc}") from None
-    sys.stdout.write(to_yaml(config) + "\n")
-    sys.stdout.flush()
+    run.console.out.write(to_yaml(config) + "\n")
+    run.console.out.flush()
     return 0
 
 
@@ -541,7 +543,7 @@ def _hook_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _print_plan(run: _Run, plan: Any) -> None:
-    print(plan.to_text() if hasattr(plan, "to_text") else str(plan))
+    print(plan.to_text() if hasattr(plan, "to_text") else str(plan), file=run.console.out)
     plan_dir = getattr(plan, "plan_dir", None)
     if plan_dir is not None:
         run.say(f"Manifests written to {plan_dir}")
@@ -698,7 +700,8 @@ def main(
     console = _Console(0, out, err)
     parser = build_parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        with contextlib.redirect_stdout(out):  # --help goes where the caller wants output
+            args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except UsageError as exc:
         print(f"Error: {exc}", file=err)
         return 2
