@@ -312,7 +312,9 @@ class WorkflowContext:
         before = len(self.hook_context.recorded)
         result = getattr(self.provider, name)(**kwargs)
         for entry in self.hook_context.recorded[before:]:
-            self.record("hook-action", hook=name, **entry)
+            # the hook's own ``action`` key becomes ``hookAction`` (``action`` is this entry's kind)
+            details = {("hookAction" if key == "action" else key): value for key, value in entry.items()}
+            self.record("hook-action", hook=name, **details)
         return result
 
     def has_hook(self, name: str) -> bool:
