@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from . import __version__, hookimpl
-from .errors import EksaError, PluginError, SpecError, SpecErrors
+from .errors import EksaError, PluginError, ReleaseError, SpecError, SpecErrors
 from .plugins import Plugins, WorkflowEvent, default_plugins
 
 __all__ = [
@@ -58,6 +58,9 @@ RELEASE_MANIFEST_ENV = "EKSA_RELEASE_MANIFEST"
 
 BUNDLED_RELEASE_MANIFEST = Path(__file__).parent / "data" / "releases" / "releases.yaml"
 """The release manifest shipped with eksa: EKS Anywhere's test fixture release ``v0.19.0-dev+latest``."""
+
+BUNDLED_KUBERNETES_VERSIONS = "1.18, 1.19, 1.20 and 1.21"
+"""Kubernetes versions the bundled release data has complete EKS-D releases for."""
 
 CREATE_SKIPPABLE_VALIDATIONS = ("vsphere-user-privilege",)
 UPGRADE_SKIPPABLE_VALIDATIONS = ("pod-disruption", "vsphere-user-privilege", "eksa-version-skew")
@@ -181,11 +184,13 @@ class ConsoleProgress:
 
     Messages (``Performing setup and validations``, ``✅ …``, ``🎉 Cluster created!``) show at their level; task
     start, finish and skips at V4 with durations; everything also goes to the run log when there is one.
+    ``quiet`` (dry runs) records without printing.
     """
 
-    def __init__(self, console: _Console, log: _JsonLogHandler | None = None) -> None:
+    def __init__(self, console: _Console, log: _JsonLogHandler | None = None, *, quiet: bool = False) -> None:
         self.console = console
         self.log = log
+        self.quiet = quiet
         self.events: list[WorkflowEvent] = []
 
     @hookimpl
@@ -196,6 +201,8 @@ class ConsoleProgress:
             self.log.write({"T": _timestamp(event.timestamp), "V": event.level, "workflow": event.workflow,
                             "event": event.kind, "task": event.task, "M": event.message,
                             "duration": event.duration, "error": event.error})
+        if self.quiet:
+            return
         if event.kind == "message":
             self.console.line(event.message, event.level, event.timestamp)
             return
@@ -306,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(gcc)
     gcc.add_argument("name", nargs="?", metavar="NAME", help="the cluster name")
     gcc.add_argument("-p", "--provider", required=True, help="provider (see `eksa providers`)")
+    gcc.add_argument("--kubernetes-version", metavar="X.Y", default=None,
+                     help="spec.kubernetesVersion (default: EKS Anywhere's, 1.36)")
     gcc.set_defaults(func=_cmd_generate)
 
     validate = sub.add_parser("validate", help="parse, default and validate a cluster spec file")
@@ -324,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
                                            "write its manifests, touching nothing).")
     _add_common(cc)
     cc.add_argument("-f", "--filename", required=True, metavar="FILE", help="cluster spec file")
+    cc.add_argument("--resume", action="store_true",
+                    help="continue a failed run from its checkpoint (also when CHECKPOINT_ENABLED=true)")
     cc.add_argument("--dry-run", action="store_true", help="plan only: print the tasks, write the manifests")
     cc.add_argument("--kubeconfig", metavar="FILE", help="management cluster kubeconfig (workload clusters)")
     cc.add_argument("--skip-ip-check", action="store_true", help="skip the control plane IP in-use check")
@@ -343,6 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Upgrade a cluster to the spec in FILE (--dry-run: plan only).")
     _add_common(uc)
     uc.add_argument("-f", "--filename", required=True, metavar="FILE", help="cluster spec file")
+    uc.add_argument("--resume", action="store_true",
+                    help="continue a failed run from its checkpoint (also when CHECKPOINT_ENABLED=true)")
     uc.add_argument("--dry-run", action="store_true", help="plan only")
     uc.add_argument("--kubeconfig", metavar="FILE", help="management cluster kubeconfig (workload clusters)")
     uc.add_argument("-w", "--w-config", metavar="FILE", help="kubeconfig of the cluster to upgrade")
@@ -364,6 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(dc)
     dc.add_argument("name", nargs="?", metavar="NAME", help="the cluster name")
     dc.add_argument("-f", "--filename", metavar="FILE", help="cluster spec file")
+    dc.add_argument("--resume", action="store_true",
+                    help="continue a failed run from its checkpoint (also when CHECKPOINT_ENABLED=true)")
     dc.add_argument("--dry-run", action="store_true", help="plan only")
     dc.add_argument("--kubeconfig", metavar="FILE", help="management cluster kubeconfig (workload clusters)")
     dc.add_argument("-w", "--w-config", metavar="FILE", help="kubeconfig of the cluster to delete")
@@ -447,7 +462,10 @@ def _cmd_generate(run: _Run) -> int:
     except SpecError as exc:
         raise CliError(exc.message) from None
     try:
-        config = generate_cluster_config(name, run.args.provider, plugins=run.plugins)
+        options: dict[str, Any] = {}
+        if run.args.kubernetes_version:
+            options["kubernetes_version"] = run.args.kubernetes_version
+        config = generate_cluster_config(name, run.args.provider, plugins=run.plugins, **options)
     except PluginError as exc:
         raise CliError(f"failed to generate eks-a cluster config: {exc}") from None
     run.console.out.write(to_yaml(config) + "\n")
@@ -507,32 +525,37 @@ def _reject_force_cleanup(args: argparse.Namespace) -> None:
 
 
 def _build_spec(run: _Run, config: Any) -> Any:
-    """Join a loaded config with its release data (``eksa_core.releases``)."""
+    """Join a loaded config with its release data (:func:`eksa_core.releases.build_spec`)."""
+    from .releases import build_spec
+
     args = run.args
-    try:
-        from . import releases
-    except ImportError as exc:  # pragma: no cover - only while the release layer is missing
-        raise CliError(f"release data support is not available in this installation: {exc}") from None
+    manifest, source = release_manifest_path(args.release_manifest)
+    bundles: Path | None = None
     if args.bundles_override:
         bundles = Path(args.bundles_override)
         if not bundles.is_file():
             raise CliError(f"the bundles override file {bundles} does not exist")
         run.say(f"Using bundles override {bundles}", 1)
-        return releases.build_spec_from_files(config, bundles_file=bundles, plugins=run.plugins)
-    manifest, source = release_manifest_path(args.release_manifest)
+        if source == "bundled":
+            return build_spec(config, bundles_override=bundles, plugins=run.plugins)
     if not manifest.is_file():
         raise CliError(f"the release manifest {manifest} ({source}) does not exist")
-    if source == "bundled":
-        run.say("Warning: using the release data bundled with eksa (EKS Anywhere test fixtures, "
-                "v0.19.0-dev+latest); pass --release-manifest for real releases")
-    else:
+    if source != "bundled":
         run.say(f"Using release manifest {manifest} ({source})", 1)
-    return releases.build_spec_from_files(config, release_manifest=manifest, plugins=run.plugins)
+        return build_spec(config, release_manifest=manifest, bundles_override=bundles, plugins=run.plugins)
+    run.say("Warning: using the release data bundled with eksa (EKS Anywhere test fixtures, "
+            "v0.19.0-dev+latest); pass --release-manifest for real releases")
+    try:
+        return build_spec(config, release_manifest=manifest, bundles_override=bundles, plugins=run.plugins)
+    except ReleaseError as exc:
+        raise CliError(f"{exc}\nThe release data bundled with eksa covers Kubernetes {BUNDLED_KUBERNETES_VERSIONS}; "
+                       "pass --release-manifest (or $EKSA_RELEASE_MANIFEST) for other versions") from None
 
 
 def _hook_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Options handed to provider hooks as ``context.options``."""
     options: dict[str, Any] = {}
-    for key in ("skip_ip_check", "hardware_csv", "kubeconfig", "w_config", "no_timeouts"):
+    for key in ("skip_ip_check", "hardware_csv"):
         value = getattr(args, key, None)
         if value:
             options[key] = value
@@ -542,19 +565,25 @@ def _hook_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def _print_plan(run: _Run, plan: Any) -> None:
-    print(plan.to_text() if hasattr(plan, "to_text") else str(plan), file=run.console.out)
-    plan_dir = getattr(plan, "plan_dir", None)
-    if plan_dir is not None:
-        run.say(f"Manifests written to {plan_dir}")
+def _workflow_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of the workflow functions common to create, upgrade and delete."""
+    from .workflows import Timeouts, WorkflowOptions
+
+    options = WorkflowOptions(hook_options=_hook_options(args))
+    if getattr(args, "no_timeouts", False):
+        options.timeouts = Timeouts.none()
+    resume = bool(getattr(args, "resume", False)) or os.environ.get("CHECKPOINT_ENABLED", "").lower() == "true"
+    return {"options": options, "dry_run": bool(args.dry_run), "resume": resume and not args.dry_run}
 
 
-def _workflows() -> Any:
-    try:
-        from . import workflows
-    except ImportError as exc:  # pragma: no cover - only while the workflow layer is missing
-        raise CliError(f"cluster workflows are not available in this installation: {exc}") from None
-    return workflows
+def _finish(run: _Run, result: Any) -> None:
+    """Print a dry run's plan (the workflow printed its own progress otherwise)."""
+    from .workflows import Plan
+
+    if isinstance(result, Plan):
+        print(result.to_text(), file=run.console.out)
+        if result.plan_dir is not None:
+            run.say(f"Manifests written to {result.plan_dir}")
 
 
 def _cmd_create(run: _Run) -> int:
@@ -569,15 +598,11 @@ def _cmd_create(run: _Run) -> int:
     if args.kubeconfig and not Path(args.kubeconfig).is_file():
         raise CliError(f"the management cluster kubeconfig file {args.kubeconfig} does not exist")
     spec = _build_spec(run, config)
-    workflows = _workflows()
-    options = _hook_options(args)
-    if args.dry_run:
-        plan = workflows.plan_create(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig,
-                                     hook_options=options)
-        _print_plan(run, plan)
-        return 0
-    workflows.create_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig,
-                             hook_options=options, no_timeouts=args.no_timeouts)
+    from .workflows import create_cluster
+
+    result = create_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig,
+                            **_workflow_kwargs(args))
+    _finish(run, result)
     return 0
 
 
@@ -587,12 +612,11 @@ def _cmd_upgrade(run: _Run) -> int:
     args.skip_validations_checked = _check_skip_validations(args.skip_validations, UPGRADE_SKIPPABLE_VALIDATIONS)
     config = _load(run, args.filename, summary="the cluster config file provided is invalid")
     spec = _build_spec(run, config)
-    workflows = _workflows()
-    result = workflows.upgrade_cluster(spec, plugins=run.plugins, dry_run=args.dry_run,
-                                       management_kubeconfig=args.kubeconfig, cluster_kubeconfig=args.w_config,
-                                       hook_options=_hook_options(args), no_timeouts=args.no_timeouts)
-    if args.dry_run:
-        _print_plan(run, result)
+    from .workflows import upgrade_cluster
+
+    result = upgrade_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig or args.w_config,
+                             **_workflow_kwargs(args))
+    _finish(run, result)
     return 0
 
 
@@ -616,12 +640,11 @@ def _cmd_delete(run: _Run) -> int:
         raise UsageError(f"the cluster name {args.name} does not match the cluster {config.cluster.name} of "
                          f"{args.filename}")
     spec = _build_spec(run, config)
-    workflows = _workflows()
-    result = workflows.delete_cluster(spec, plugins=run.plugins, dry_run=args.dry_run,
-                                      management_kubeconfig=args.kubeconfig, cluster_kubeconfig=args.w_config,
-                                      hook_options=_hook_options(args))
-    if args.dry_run:
-        _print_plan(run, result)
+    from .workflows import delete_cluster
+
+    result = delete_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig or args.w_config,
+                            **_workflow_kwargs(args))
+    _finish(run, result)
     return 0
 
 
@@ -732,7 +755,8 @@ def main(
 
     run = _Run(args, console, load_plugins)
     run.log = run_log
-    progress = ConsoleProgress(console, run_log)
+    # a dry run prints its plan (with each task's messages) instead of progress that did not happen
+    progress = ConsoleProgress(console, run_log, quiet=bool(getattr(args, "dry_run", False)))
     run.progress = progress
     registered_on: Plugins | None = None
     code = 1

@@ -15,11 +15,25 @@ from __future__ import annotations
 
 from .machines import eksa_cleanup_machines, eksa_machine_configs
 from .provider import eksa_generate_cluster_config, eksa_provider
+from .templates import (
+    eksa_bootstrap_options,
+    eksa_env_map,
+    eksa_generate_control_plane,
+    eksa_generate_secrets,
+    eksa_generate_workers,
+    eksa_infrastructure_bundle,
+)
 from .validate import eksa_setup_and_validate_create, eksa_validate_config
 
 __all__ = [
+    "eksa_bootstrap_options",
     "eksa_cleanup_machines",
+    "eksa_env_map",
     "eksa_generate_cluster_config",
+    "eksa_generate_control_plane",
+    "eksa_generate_secrets",
+    "eksa_generate_workers",
+    "eksa_infrastructure_bundle",
     "eksa_machine_configs",
     "eksa_provider",
     "eksa_setup_and_validate_create",
