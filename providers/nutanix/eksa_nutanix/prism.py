@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import requests
+import urllib3
 
 from eksa_core.errors import EksaError
 
@@ -154,7 +156,10 @@ class PrismClient:
         self.round_trips += 1
         with self._verify() as verify:
             try:
-                response = self._session.request(method, url, json=body, timeout=self.timeout, verify=verify)
+                with warnings.catch_warnings():
+                    # insecure=True is the user's choice, warned about once by the validator, not per request.
+                    warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                    response = self._session.request(method, url, json=body, timeout=self.timeout, verify=verify)
             except requests.exceptions.SSLError as exc:
                 raise PrismError(f"failed to reach Prism Central {self._where()}: TLS verification failed: "
                                  f"{_short(exc)}") from None
