@@ -4,6 +4,7 @@ MachineHealthCheck, ClusterResourceSet and Secrets."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -244,7 +245,7 @@ def _seconds(duration: str | int) -> int:
     if isinstance(duration, int):
         return duration
     total = 0.0
-    for value, unit in __import__("re").findall(r"(\d+(?:\.\d+)?)(h|ms|m|s)", duration):
+    for value, unit in re.findall(r"(\d+(?:\.\d+)?)(h|ms|m|s)", duration):
         total += float(value) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[unit]
     return int(total)
 

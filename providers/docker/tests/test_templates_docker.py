@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eksa_docker import templates as T
 
 from eksa_core.capi import render_yaml
 from eksa_core.conformance.cases import case_environment, load_case_file
@@ -15,7 +16,6 @@ from eksa_core.context import HookContext
 from eksa_core.errors import EksaError
 from eksa_core.plugins import TemplateOptions, default_plugins
 from eksa_core.yamlio import load_documents
-from eksa_docker import templates as T
 
 CONFORMANCE = Path(os.environ.get("EKSA_CONFORMANCE_DIR")
                    or Path(__file__).resolve().parents[3].parent / "shared" / "conformance")
@@ -73,7 +73,8 @@ def test_docker_render_case(case: Any) -> None:
     if case.get("compare") == "subset":
         diffs: list[str] = []
         for exp in (d.data for d in load_documents(expected)):
-            match = [o for o in objects if o["kind"] == exp["kind"] and o["metadata"]["name"] == exp["metadata"]["name"]]
+            match = [o for o in objects
+                     if o["kind"] == exp["kind"] and o["metadata"]["name"] == exp["metadata"]["name"]]
             diffs += _sub(exp, match[0], exp["kind"]) if match else [f"{exp['kind']} missing"]
     else:
         diffs = compare_manifests(expected, objects, mode="exact")

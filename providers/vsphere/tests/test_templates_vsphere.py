@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eksa_vsphere import templates as T
 
 from eksa_core.capi import render_yaml
 from eksa_core.conformance.cases import case_environment, load_case_file
@@ -14,7 +15,6 @@ from eksa_core.conformance.compare import compare_data, compare_manifests
 from eksa_core.errors import EksaError, SpecError
 from eksa_core.plugins import TemplateOptions, default_plugins
 from eksa_core.yamlio import load_documents
-from eksa_vsphere import templates as T
 
 CONFORMANCE = Path(os.environ.get("EKSA_CONFORMANCE_DIR")
                    or Path(__file__).resolve().parents[3].parent / "shared" / "conformance")
