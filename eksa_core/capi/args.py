@@ -55,7 +55,8 @@ def arg_list(
 ) -> list[dict[str, str]]:
     """``[{name, value}]``: ``prefix`` in order, then ``sorted_args`` by name, then ``suffix`` in order."""
     out = [{"name": k, "value": v} for k, v in prefix]
-    out += [{"name": k, "value": sorted_args[k]} for k in sorted(sorted_args or {})]
+    sorted_args = sorted_args or {}
+    out += [{"name": k, "value": sorted_args[k]} for k in sorted(sorted_args)]
     out += [{"name": k, "value": v} for k, v in suffix]
     return out
 

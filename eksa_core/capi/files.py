@@ -274,7 +274,7 @@ def aws_iam_files(cluster_name: str, base_dir: str = "/var/lib/kubeadm") -> list
         "contexts": [{"name": "webhook", "context": {"cluster": "aws-iam-authenticator", "user": "apiserver"}}],
     }
     secret = f"{cluster_name}{IAM_CA_SECRET_SUFFIX}"
-    out = [{"content": to_yaml(kubeconfig), "permissions": "0640", "owner": "root:root",
+    out: list[dict[str, Any]] = [{"content": to_yaml(kubeconfig), "permissions": "0640", "owner": "root:root",
             "path": f"{base_dir}/aws-iam-authenticator/kubeconfig.yaml"}]
     for key in ("cert.pem", "key.pem"):
         out.append({"contentFrom": {"secret": {"name": secret, "key": key}}, "permissions": "0640",
