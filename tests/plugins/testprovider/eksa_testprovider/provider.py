@@ -1,0 +1,40 @@
+"""Who the test provider is, and the documents of a new spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eksa_core import hookimpl
+from eksa_core.models import ObjectMeta, Ref
+from eksa_core.models.base import EksaObject
+from eksa_core.plugins import ProviderInfo
+
+from . import __version__
+from .models import TestDatacenterConfig, TestDatacenterConfigSpec, TestMachineConfig, TestMachineConfigSpec
+from .recorder import record
+
+__all__ = ["NAME", "eksa_generate_cluster_config", "eksa_provider"]
+
+NAME = "testprovider"
+
+
+@hookimpl
+def eksa_provider() -> ProviderInfo:
+    """The test provider: ``TestDatacenterConfig`` selects it, ``TestMachineConfig`` shapes its machines."""
+    return ProviderInfo(name=NAME, datacenter_kind=TestDatacenterConfig.KIND, machine_kind=TestMachineConfig.KIND,
+                        kinds=(TestDatacenterConfig, TestMachineConfig), version=__version__)
+
+
+@hookimpl
+def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject]:
+    """A datacenter config and one machine config for every node role."""
+    record("eksa_generate_cluster_config")
+    cluster.spec.datacenter_ref = Ref(kind=TestDatacenterConfig.KIND, name=name)
+    if cluster.spec.control_plane_configuration is not None:
+        cluster.spec.control_plane_configuration.machine_group_ref = Ref(kind=TestMachineConfig.KIND, name=name)
+    for group in cluster.worker_groups():
+        group.machine_group_ref = Ref(kind=TestMachineConfig.KIND, name=name)
+    return [
+        TestDatacenterConfig(metadata=ObjectMeta(name=name), spec=TestDatacenterConfigSpec(endpoint="", region="")),
+        TestMachineConfig(metadata=ObjectMeta(name=name), spec=TestMachineConfigSpec(cpus=2, memory_mi_b=4096)),
+    ]

@@ -1,0 +1,341 @@
+"""Test harness of the workflow tests: specs of the test provider, API-server doubles playing the clusters, a
+bootstrapper double, a Cluster API installer double and a controller simulation.
+
+Everything here stands in for what cannot run in the tests (kind, clusterctl, real Cluster API controllers);
+the workflows, the kube layer, checkpoints and files are the real ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eksa_core.bootstrap import BootstrapClusterOptions, Bootstrapper, bootstrap_cluster_name
+from eksa_core.context import ClusterHandle
+from eksa_core.kube import KubeClient, RetryPolicy
+from eksa_core.plugins import ComponentChangeDiff, Plugins
+from eksa_core.spec import Spec, parse_cluster_config
+from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Timeouts, WorkflowOptions
+from tests.kube.apiserver_double import KubeAPIServerDouble, RequestInfo
+from tests.kube.fixtures import RecordingSleep
+
+CAPI_KINDS = [
+    ("cluster.x-k8s.io/v1beta2", "Cluster"),
+    ("cluster.x-k8s.io/v1beta2", "MachineDeployment"),
+    ("controlplane.cluster.x-k8s.io/v1beta2", "KubeadmControlPlane"),
+    ("bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfigTemplate"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "TestCluster"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "TestMachineTemplate"),
+]
+EKSA_KINDS = [
+    ("anywhere.eks.amazonaws.com/v1alpha1", "Cluster"),
+    ("anywhere.eks.amazonaws.com/v1alpha1", "TestDatacenterConfig"),
+    ("anywhere.eks.amazonaws.com/v1alpha1", "TestMachineConfig"),
+]
+ENV = {"TESTPROVIDER_USERNAME": "admin-user", "TESTPROVIDER_PASSWORD": "s3cr3t-Pa55w0rd!"}
+
+
+def spec_text(name: str = "mgmt", *, management: str | None = None, worker_cpus: int = 4,
+              endpoint: str = "https://infra.example:8443") -> str:
+    """A spec of the test provider (management cluster unless ``management`` names another cluster)."""
+    return f"""\
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: Cluster
+metadata:
+  name: {name}
+  namespace: default
+spec:
+  kubernetesVersion: "1.30"
+  controlPlaneConfiguration:
+    count: 1
+    endpoint:
+      host: 10.0.0.10
+    machineGroupRef:
+      kind: TestMachineConfig
+      name: {name}-cp
+  workerNodeGroupConfigurations:
+  - name: md-0
+    count: 2
+    machineGroupRef:
+      kind: TestMachineConfig
+      name: {name}
+  datacenterRef:
+    kind: TestDatacenterConfig
+    name: {name}
+  clusterNetwork:
+    cniConfig:
+      cilium: {{}}
+    pods:
+      cidrBlocks: [192.168.0.0/16]
+    services:
+      cidrBlocks: [10.96.0.0/12]
+  managementCluster:
+    name: {management or name}
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: TestDatacenterConfig
+metadata:
+  name: {name}
+  namespace: default
+spec:
+  endpoint: {endpoint}
+  region: local
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: TestMachineConfig
+metadata:
+  name: {name}-cp
+  namespace: default
+spec:
+  cpus: 2
+  memoryMiB: 8192
+  osFamily: ubuntu
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: TestMachineConfig
+metadata:
+  name: {name}
+  namespace: default
+spec:
+  cpus: {worker_cpus}
+  memoryMiB: 8192
+  osFamily: ubuntu
+"""
+
+
+def make_spec(plugins: Plugins, text: str) -> Spec:
+    return Spec(parse_cluster_config(text, file="cluster.yaml", registry=plugins.registry), plugins=plugins)
+
+
+def make_plugins(*extra: object) -> Plugins:
+    import eksa_testprovider.plugin
+
+    plugins = Plugins()
+    plugins.register(eksa_testprovider.plugin, name="eksa-provider-testprovider")
+    for plugin in extra:
+        plugins.register(plugin)
+    return plugins
+
+
+def _server_of(kubeconfig: Path) -> str:
+    data = yaml.safe_load(kubeconfig.read_text())
+    return str(data["clusters"][0]["cluster"]["server"])
+
+
+class Clusters:
+    """The doubles standing in for clusters, by URL (a kubeconfig is mapped to its double by its server)."""
+
+    def __init__(self) -> None:
+        self.doubles: dict[str, KubeAPIServerDouble] = {}
+
+    def add(self, double: KubeAPIServerDouble) -> KubeAPIServerDouble:
+        self.doubles[double.url] = double
+        return double
+
+    def of(self, kubeconfig: Path | None) -> KubeAPIServerDouble:
+        assert kubeconfig is not None
+        return self.doubles[_server_of(kubeconfig)]
+
+
+class FakeKindBootstrapper(Bootstrapper):
+    """Bootstrapper double: the "kind cluster" is an API-server double; its kubeconfig is written (0600) where
+    :class:`~eksa_core.bootstrap.KindBootstrapper` writes it."""
+
+    def __init__(self, double: KubeAPIServerDouble) -> None:
+        self.double = double
+        self.created: list[str] = []
+        self.deleted: list[str] = []
+        self.live: set[str] = set()
+
+    def create(self, spec: Spec, options: BootstrapClusterOptions) -> ClusterHandle:
+        name = bootstrap_cluster_name(spec.name)
+        path = options.generated_dir / f"{spec.name}.kind.kubeconfig"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.double.write_kubeconfig(path)
+        os.chmod(path, 0o600)
+        self.created.append(name)
+        self.live.add(name)
+        return ClusterHandle(name, path)
+
+    def delete(self, handle: ClusterHandle) -> None:
+        self.deleted.append(handle.name)
+        self.live.discard(handle.name)
+
+    def exists(self, name: str) -> bool:
+        return name in self.live
+
+
+class FakeClusterAPIInstaller(ClusterAPIInstaller):
+    """Installer double: "installing" registers the kinds the CRDs would add on the cluster's double and
+    records the call (never the environment's values)."""
+
+    def __init__(self, clusters: Clusters) -> None:
+        self.clusters = clusters
+        self.calls: list[tuple[str, str]] = []
+        self.env_keys: list[list[str]] = []
+        self.versions: dict[str, str] = {"infrastructure-testprovider": "v0.1.0"}
+
+    def init(self, cluster: ClusterHandle, request: ComponentsRequest) -> None:
+        self.calls.append(("init", cluster.name))
+        self.env_keys.append(sorted(request.env))
+        self.clusters.of(cluster.kubeconfig).register_kinds(CAPI_KINDS)
+
+    def upgrade(self, cluster: ClusterHandle, request: ComponentsRequest,
+                current: ComponentsRequest | None) -> list[ComponentChangeDiff]:
+        self.calls.append(("upgrade", cluster.name))
+        return [ComponentChangeDiff("testprovider", "v0.1.0", "v0.2.0")]
+
+    def ensure_etcd_providers(self, cluster: ClusterHandle, request: ComponentsRequest) -> None:
+        self.calls.append(("ensure-etcd", cluster.name))
+
+    def install_eksa_components(self, cluster: ClusterHandle, request: ComponentsRequest) -> None:
+        self.calls.append(("eksa", cluster.name))
+        self.clusters.of(cluster.kubeconfig).register_kinds(EKSA_KINDS)
+
+    def install_eksd_components(self, cluster: ClusterHandle, request: ComponentsRequest) -> None:
+        self.calls.append(("eksd", cluster.name))
+
+
+@dataclass
+class ControllerSimulation:
+    """Plays the Cluster API controllers on a double: when a CAPI Cluster is read, it is marked provisioned with
+    every condition true, and its kubeconfig Secret (pointing at ``workload``) is created."""
+
+    double: KubeAPIServerDouble
+    workload: KubeAPIServerDouble
+    failure_message: str | None = None
+    stuck_condition: str | None = None
+    seen: list[str] = field(default_factory=list)
+
+    def __call__(self, info: RequestInfo) -> None:
+        parts = info.path.strip("/").split("/")
+        if info.method != "GET" or parts[:2] != ["apis", "cluster.x-k8s.io"] or len(parts) != 7:
+            return None
+        if parts[5] != "clusters":
+            return None
+        namespace, name = parts[4], parts[6]
+        obj = self.double.get_object("cluster.x-k8s.io/v1beta2", "Cluster", name, namespace)
+        if obj is None or (obj.get("status") or {}).get("phase") == "Provisioned":
+            return None
+        self.seen.append(name)
+        status: dict[str, Any] = {"phase": "Provisioned" if not self.failure_message else "Failed",
+                                  "observedGeneration": obj["metadata"].get("generation")}
+        if self.failure_message:
+            status["failureMessage"] = self.failure_message
+        conditions = []
+        for condition in ("ControlPlaneReady", "DefaultCNIConfigured", "WorkersReady", "Ready"):
+            ready = condition != self.stuck_condition
+            conditions.append({"type": condition, "status": "True" if ready else "False",
+                               "lastTransitionTime": "2026-01-01T00:00:00Z"})
+        status["conditions"] = conditions
+        self.double.set_status("cluster.x-k8s.io/v1beta2", "Cluster", name, namespace, status)
+        kubeconfig = yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": name,
+            "clusters": [{"name": name, "cluster": {"server": self.workload.url}}],
+            "users": [{"name": name, "user": {"token": self.workload.token}}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}]})
+        self.double.put_object({"apiVersion": "v1", "kind": "Secret", "type": "cluster.x-k8s.io/secret",
+                                "metadata": {"name": f"{name}-kubeconfig", "namespace": namespace,
+                                             "labels": {"cluster.x-k8s.io/cluster-name": name}},
+                                "data": {"value": base64.b64encode(kubeconfig.encode()).decode()}})
+        return None
+
+
+def chain(*hooks: Callable[[RequestInfo], Any]) -> Callable[[RequestInfo], Any]:
+    def run(info: RequestInfo) -> Any:
+        for hook in hooks:
+            result = hook(info)
+            if result is not None:
+                return result
+        return None
+
+    return run
+
+
+def options(**kwargs: Any) -> WorkflowOptions:
+    """Options for tests: fixed env, no real sleeping, short timeouts measured on a fake clock."""
+    clock = FakeClock()
+    sleep = clock.sleep
+
+    def factory(path: Path) -> KubeClient:
+        return KubeClient(path, sleep=sleep, clock=clock, retry=RetryPolicy(attempts=2, initial_delay=0.0))
+
+    defaults: dict[str, Any] = {"env": dict(ENV), "kube_factory": factory,
+                                "timeouts": Timeouts(failure_message=30, cluster_ready=60, delete=30,
+                                                     poll_interval=5)}
+    defaults.update(kwargs)
+    return WorkflowOptions(**defaults)
+
+
+class FakeClock:
+    """A clock that only moves when slept on (waits never depend on real time)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0.001)
+
+
+def snapshot(double: KubeAPIServerDouble) -> dict[tuple[str, str, str, str], Any]:
+    """The double's objects without server-set fields, keyed by (apiVersion, kind, namespace, name)."""
+    out = {}
+    for obj in double.list_objects():
+        meta = obj.get("metadata") or {}
+        key = (obj["apiVersion"], obj["kind"], meta.get("namespace", ""), meta.get("name"))
+        status = obj.get("status") or {}
+        conditions = sorted((c["type"], c["status"]) for c in status.get("conditions") or [])
+        out[key] = {"spec": obj.get("spec"), "data": obj.get("data"), "labels": meta.get("labels"),
+                    "annotations": meta.get("annotations"), "conditions": conditions,
+                    "ownerKinds": sorted(r.get("kind") for r in meta.get("ownerReferences") or [])}
+    return out
+
+
+def files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (relative path → content)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class Env:
+    """One test's world: doubles for the bootstrap and the management cluster, collaborators, options."""
+
+    workdir: Path
+    clusters: Clusters
+    bootstrap: KubeAPIServerDouble
+    management: KubeAPIServerDouble
+    bootstrapper: FakeKindBootstrapper
+    installer: FakeClusterAPIInstaller
+    controller: ControllerSimulation
+    management_controller: ControllerSimulation
+    plugins: Plugins
+
+
+def new_env(workdir: Path, *extra_plugins: object) -> Iterator[Env]:
+    clusters = Clusters()
+    with KubeAPIServerDouble(token=uuid.uuid4().hex) as bootstrap, \
+            KubeAPIServerDouble(token=uuid.uuid4().hex) as management:
+        clusters.add(bootstrap)
+        clusters.add(management)
+        controller = ControllerSimulation(bootstrap, management)
+        bootstrap.before_request = controller
+        management_controller = ControllerSimulation(management, management)
+        management.before_request = management_controller
+        yield Env(workdir, clusters, bootstrap, management, FakeKindBootstrapper(bootstrap),
+                  FakeClusterAPIInstaller(clusters), controller, management_controller,
+                  make_plugins(*extra_plugins))
+
+
+__all__ = ["RecordingSleep"]

@@ -1,0 +1,194 @@
+"""Create workflows end to end on API-server doubles (bootstrap double, then move to the management double)."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+import yaml
+from eksa_testprovider import lifecycle, recorder
+
+from eksa_core.errors import EksaError
+from eksa_core.workflows import Result, WorkflowError, create_cluster
+
+from .harness import CAPI_KINDS, ENV, Env, make_spec, options, spec_text
+
+MANAGEMENT_TASKS = [
+    "setup-validate", "bootstrap-cluster-init", "install-capi-components-bootstrap",
+    "eksa-components-bootstrap-install", "workload-cluster-init", "install-resources-on-management-cluster",
+    "capi-management-move", "eksa-components-workload-install", "write-cluster-config", "delete-kind-cluster",
+]
+
+
+def create_mgmt(env: Env, **kwargs: object) -> Result:
+    spec = make_spec(env.plugins, spec_text("mgmt"))
+    result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
+                            installer=env.installer, options=options(), **kwargs)  # type: ignore[arg-type]
+    assert isinstance(result, Result)
+    return result
+
+
+def test_management_create_end_to_end(env: Env) -> None:
+    result = create_mgmt(env)
+
+    assert list(result.ran) == MANAGEMENT_TASKS
+    assert list(result.skipped) == ["update-secrets-create", "gitops-manager-install", "install-curated-packages"]
+    assert result.messages == [
+        "Performing setup and validations",
+        "✅ Testprovider Provider setup is valid",
+        "Creating new bootstrap cluster",
+        "Provider specific pre-capi-install-setup on bootstrap cluster",
+        "Installing cluster-api providers on bootstrap cluster",
+        "Provider specific post-setup",
+        "Installing EKS-A custom components on bootstrap cluster",
+        "Installing EKS-D components",
+        "Installing EKS-A custom components (CRD and controller)",
+        "Creating new management cluster",
+        "Creating EKS-A namespace",
+        "Installing cluster-api providers on management cluster",
+        "Installing EKS-A secrets on management cluster",
+        "Moving the cluster management components from the bootstrap cluster to the management cluster",
+        "Installing EKS-A custom components on the management cluster",
+        "Installing EKS-D components",
+        "Installing EKS-A custom components (CRD and controller)",
+        "Moving cluster spec to workload cluster",
+        "Writing cluster config file",
+        "Deleting bootstrap cluster",
+        "🎉 Cluster created!",
+    ]
+    # the Cluster API objects were created on the bootstrap cluster, then moved to the management cluster
+    mgmt = env.management
+    for api_version, kind, name in [
+        ("cluster.x-k8s.io/v1beta2", "Cluster", "mgmt"),
+        ("controlplane.cluster.x-k8s.io/v1beta2", "KubeadmControlPlane", "mgmt"),
+        ("cluster.x-k8s.io/v1beta2", "MachineDeployment", "mgmt-md-0"),
+        ("infrastructure.cluster.x-k8s.io/v1beta1", "TestCluster", "mgmt"),
+        ("infrastructure.cluster.x-k8s.io/v1beta1", "TestMachineTemplate", "mgmt-control-plane-1"),
+        ("infrastructure.cluster.x-k8s.io/v1beta1", "TestMachineTemplate", "mgmt-md-0-1"),
+        ("bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfigTemplate", "mgmt-md-0-1"),
+        ("v1", "Secret", "mgmt-test-credentials"),
+    ]:
+        assert mgmt.get_object(api_version, kind, name, "eksa-system") is not None, (kind, name)
+        if kind != "Secret":
+            assert env.bootstrap.get_object(api_version, kind, name, "eksa-system") is None, (kind, name)
+    capi = mgmt.get_object("cluster.x-k8s.io/v1beta2", "Cluster", "mgmt", "eksa-system")
+    assert capi is not None and capi["spec"].get("paused") is False
+    # EKS-A objects moved to the management cluster, unpaused, marked as created by the CLI
+    eksa = mgmt.get_object("anywhere.eks.amazonaws.com/v1alpha1", "Cluster", "mgmt", "default")
+    assert eksa is not None
+    annotations = eksa["metadata"]["annotations"]
+    assert annotations["anywhere.eks.amazonaws.com/managed-by-cli"] == "true"
+    assert "anywhere.eks.amazonaws.com/paused" not in annotations
+    assert mgmt.get_object("anywhere.eks.amazonaws.com/v1alpha1", "TestMachineConfig", "mgmt-cp", "default")
+    # applies used the eks-a-cli field manager
+    applies = [r for r in env.bootstrap.requests if r.content_type.startswith("application/apply-patch")]
+    assert applies and all(r.query.get("fieldManager") == ["eks-a-cli"] for r in applies)
+    # bootstrap created and deleted once; components installed where they belong
+    assert env.bootstrapper.created == ["mgmt-eks-a-cluster"] and env.bootstrapper.deleted == ["mgmt-eks-a-cluster"]
+    assert env.installer.calls == [("init", "mgmt-eks-a-cluster"), ("eksd", "mgmt-eks-a-cluster"),
+                                   ("eksa", "mgmt-eks-a-cluster"), ("init", "mgmt"), ("eksd", "mgmt"),
+                                   ("eksa", "mgmt")]
+    assert env.installer.env_keys[0] == ["EXP_CLUSTER_RESOURCE_SET", "TESTPROVIDER_PASSWORD",
+                                         "TESTPROVIDER_USERNAME"]
+    # lifecycle hooks on the right clusters, in order
+    lifecycle_calls = [(c.hook, c.cluster) for c in recorder.CALLS if c.cluster is not None]
+    assert lifecycle_calls == [
+        ("eksa_pre_capi_install_on_bootstrap", "mgmt-eks-a-cluster"),
+        ("eksa_post_bootstrap_setup", "mgmt-eks-a-cluster"),
+        ("eksa_install_custom_components", "mgmt-eks-a-cluster"),
+        ("eksa_update_secrets", "mgmt"),
+        ("eksa_post_workload_init", "mgmt"),
+        ("eksa_post_move", "mgmt"),
+        ("eksa_install_custom_components", "mgmt"),
+    ]
+    # files: spec and kubeconfig (0600) stay, generated/ is gone
+    cluster_dir = env.workdir / "mgmt"
+    assert result.kubeconfig == cluster_dir / "mgmt-eks-a-cluster.kubeconfig"
+    assert stat.S_IMODE(result.kubeconfig.stat().st_mode) == 0o600
+    assert yaml.safe_load(result.kubeconfig.read_text())["clusters"][0]["cluster"]["server"] == mgmt.url
+    written = list(yaml.safe_load_all((cluster_dir / "mgmt-eks-a-cluster.yaml").read_text()))
+    assert [d["kind"] for d in written] == ["Cluster", "TestDatacenterConfig", "TestMachineConfig",
+                                             "TestMachineConfig"]
+    assert not (cluster_dir / "generated").exists()
+    # events: every task started and finished, observed by the plugin, with durations
+    finished = [e for e in lifecycle.EVENTS if e.kind == "task-finished"]
+    assert [e.task for e in finished] == MANAGEMENT_TASKS
+    assert all(e.duration is not None and e.duration >= 0 for e in finished)
+
+
+def test_secrets_never_in_events_logs_or_files(env: Env) -> None:
+    result = create_mgmt(env)
+    password = ENV["TESTPROVIDER_PASSWORD"]
+    for event in result.events:
+        assert password not in event.message and password not in (event.error or "")
+    for path in (env.workdir / "mgmt").rglob("*"):
+        if path.is_file():
+            assert password.encode() not in path.read_bytes(), path
+
+
+def test_workload_create_from_management_cluster(env: Env) -> None:
+    kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
+    env.management.register_kinds(CAPI_KINDS)
+    spec = make_spec(env.plugins, spec_text("w01", management="mgmt"))
+    result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, management_kubeconfig=kubeconfig,
+                            installer=env.installer, options=options())
+    assert isinstance(result, Result)
+    assert list(result.ran) == ["setup-validate-create", "create-workload-cluster", "write-cluster-config"]
+    assert result.messages == [
+        "Performing setup and validations",
+        "✅ Workload cluster's testprovider Provider setup is valid",
+        "Creating workload cluster",
+        "Writing cluster config file",
+        "🎉 Cluster created!",
+    ]
+    assert env.management.get_object("cluster.x-k8s.io/v1beta2", "Cluster", "w01", "eksa-system") is not None
+    assert env.bootstrapper.created == [] and env.installer.calls == []
+    assert (env.workdir / "w01" / "w01-eks-a-cluster.kubeconfig").exists()
+
+
+def test_workload_create_needs_management_kubeconfig(env: Env) -> None:
+    spec = make_spec(env.plugins, spec_text("w01", management="mgmt"))
+    with pytest.raises(EksaError, match="management_kubeconfig is required"):
+        create_cluster(spec, plugins=env.plugins, workdir=env.workdir, options=options())
+
+
+def test_create_refuses_existing_kubeconfig(env: Env) -> None:
+    cluster_dir = env.workdir / "mgmt"
+    cluster_dir.mkdir(parents=True)
+    (cluster_dir / "mgmt-eks-a-cluster.kubeconfig").write_text("apiVersion: v1\n")
+    with pytest.raises(EksaError) as info:
+        create_mgmt(env)
+    assert str(info.value) == ("old cluster config file exists under mgmt, please use a different clusterName to "
+                               "proceed")
+    assert env.bootstrapper.created == [] and recorder.CALLS == []
+
+
+def test_failure_keeps_generated_and_says_where(env: Env) -> None:
+    env.controller.failure_message = "infrastructure quota exceeded"
+    with pytest.raises(WorkflowError) as info:
+        create_mgmt(env)
+    error = info.value
+    assert error.task == "workload-cluster-init"
+    assert "cluster has a validation error that doesn't seem transient: cluster has an error: infrastructure " \
+           "quota exceeded" in str(error)
+    generated = env.workdir / "mgmt" / "generated"
+    assert error.kept["generated"] == generated
+    assert error.kept["checkpoint"] == generated / "mgmt-checkpoint.yaml"
+    assert error.kept["bootstrap kubeconfig"] == generated / "mgmt.kind.kubeconfig"
+    assert error.kept["log"].parent == generated / "logs"
+    assert str(generated) in str(error)
+    checkpoint = yaml.safe_load((generated / "mgmt-checkpoint.yaml").read_text())
+    assert list(checkpoint["completedTasks"]) == ["setup-validate", "bootstrap-cluster-init", "update-secrets-create",
+                                                  "install-capi-components-bootstrap",
+                                                  "eksa-components-bootstrap-install"]
+    assert checkpoint["completedTasks"]["setup-validate"] == {"checkpoint": None}
+    # the bootstrap cluster is left running for inspection; diagnostics were collected on both clusters
+    assert env.bootstrapper.deleted == []
+    assert ("eksa_collect_diagnostics", "mgmt-eks-a-cluster") in [(c.hook, c.cluster) for c in recorder.CALLS]
+
+
+def test_condition_timeout_uses_eksa_text(env: Env) -> None:
+    env.controller.stuck_condition = "WorkersReady"
+    with pytest.raises(WorkflowError) as info:
+        create_mgmt(env)
+    assert "waiting for cluster's workers to be ready" in str(info.value)
