@@ -222,6 +222,8 @@ class WorkflowContext:
     backup_dir: Path | None = None
     error: BaseException | None = None
     resuming: bool = False
+    #: Names of the tasks the checkpoint of a resumed run lists as completed.
+    checkpointed: set[str] = attrs.field(factory=set)
     current_task: str | None = None
     steps: list[PlanStep] = attrs.field(factory=list)
     plan_dir: Path | None = None

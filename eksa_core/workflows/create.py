@@ -67,7 +67,9 @@ def restore_bootstrap_cluster(ctx: WorkflowContext, payload: Any) -> None:
     handle = handle_from_payload(payload)
     if handle is None:
         raise EksaError("the checkpoint does not say which bootstrap cluster was created")
-    if not ctx.dry_run and ctx.bootstrapper is not None and not ctx.bootstrapper.exists(handle.name):
+    deleted_later = ctx.checkpointed & {"delete-kind-cluster", "kind-cluster-delete"}
+    if (not deleted_later and not ctx.dry_run and ctx.bootstrapper is not None
+            and not ctx.bootstrapper.exists(handle.name)):
         raise BootstrapError(f"bootstrap cluster {handle.name} of the interrupted run no longer exists; remove "
                              f"{ctx.generated_dir} and run again without resume")
     ctx.bootstrap_cluster = handle

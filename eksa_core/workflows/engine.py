@@ -242,6 +242,7 @@ def run_workflow(workflow: Workflow, ctx: WorkflowContext, *, resume: bool = Fal
     if not resume and not ctx.dry_run and cp_path.exists():
         cp_path.unlink()  # a fresh run starts from scratch
     ctx.resuming = bool(checkpoint.completed)
+    ctx.checkpointed = set(checkpoint.completed)
     previous = dict(checkpoint.completed)
     current = Checkpoint()
     for task in workflow.tasks:
