@@ -31,7 +31,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from .errors import ErrorCode, SpecError
 from .yamlio import to_plain
 
-__all__ = ["IntOrStr", "converter", "field", "structure", "unstructure", "wire_name"]
+__all__ = ["IntOrStr", "converter", "field", "structure", "unstructure", "wire_name", "wire_path"]
 
 T = TypeVar("T")
 
@@ -47,17 +47,22 @@ def field(
     default: Any = None,
     factory: Callable[[], Any] | None = None,
     doc: str | None = None,
+    aliases: tuple[str, ...] = (),
 ) -> Any:
     """Declare a model attribute.
 
     ``wire`` is its name in YAML when camelCase of the attribute name is not right. Attributes default to
     ``None``, meaning "absent from the document"; pass ``factory`` for a container that is always present.
+    ``aliases`` are other names tools use for the attribute (e.g. the Go field name ``tagIDs`` of ``tags``);
+    they are never accepted in documents, only translated by :func:`wire_path`.
     """
     metadata: dict[str, Any] = {}
     if wire is not None:
         metadata["wire"] = wire
     if doc is not None:
         metadata["doc"] = doc
+    if aliases:
+        metadata["aliases"] = tuple(aliases)
     if factory is not None:
         return attrs.field(factory=factory, metadata=metadata)
     return attrs.field(default=default, metadata=metadata)
@@ -71,6 +76,43 @@ def _camel(name: str) -> str:
 def wire_name(a: attrs.Attribute[Any]) -> str:
     """The YAML name of an attrs attribute."""
     return str(a.metadata.get("wire") or _camel(a.name))
+
+
+def _attrs_class_of(t: Any) -> type | None:
+    """The attrs class inside ``t`` (``X``, ``X | None``, ``list[X]``...), if any."""
+    if isinstance(t, type) and attrs.has(t):
+        return t
+    for arg in typing.get_args(t):
+        found = _attrs_class_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def wire_path(cls: type, parts: list[str | int]) -> list[str | int]:
+    """Translate a path of attribute names, wire names or aliases under ``cls`` into wire names.
+
+    Parts that are not attributes (list indices, free-form map keys) are kept as they are.
+    """
+    out: list[str | int] = []
+    current: type | None = cls
+    for part in parts:
+        if isinstance(part, int) or current is None or not attrs.has(current):
+            out.append(part)
+            continue
+        hints = typing.get_type_hints(current)
+        match = None
+        for a in attrs.fields(current):
+            if part in (wire_name(a), a.name, *a.metadata.get("aliases", ())):
+                match = a
+                break
+        if match is None:
+            out.append(part)
+            current = None
+            continue
+        out.append(wire_name(match))
+        current = _attrs_class_of(hints.get(match.name))
+    return out
 
 
 def _yaml_type(value: Any) -> str:
@@ -99,8 +141,16 @@ class _TypeMismatch(TypeError):
 
 
 def _structure_str(value: Any, _: type) -> str:
+    # As in EKS-A's YAML decoder (sigs.k8s.io/yaml), a plain YAML scalar read into a string field becomes its
+    # text: ``port: 5000`` reads as "5000". The reverse (a string into a number field) is an error.
     if isinstance(value, str):
         return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(float(value))
     raise _TypeMismatch(value, "string")
 
 
@@ -165,10 +215,22 @@ def _build_converter() -> cattrs.Converter:
         inner = make_dict_structure_fn(
             cls, conv, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True, **overrides
         )
+        wires = {wire_name(a) for a in attrs.fields(cls)}
+        folded = {w.lower(): w for w in wires}
 
         def hook(value: Any, t: type) -> Any:
             if not isinstance(value, Mapping):
                 raise _TypeMismatch(value, "object")
+            if any(k not in wires for k in value):
+                # Like Go's encoding/json (which EKS-A's decoder is built on), keys match field names
+                # case-insensitively: ``certSANS`` reads as ``certSANs``. An exact match wins.
+                renamed: dict[Any, Any] = {}
+                for key, item in value.items():
+                    canonical = key if key in wires or not isinstance(key, str) else folded.get(key.lower(), key)
+                    if canonical in renamed and canonical != key:
+                        continue
+                    renamed[canonical] = item
+                value = renamed
             return inner(value, t)
 
         return hook

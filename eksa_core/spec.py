@@ -220,12 +220,16 @@ def parse_cluster_config(
     *,
     file: str | None = None,
     registry: KindRegistry | None = None,
+    strict: bool = True,
 ) -> ClusterConfig:
     """Read the documents of a spec file's ``text`` into a :class:`ClusterConfig` (no defaults, no validation).
 
     Documents whose ``apiVersion`` is not ``anywhere.eks.amazonaws.com/...`` are kept as they are, and so are
     EKS-A kinds no installed plugin defines (EKS Anywhere ignores them too; referencing one is reported later).
     Every unknown field and type error of every document is collected and raised as one :class:`SpecErrors`.
+
+    ``strict=False`` reads like EKS Anywhere's non-strict decoder (used by its test spec builders): unknown
+    fields are dropped and reported in ``config.warnings`` instead of failing. Type errors still fail.
     """
     if registry is None:
         from .plugins import default_plugins
@@ -250,7 +254,7 @@ def parse_cluster_config(
         if info is None:
             continue
         try:
-            obj = structure(doc.data, info.cls)
+            obj = _structure_document(doc, info.cls, strict=strict, warnings=config.warnings)
         except SpecErrors as exc:
             name = _doc_name(doc.data)
             for err in exc:
@@ -271,15 +275,43 @@ def parse_cluster_config(
     return config
 
 
+def _structure_document(doc: Document, cls: type[ObjT], *, strict: bool, warnings: list[SpecError]) -> ObjT:
+    data: Any = doc.data
+    for _ in range(100):
+        try:
+            return structure(data, cls)
+        except SpecErrors as exc:
+            unknown = [e for e in exc if e.code == ErrorCode.UNKNOWN_FIELD]
+            if strict or len(unknown) != len(exc):
+                raise
+            data = to_plain(data)
+            for err in unknown:
+                _drop(data, _path_parts(err.field))
+                warnings.append(SpecError(f"{err.message} ignored", code=ErrorCode.UNKNOWN_FIELD, warning=True,
+                                          file=doc.file, document=doc.index, kind=cls.KIND, name=_doc_name(data),
+                                          field=err.field, line=doc.line_of(_path_parts(err.field))))
+    raise SpecErrors([SpecError("too many unknown fields", file=doc.file, document=doc.index)])
+
+
+def _drop(data: Any, parts: list[str | int]) -> None:
+    node = data
+    for part in parts[:-1]:
+        node = node[part]
+    if parts:
+        node.pop(parts[-1], None)
+
+
 def _doc_name(data: Any) -> str | None:
     meta = data.get("metadata") if hasattr(data, "get") else None
     name = meta.get("name") if hasattr(meta, "get") else None
     return str(name) if isinstance(name, str) else None
 
 
-def load_cluster_config(path: str | os.PathLike[str], *, registry: KindRegistry | None = None) -> ClusterConfig:
+def load_cluster_config(
+    path: str | os.PathLike[str], *, registry: KindRegistry | None = None, strict: bool = True
+) -> ClusterConfig:
     """Read a spec file (see :func:`parse_cluster_config`); refuses files over 10 MB."""
-    return parse_cluster_config(read_text(path), file=str(path), registry=registry)
+    return parse_cluster_config(read_text(path), file=str(path), registry=registry, strict=strict)
 
 
 @attrs.define(eq=False)

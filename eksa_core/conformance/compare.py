@@ -160,7 +160,9 @@ def compare_manifests(expected: str | Sequence[Any], actual: str | Sequence[Any]
     remaining = list(act_docs)
     for exp in exp_docs:
         kind, ns, name = _key(exp)
-        candidates = [a for a in remaining if _key(a)[0] == kind and _key(a)[1] == ns
+        # In a subset comparison an expected document without a namespace matches any namespace.
+        any_ns = mode == "subset" and not (exp.get("metadata") or {}).get("namespace")
+        candidates = [a for a in remaining if _key(a)[0] == kind and (any_ns or _key(a)[1] == ns)
                       and (_is_wildcard(name) or _key(a)[2] == name)]
         label = f"{kind} {ns + '/' if ns else ''}{name}"
         if not candidates:

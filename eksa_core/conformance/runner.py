@@ -23,9 +23,10 @@ from typing import Any
 
 import attrs
 
-from ..convert import structure, unstructure
+from ..convert import structure, unstructure, wire_path
 from ..errors import EksaError, SpecErrors
 from ..models.base import API_VERSION, EksaObject
+from ..models.cluster import Cluster
 from ..plugins import Plugins, ProviderHooks, TemplateOptions, default_plugins
 from ..spec import ClusterConfig, Spec, load_cluster_config
 from ..yamlio import read_text, to_plain
@@ -192,7 +193,7 @@ def apply_mutations(config: ClusterConfig, mutations: Iterable[Mapping[str, Any]
         if target is None:
             raise _Fail(f"mutation target {kind}[{name}] is not in the spec")
         data = unstructure(target)
-        _set(data, _split_path(rest or ""), to_plain(value), op)
+        _set(data, wire_path(type(target), _split_path(rest or "")), to_plain(value), op)
         config.replace(target, structure(data, type(target)))
 
 
@@ -208,7 +209,7 @@ def _builder_inputs(case: Case, config: ClusterConfig, plugins: Plugins) -> dict
         return extra
 
     def spec_of(rel: str, kind: str | None) -> Any:
-        loaded = load_cluster_config(case.base_dir / rel, registry=plugins.registry)
+        loaded = load_cluster_config(case.base_dir / rel, registry=plugins.registry, strict=False)
         candidates = [o for o in loaded if kind is None or o.kind == kind]
         if not candidates:
             raise _Fail(f"builder input {rel} has no {kind} document")
@@ -217,19 +218,21 @@ def _builder_inputs(case: Case, config: ClusterConfig, plugins: Plugins) -> dict
     cluster = config.cluster
     refs: list[tuple[str, Any]] = []
     for key, value in inputs.items():
-        if key == "datacenter" and isinstance(value, str) and value != "from-input":
+        if isinstance(value, str) and value.startswith("from-input"):
+            continue
+        if key == "datacenter" and isinstance(value, str):
             dc = config.datacenter()
             if dc is not None:
                 dc.spec = spec_of(value, dc.kind)  # type: ignore[attr-defined]
-        elif key == "controlPlaneMachineConfig" and isinstance(value, str) and value != "from-input":
+        elif key == "controlPlaneMachineConfig" and isinstance(value, str):
             cp = cluster.spec.control_plane_configuration
             refs.append((value, cp.machine_group_ref if cp else None))
-        elif key == "etcdMachineConfig" and isinstance(value, str) and value != "from-input":
+        elif key == "etcdMachineConfig" and isinstance(value, str):
             etcd = cluster.spec.external_etcd_configuration
             refs.append((value, etcd.machine_group_ref if etcd else None))
         elif key == "workerMachineConfigs" and isinstance(value, Mapping):
             for mc_name, rel in value.items():
-                if isinstance(rel, str) and rel != "from-input":
+                if isinstance(rel, str) and not rel.startswith("from-input"):
                     refs.append((rel, _AnyRef(None, mc_name)))
         elif not isinstance(value, str | Mapping) or key not in ("datacenter",):
             extra[re.sub(r"\s*\(.*\)$", "", key)] = value
@@ -256,8 +259,11 @@ def build_case_spec(case: Case, plugins: Plugins) -> tuple[Spec, dict[str, Any]]
 
     if case.input is None:
         raise _Fail("render case without input")
-    config = load_cluster_config(case.input, registry=plugins.registry)
-    set_defaults(config, plugins=plugins, stage="api")
+    # EKS-A's test spec builders decode non-strictly (unknown fields such as ``clusterNetwork.node`` are ignored).
+    config = load_cluster_config(case.input, registry=plugins.registry, strict=False)
+    # ... and apply the API types' own defaults (Cluster: worker group names, CNI...), not the CLI's or the
+    # provider's setup-time defaults: an empty plugin set keeps provider hooks out.
+    set_defaults(config, plugins=Plugins(), stage="api")
     extra = _builder_inputs(case, config, plugins)
     apply_mutations(config, case.get("mutations") or [], plugins)
     spec = build_spec_from_files(config, case.release_files, cli_version=CLI_VERSION)
@@ -311,14 +317,16 @@ def _run_api(case: Case, plugins: Plugins) -> str:
         from ..loading import get_and_validate_cluster_config
 
         def run() -> Any:
-            return get_and_validate_cluster_config(path, plugins=plugins).cluster
+            return get_and_validate_cluster_config(path)
     elif op.startswith(("GetAndValidateOIDCConfig", "GetAndValidateAWSIamConfig")):
         from ..loading import get_and_validate_awsiam_config, get_and_validate_oidc_config
 
         getter = get_and_validate_oidc_config if "OIDC" in op else get_and_validate_awsiam_config
 
+        cluster = structure(params["cluster"] or {}, Cluster) if "cluster" in params else None
+
         def run() -> Any:
-            return getter(path, params.get("refName") or "", params.get("cluster"), plugins=plugins)
+            return getter(path, params.get("refName") or "", cluster)
     elif op.startswith("ParseClusterConfig"):
         def run() -> Any:
             return load_cluster_config(path, registry=plugins.registry).cluster
@@ -409,10 +417,11 @@ def _run_generate(case: Case, plugins: Plugins) -> str:
 
 def _run_provider_case(case: Case, plugins: Plugins) -> str:
     hooks = _provider(plugins, case)
-    spec = None
-    inputs: dict[str, Any] = {"base_dir": case.base_dir, "spec": spec, "env": {}}
+    inputs: dict[str, Any] = {"base_dir": case.base_dir, "spec": None, "env": {}}
     with case_environment(case) as env:
         inputs["env"] = env
+        if case.release_files and case.input is not None and case.input.suffix in (".yaml", ".yml"):
+            inputs["spec"], inputs["builder_arguments"] = build_case_spec(case, plugins)
         result = _outcome(case, lambda: hooks.eksa_conformance_case(kind=case.kind, case=case.raw, inputs=inputs))
     if isinstance(result, _Matched):
         return f"error matched ({result.how})"

@@ -100,7 +100,7 @@ class ControlPlaneConfiguration:
     labels: dict[str, str] | None = field()
     upgrade_rollout_strategy: ControlPlaneUpgradeRolloutStrategy | None = field()
     skip_load_balancer_deployment: bool | None = field()
-    cert_sans: list[str] | None = field(wire="certSans")
+    cert_sans: list[str] | None = field(wire="certSANs")
     machine_health_check: MachineHealthCheck | None = field()
     api_server_extra_args: dict[str, str] | None = field()
     kubelet_configuration: dict[str, Any] | None = field()

@@ -45,12 +45,12 @@ def test_every_unknown_field_is_reported_with_its_path() -> None:
          "cannot unmarshal string into field spec.controlPlaneConfiguration.count of type int"),
         ({"spec": {"controlPlaneConfiguration": {"count": True}}}, "spec.controlPlaneConfiguration.count",
          "of type int"),
-        ({"spec": {"kubernetesVersion": 1}}, "spec.kubernetesVersion", "cannot unmarshal number"),
+        ({"spec": {"kubernetesVersion": [1]}}, "spec.kubernetesVersion", "cannot unmarshal array"),
         ({"spec": {"controlPlaneConfiguration": {"skipLoadBalancerDeployment": "yes"}}},
          "spec.controlPlaneConfiguration.skipLoadBalancerDeployment", "of type bool"),
         ({"spec": {"workerNodeGroupConfigurations": {"a": 1}}}, "spec.workerNodeGroupConfigurations", "array"),
         ({"spec": "nope"}, "spec", "of type object"),
-        ({"spec": {"controlPlaneConfiguration": {"labels": {"a": 1}}}},
+        ({"spec": {"controlPlaneConfiguration": {"labels": {"a": {"b": 1}}}}},
          "spec.controlPlaneConfiguration.labels.a", "of type string"),
     ],
 )
@@ -76,3 +76,12 @@ def test_free_form_kubelet_configuration_is_kept_as_data() -> None:
     obj = structure(data, Cluster)
     assert obj.spec.control_plane_configuration
     assert obj.spec.control_plane_configuration.kubelet_configuration == {"maxPods": 20, "x": {"y": [1]}}
+
+
+def test_scalars_read_into_string_fields_as_their_text() -> None:
+    data = {"kind": "Cluster", "spec": {"registryMirrorConfiguration": {"port": 5000},
+                                        "controlPlaneConfiguration": {"labels": {"a": True, "b": 1.5}}}}
+    obj = structure(data, Cluster)
+    assert obj.spec.registry_mirror_configuration and obj.spec.registry_mirror_configuration.port == "5000"
+    assert obj.spec.control_plane_configuration
+    assert obj.spec.control_plane_configuration.labels == {"a": "true", "b": "1.5"}

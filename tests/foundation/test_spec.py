@@ -116,3 +116,20 @@ def test_load_from_file(tmp_path: Path) -> None:
     p.write_text(SPEC)
     config = load_cluster_config(p, registry=REGISTRY)
     assert isinstance(config.cluster, Cluster) and config.file == str(p)
+
+
+def test_non_strict_reading_drops_unknown_fields_with_warnings() -> None:
+    text = SPEC.replace("    count: 1", "    count: 1\n    colour: blue")
+    config = parse_cluster_config(text, file="dev.yaml", registry=REGISTRY, strict=False)
+    assert config.cluster.spec.control_plane_configuration is not None
+    (warning,) = config.warnings
+    assert warning.warning and warning.field == "spec.controlPlaneConfiguration.colour" and warning.line == 10
+    with pytest.raises(SpecErrors):
+        parse_cluster_config(text.replace("count: 1", "count: x"), registry=REGISTRY, strict=False)
+
+
+def test_keys_match_case_insensitively_like_eksas_decoder() -> None:
+    text = SPEC.replace("    count: 1", "    count: 1\n    certSANS: [a.b]")
+    config = parse_cluster_config(text, registry=REGISTRY)
+    assert config.cluster.spec.control_plane_configuration
+    assert config.cluster.spec.control_plane_configuration.cert_sans == ["a.b"]

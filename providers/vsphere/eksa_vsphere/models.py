@@ -91,7 +91,7 @@ class VSphereMachineConfigSpec:
     networks: list[str] | None = field()
     template: str | None = field()
     users: list[UserConfiguration] | None = field()
-    tags: list[str] | None = field(doc="vCenter tag IDs (URNs) attached to the VMs")
+    tags: list[str] | None = field(doc="vCenter tag IDs (URNs) attached to the VMs", aliases=("tagIDs",))
     clone_mode: str | None = field()
     host_os_configuration: HostOSConfiguration | None = field(wire="hostOSConfiguration")
 
