@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ReleaseError
+from ..errors import ReleaseError, SpecError
 from ..spec import ClusterConfig, Spec
 from .eksd import EksdRelease
 from .loading import (
@@ -122,7 +122,8 @@ def build_spec(
     ``eksD.manifestUrl``.
     Fills ``Spec.bundles``, ``versions_bundles`` and ``eksd_releases`` (keyed by Kubernetes version) and
     ``eksa_version`` (the chosen release's version; the requested version with a bundles override).
-    Raises :class:`~eksa_core.errors.ReleaseError`.
+    Raises :class:`~eksa_core.errors.ReleaseError` (and :class:`~eksa_core.errors.SpecError` when the cluster
+    has no ``kubernetesVersion``).
     """
     cluster = config.cluster
     version = cluster.spec.eksa_version or cli_version
@@ -142,6 +143,8 @@ def build_spec(
     overrides: dict[str, EksdRelease | str | Path] = {
         _normalize_version(k): v for k, v in (eksd_overrides or {}).items()
     }
+    if not cluster.spec.kubernetes_version:
+        raise config.locate(SpecError("kubernetesVersion is not set", field="spec.kubernetesVersion"), cluster)
     spec = Spec(config=config, bundles=bundles, eksa_version=eksa_version, plugins=plugins)
     for kube_version in spec.kubernetes_versions():
         vb = bundles.versions_bundle(kube_version)
@@ -149,12 +152,13 @@ def build_spec(
         override = overrides.get(kube_version)
         if override is None and vb.eks_d.channel:
             override = overrides.get(_normalize_version(vb.eks_d.channel))
-        if isinstance(override, EksdRelease):
-            eksd = override
-        elif override is not None:
-            eksd = load_eksd_release(override, fetcher=fetcher)
-        else:
+        if override is None:
             eksd = eksd_release_for(vb, bundles=bundles, fetcher=fetcher)
+        else:
+            eksd = override if isinstance(override, EksdRelease) else load_eksd_release(override, fetcher=fetcher)
+            if eksd.kubernetes_version != kube_version:
+                raise ReleaseError(f"the EKS-D release given for kubernetes version {kube_version} is of channel "
+                                   f"{eksd.channel}", file=eksd.source)
         eksd.kube_distro()  # every asset a cluster needs must be there (EKS Anywhere fails the same way)
         spec.eksd_releases[kube_version] = eksd
     return spec

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eksa_core.errors import ReleaseError
+from eksa_core.errors import ReleaseError, SpecError
 from eksa_core.releases import (
     DEFAULT_CLI_VERSION,
     EksARelease,
@@ -283,3 +283,19 @@ def test_classify_release_files_refuses_duplicates(releases_dir: Path) -> None:
         classify_release_files([releases_dir / "bundles.yaml", releases_dir / "bundles.yaml"])
     with pytest.raises(ReleaseError, match="two EKS-D releases given for channel 1-19"):
         classify_release_files([releases_dir / "kubernetes-1-19-eks-4.yaml"] * 2)
+
+
+def test_build_spec_checks_explicit_eksd_channel(releases_dir: Path) -> None:
+    with pytest.raises(ReleaseError) as info:
+        build_spec(cluster_config("1.19"), release_manifest=releases_dir / "releases.yaml",
+                   eksd_overrides={"1.19": releases_dir / "kubernetes-1-21-eks-4.yaml"})
+    assert info.value.message == "the EKS-D release given for kubernetes version 1.19 is of channel 1-21"
+
+
+def test_build_spec_needs_a_kubernetes_version(releases_dir: Path) -> None:
+    config = cluster_config("1.19")
+    config.cluster.spec.kubernetes_version = None
+    with pytest.raises(SpecError) as info:
+        build_spec(config, release_manifest=releases_dir / "releases.yaml")
+    assert info.value.field == "spec.kubernetesVersion" and info.value.kind == "Cluster"
+    assert info.value.file == "cluster.yaml"
