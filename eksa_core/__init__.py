@@ -13,9 +13,13 @@ The public API most programs need::
 
 from __future__ import annotations
 
+from .defaults import set_defaults
 from .errors import EksaError, PluginError, ReleaseError, SpecError, SpecErrors
 from .hookspecs import ENTRY_POINT_GROUP, hookimpl
+from .loading import load_spec_file, load_spec_text
+from .plugins import Plugins, ProviderInfo, default_plugins
 from .spec import ClusterConfig, Spec, load_cluster_config, parse_cluster_config
+from .validation import validate
 
 __version__ = "0.1.0"
 
@@ -24,12 +28,19 @@ __all__ = [
     "ClusterConfig",
     "EksaError",
     "PluginError",
+    "Plugins",
+    "ProviderInfo",
     "ReleaseError",
     "Spec",
     "SpecError",
     "SpecErrors",
     "__version__",
+    "default_plugins",
     "hookimpl",
     "load_cluster_config",
+    "load_spec_file",
+    "load_spec_text",
     "parse_cluster_config",
+    "set_defaults",
+    "validate",
 ]

@@ -172,7 +172,7 @@ def _structure_bool(value: Any, _: type) -> bool:
     raise _TypeMismatch(value, "bool")
 
 
-def _structure_int_or_str(value: Any, _: type) -> int | str:
+def _structure_int_or_str(value: Any, _: Any) -> int | str:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _TypeMismatch(value, "int or string")
     return int(value) if isinstance(value, int) else str(value)
@@ -211,8 +211,8 @@ def _build_converter() -> cattrs.Converter:
     conv.register_structure_hook_func(_is_free_form, structure_free_form)
 
     def structure_factory(cls: type) -> Callable[[Any, type], Any]:
-        overrides = {a.name: override(rename=wire_name(a)) for a in attrs.fields(cls)}
-        inner = make_dict_structure_fn(
+        overrides: dict[str, Any] = {a.name: override(rename=wire_name(a)) for a in attrs.fields(cls)}
+        inner: Callable[[Any, Any], Any] = make_dict_structure_fn(
             cls, conv, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True, **overrides
         )
         wires = {wire_name(a) for a in attrs.fields(cls)}
@@ -236,7 +236,7 @@ def _build_converter() -> cattrs.Converter:
         return hook
 
     def unstructure_factory(cls: type) -> Callable[[Any], Any]:
-        overrides = {
+        overrides: dict[str, Any] = {
             a.name: override(rename=wire_name(a), omit_if_default=a.default is None) for a in attrs.fields(cls)
         }
         return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=False, **overrides)

@@ -74,7 +74,7 @@ def eksa_provider() -> ProviderInfo | None:
 
 
 @hookspec
-def eksa_kinds() -> list[type[EksaObject]]:
+def eksa_kinds() -> list[type[EksaObject]] | None:
     """Contribute extra kinds (attrs subclasses of :class:`~eksa_core.models.base.EksaObject`).
 
     :return: classes to register. For providers, the kinds of :func:`eksa_provider` are registered already;

@@ -302,8 +302,8 @@ def _drop(data: Any, parts: list[str | int]) -> None:
 
 
 def _doc_name(data: Any) -> str | None:
-    meta = data.get("metadata") if hasattr(data, "get") else None
-    name = meta.get("name") if hasattr(meta, "get") else None
+    meta: Any = data.get("metadata") if hasattr(data, "get") else None
+    name = meta.get("name") if meta is not None and hasattr(meta, "get") else None
     return str(name) if isinstance(name, str) else None
 
 

@@ -213,7 +213,7 @@ def _builder_inputs(case: Case, config: ClusterConfig, plugins: Plugins) -> dict
         candidates = [o for o in loaded if kind is None or o.kind == kind]
         if not candidates:
             raise _Fail(f"builder input {rel} has no {kind} document")
-        return candidates[0].spec
+        return getattr(candidates[0], "spec", None)
 
     cluster = config.cluster
     refs: list[tuple[str, Any]] = []
