@@ -119,8 +119,8 @@ def make_plugins(*extra: object) -> Plugins:
 
     plugins = Plugins()
     plugins.register(eksa_testprovider.plugin, name="eksa-provider-testprovider")
-    for plugin in extra:
-        plugins.register(plugin)
+    for index, plugin in enumerate(extra):
+        plugins.register(plugin, name=f"{type(plugin).__name__}-{index}")
     return plugins
 
 
