@@ -96,6 +96,8 @@ class KubeVip:
 
     address: str
     image: str
+    manifest: Mapping[str, Any] | None = None
+    """A provider's own static pod manifest (``None``: the shared :func:`kube_vip_manifest`)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -118,6 +120,16 @@ class KubeadmFlavor:
     :ivar init_cri_socket: set ``criSocket`` in the initConfiguration too.
     :ivar include_format: write the bootstrap ``format`` (``cloud-config`` / ``bottlerocket``).
     :ivar proxy_endpoints: provider endpoints appended to ``NO_PROXY`` (infrastructure API, control plane VIP).
+    :ivar flag_kubelet_args: per node role (``init``, ``join`` = control plane join, ``worker``), fixed kubelet
+        flags used when the kubelet is configured by flags, in place of the hardening flags of ``secure_kubelet``.
+    :ivar etcd_cipher_suites: pin ``cipher-suites`` on stacked (local) etcd.
+    :ivar render_scheduler: render the ``scheduler`` section of the clusterConfiguration.
+    :ivar init_node_name: set ``node_name`` in the initConfiguration too (not only when joining).
+    :ivar worker_cri_socket: set ``criSocket`` in the workers' joinConfiguration.
+    :ivar worker_pre_commands: preKubeadmCommands of cloud-config workers after the containerd commands
+        (``None``: ``pre_commands``).
+    :ivar post_commands: postKubeadmCommands of the control plane.
+    :ivar user_lock_password: render ``lockPassword`` with this value on kubeadm users (``None``: left out).
     """
 
     apiserver_args: tuple[tuple[str, str], ...] = ()
@@ -135,6 +147,14 @@ class KubeadmFlavor:
     init_cri_socket: bool = True
     include_format: bool = True
     proxy_endpoints: tuple[str, ...] = ()
+    flag_kubelet_args: Mapping[str, tuple[tuple[str, str], ...]] = attrs.field(factory=dict)
+    etcd_cipher_suites: bool = True
+    render_scheduler: bool = True
+    init_node_name: bool = True
+    worker_cri_socket: bool = True
+    worker_pre_commands: tuple[str, ...] | None = None
+    post_commands: tuple[str, ...] = ()
+    user_lock_password: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -184,13 +204,17 @@ def strip_ssh_key_comment(key: str) -> str:
     return " ".join(parts[:2]) if len(parts) > 2 and parts[0].startswith(("ssh-", "ecdsa-", "sk-")) else key.strip()
 
 
-def kubeadm_users(users: Sequence[UserConfiguration]) -> list[dict[str, Any]]:
+def kubeadm_users(users: Sequence[UserConfiguration], *, lock_password: bool | None = None) -> list[dict[str, Any]]:
     """``users[]``: the first machine user with its SSH keys (comment stripped: ``<type> <key>``) and
-    password-less sudo."""
+    password-less sudo (and ``lockPassword`` when ``lock_password`` is given)."""
     out = []
     for u in list(users)[:1]:
         keys = [strip_ssh_key_comment(k) for k in (u.ssh_authorized_keys or []) if k and k.strip()] or None
-        out.append({"name": u.name, "sshAuthorizedKeys": keys, "sudo": SUDO_ALL})
+        user: dict[str, Any] = {"name": u.name}
+        if lock_password is not None:
+            user["lockPassword"] = lock_password
+        user.update({"sshAuthorizedKeys": keys, "sudo": SUDO_ALL})
+        out.append(user)
     return out
 
 
@@ -199,14 +223,17 @@ def _resolv_conf(cluster: Cluster) -> str | None:
     return net.dns.resolv_conf.path if net and net.dns and net.dns.resolv_conf else None
 
 
-def _kubelet_args(cluster: Cluster, flavor: KubeadmFlavor, node: NodeGroupSettings) -> list[dict[str, str]]:
+def _kubelet_args(cluster: Cluster, flavor: KubeadmFlavor, node: NodeGroupSettings,
+                  role: str = "join") -> list[dict[str, str]]:
     """kubelet flags: fixed ones, hardening, then resolv-conf and cipher suites (sorted), then node labels. With a
     ``kubeletConfiguration`` on cloud-config nodes those settings live in the kubelet config patch instead."""
     by_flags = node.bottlerocket or not node.kubelet_configuration
     prefix = list(flavor.kubelet_args)
     sorted_args: dict[str, str] = {}
     if by_flags:
-        if flavor.secure_kubelet:
+        if role in flavor.flag_kubelet_args:
+            prefix += list(flavor.flag_kubelet_args[role])
+        elif flavor.secure_kubelet:
             prefix += a.secure_kubelet_args()
         sorted_args.update(a.resolv_conf_args(cluster.spec.cluster_network))
         sorted_args.update(a.secure_tls_args())
@@ -288,21 +315,25 @@ def _containerd_files(cluster: Cluster, flavor: KubeadmFlavor, node: NodeGroupSe
 
 
 def _pre_commands(cluster: Cluster, flavor: KubeadmFlavor, node: NodeGroupSettings,
-                  mirror: RegistryMirror | None) -> list[str]:
+                  mirror: RegistryMirror | None, *, worker: bool = False) -> list[str]:
+    own = flavor.pre_commands
+    if worker and flavor.worker_pre_commands is not None:
+        own = flavor.worker_pre_commands
     if node.bottlerocket:
-        return list(flavor.pre_commands)
+        return list(own)
     cmds = containerd_restart_commands(mirror=mirror is not None,
                                        proxy=cluster.spec.proxy_configuration is not None)
-    return cmds + list(flavor.pre_commands)
+    return cmds + list(own)
 
 
 def _node_registration(cluster: Cluster, flavor: KubeadmFlavor, node: NodeGroupSettings,
-                       taints: list[dict[str, Any]], *, cri_socket: bool = True) -> dict[str, Any]:
+                       taints: list[dict[str, Any]], *, cri_socket: bool = True, role: str = "join",
+                       node_name: bool = True) -> dict[str, Any]:
     reg: dict[str, Any] = {}
     if cri_socket:
         reg["criSocket"] = CONTAINERD_SOCKET
-    reg["kubeletExtraArgs"] = _kubelet_args(cluster, flavor, node)
-    if flavor.node_name is not None:
+    reg["kubeletExtraArgs"] = _kubelet_args(cluster, flavor, node, role)
+    if flavor.node_name is not None and node_name:
         reg["name"] = flavor.node_name
     if taints or flavor.empty_taints:
         reg["taints"] = taints
@@ -350,11 +381,10 @@ def kubeadm_control_plane(
             "keyFile": f"{pki}/apiserver-etcd-client.key",
         }}
     else:
-        cc["etcd"] = {"local": {
-            "imageRepository": images.etcd_repository,
-            "imageTag": images.etcd_tag,
-            "extraArgs": a.arg_list((), {"cipher-suites": SECURE_CIPHER_SUITES}),
-        }}
+        local: dict[str, Any] = {"imageRepository": images.etcd_repository, "imageTag": images.etcd_tag}
+        if flavor.etcd_cipher_suites:
+            local["extraArgs"] = a.arg_list((), {"cipher-suites": SECURE_CIPHER_SUITES})
+        cc["etcd"] = {"local": local}
     cc["dns"] = {"imageRepository": images.coredns_repository, "imageTag": images.coredns_tag}
     if br:
         cc.update(_bottlerocket_node_config(cluster, flavor, images, node, mirror))
@@ -399,7 +429,8 @@ def kubeadm_control_plane(
                                   "mountPath": "/etc/kubernetes/scheduler.conf", "name": "kubeconfig",
                                   "pathType": "File", "readOnly": True}]
     cc["controllerManager"] = cm
-    cc["scheduler"] = sched
+    if flavor.render_scheduler:
+        cc["scheduler"] = sched
     if br:
         cc["certificatesDir"] = BR_PKI_DIR
 
@@ -412,8 +443,10 @@ def kubeadm_control_plane(
         files.append(encryption_config_file(encryption))
     if kube_vip is not None:
         admin = f"{_BR_BASE}/admin.conf" if br else "/etc/kubernetes/admin.conf"
-        files.append(node_file("/etc/kubernetes/manifests/kube-vip.yaml",
-                               to_yaml(kube_vip_manifest(kube_vip.address, kube_vip.image, admin_conf=admin))))
+        manifest = kube_vip.manifest
+        if manifest is None:
+            manifest = kube_vip_manifest(kube_vip.address, kube_vip.image, admin_conf=admin)
+        files.append(node_file("/etc/kubernetes/manifests/kube-vip.yaml", to_yaml(dict(manifest))))
     files += _containerd_files(cluster, flavor, node, mirror)
     if aws_iam is not None:
         files += aws_iam_files(cluster.name)
@@ -428,7 +461,8 @@ def kubeadm_control_plane(
     if patches:
         init["patches"] = {"directory": KUBELET_PATCHES_DIR}
         join["patches"] = {"directory": KUBELET_PATCHES_DIR}
-    init["nodeRegistration"] = _node_registration(cluster, flavor, node, taints, cri_socket=flavor.init_cri_socket)
+    init["nodeRegistration"] = _node_registration(cluster, flavor, node, taints, cri_socket=flavor.init_cri_socket,
+                                                  role="init", node_name=flavor.init_node_name)
     if br:
         join.update(_bottlerocket_node_config(cluster, flavor, images, node, mirror))
     join["nodeRegistration"] = _node_registration(cluster, flavor, node, taints)
@@ -438,7 +472,9 @@ def kubeadm_control_plane(
     pre = _pre_commands(cluster, flavor, node, mirror)
     if pre:
         spec["preKubeadmCommands"] = pre
-    users = kubeadm_users(node.users)
+    if flavor.post_commands:
+        spec["postKubeadmCommands"] = list(flavor.post_commands)
+    users = kubeadm_users(node.users, lock_password=flavor.user_lock_password)
     if users:
         spec["users"] = users
     ntp = _ntp(node)
@@ -490,7 +526,8 @@ def kubeadm_config_template(
         join["patches"] = {"directory": KUBELET_PATCHES_DIR}
     if br:
         join.update(_bottlerocket_node_config(cluster, flavor, images, node, mirror))
-    join["nodeRegistration"] = _node_registration(cluster, flavor, node, node_taints(node.taints))
+    join["nodeRegistration"] = _node_registration(cluster, flavor, node, node_taints(node.taints),
+                                                  cri_socket=flavor.worker_cri_socket, role="worker")
     spec: dict[str, Any] = {"joinConfiguration": join}
     files: list[dict[str, Any]] = []
     if patches:
@@ -498,10 +535,10 @@ def kubeadm_config_template(
     files += _containerd_files(cluster, flavor, node, mirror)
     if files:
         spec["files"] = files
-    pre = _pre_commands(cluster, flavor, node, mirror)
+    pre = _pre_commands(cluster, flavor, node, mirror, worker=True)
     if pre:
         spec["preKubeadmCommands"] = pre
-    users = kubeadm_users(node.users)
+    users = kubeadm_users(node.users, lock_password=flavor.user_lock_password)
     if users:
         spec["users"] = users
     ntp = _ntp(node)
