@@ -233,7 +233,6 @@ class EksaComponentsWorkloadInstallTask(Task):
         ctx.info("Moving cluster spec to workload cluster")
         copy_eksa_objects(ctx, workload, ctx.spec, annotations=cli_annotations(ctx))
         annotate_eksa_objects(ctx, workload, ctx.spec, {PAUSED: None})
-        ctx.info(ctx.spec.config.dump(), level=6)
 
 
 class DeleteKindClusterTask(Task):
