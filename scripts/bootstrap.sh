@@ -15,7 +15,7 @@ python -m pip install --quiet -e ".[dev]"
 for provider in providers/*/; do
   python -m pip install --quiet -e "$provider"
 done
-python -m pip install --quiet -e tests/plugins/testprovider 2>/dev/null || true
+python -m pip install --quiet -e tests/plugins/testprovider
 
 if [ "${1:-}" = "--no-run" ]; then
   exit 0
