@@ -3,7 +3,8 @@
 Clusters on Apache CloudStack through CAPC: kinds ``CloudStackDatacenterConfig`` (availability zones; the legacy
 zone fields are converted by the defaults) and ``CloudStackMachineConfig``, their static validation and
 immutability rules, the base64 INI credentials of ``EKSA_CLOUDSTACK_B64ENCODED_SECRET`` and the per-profile
-Secrets, the clusterctl environment, ``generate clusterconfig`` and the ``credentials-ini`` /
+Secrets, the CAPC manifests (control plane and workers), the clusterctl environment and infrastructure bundle, the
+bootstrap cluster's proxy settings, ``generate clusterconfig`` and the ``credentials-ini`` /
 ``render-credentials-secrets`` conformance cases. This module only gathers the hook implementations.
 """
 
@@ -12,8 +13,12 @@ from __future__ import annotations
 from .conformance import eksa_conformance_case
 from .provider import eksa_generate_cluster_config, eksa_provider
 from .templates import (
+    eksa_bootstrap_options,
     eksa_env_map,
+    eksa_generate_control_plane,
     eksa_generate_secrets,
+    eksa_generate_workers,
+    eksa_infrastructure_bundle,
     eksa_pre_capi_install_on_bootstrap,
     eksa_update_secrets,
 )
@@ -27,10 +32,14 @@ from .validate import (
 )
 
 __all__ = [
+    "eksa_bootstrap_options",
     "eksa_conformance_case",
     "eksa_env_map",
     "eksa_generate_cluster_config",
+    "eksa_generate_control_plane",
     "eksa_generate_secrets",
+    "eksa_generate_workers",
+    "eksa_infrastructure_bundle",
     "eksa_pre_capi_install_on_bootstrap",
     "eksa_provider",
     "eksa_set_defaults",
