@@ -1,4 +1,7 @@
-"""Nutanix conformance case kinds: ``validate-datacenter``.
+"""Nutanix conformance case kinds: ``validate-datacenter`` and ``render-secret``.
+
+A ``render-secret`` case renders EKS-A's ``GenerateCAPISpecSecret`` (:func:`~eksa_nutanix.templates.
+generate_secret_objects`) for the spec the runner built.
 
 A ``validate-datacenter`` case names a datacenter document (``input``) that replaces the datacenter of a cluster
 spec (``extra_inputs.cluster``), and describes a mocked Prism Central (``params.mocked_prism_central``). Real Prism
@@ -23,6 +26,7 @@ from eksa_core.yamlio import load_documents, read_text, to_plain
 from .models import NutanixDatacenterConfig
 from .prism import PrismClient
 from .prism_double import PrismCentralDouble
+from .templates import generate_secret_objects
 from .validate import ENV_PASSWORD, ENV_USERNAME, validate_datacenter
 
 __all__ = ["eksa_conformance_case", "load_lenient", "run_validate_datacenter"]
@@ -98,7 +102,12 @@ def run_validate_datacenter(case: dict[str, Any], base_dir: Path, env: dict[str,
 
 @hookimpl
 def eksa_conformance_case(kind: str, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
-    """Run Nutanix-specific case kinds (``validate-datacenter``); ``None`` for other kinds."""
-    if kind != "validate-datacenter":
-        return None
-    return run_validate_datacenter(case, Path(inputs["base_dir"]), inputs.get("env") or dict(os.environ))
+    """Run Nutanix-specific case kinds (``validate-datacenter``, ``render-secret``); ``None`` for other kinds."""
+    if kind == "validate-datacenter":
+        return run_validate_datacenter(case, Path(inputs["base_dir"]), inputs.get("env") or dict(os.environ))
+    if kind == "render-secret":
+        spec = inputs.get("spec")
+        if spec is None or not isinstance(spec.datacenter(), NutanixDatacenterConfig):
+            return None
+        return generate_secret_objects(spec, dict(os.environ))
+    return None

@@ -2,7 +2,8 @@
 
 Clusters on Nutanix AHV through CAPX, managed by Prism Central: kinds ``NutanixDatacenterConfig`` and
 ``NutanixMachineConfig``, their defaults and static validation, Prism Central (v3 API) validation before create
-and upgrade, the clusterctl environment, ``generate clusterconfig`` and the ``validate-datacenter`` conformance
+and upgrade, the CAPX manifests (control plane, workers, credentials Secrets), the clusterctl environment and
+infrastructure bundle, ``generate clusterconfig`` and the ``validate-datacenter`` / ``render-secret`` conformance
 cases. This module only gathers the hook implementations so pluggy finds them in one place.
 """
 
@@ -10,7 +11,14 @@ from __future__ import annotations
 
 from .conformance import eksa_conformance_case
 from .provider import eksa_generate_cluster_config, eksa_provider
-from .templates import eksa_env_map
+from .templates import (
+    eksa_bootstrap_options,
+    eksa_env_map,
+    eksa_generate_control_plane,
+    eksa_generate_secrets,
+    eksa_generate_workers,
+    eksa_infrastructure_bundle,
+)
 from .validate import (
     eksa_set_defaults,
     eksa_setup_and_validate_create,
@@ -20,9 +28,14 @@ from .validate import (
 )
 
 __all__ = [
+    "eksa_bootstrap_options",
     "eksa_conformance_case",
     "eksa_env_map",
     "eksa_generate_cluster_config",
+    "eksa_generate_control_plane",
+    "eksa_generate_secrets",
+    "eksa_generate_workers",
+    "eksa_infrastructure_bundle",
     "eksa_provider",
     "eksa_set_defaults",
     "eksa_setup_and_validate_create",
