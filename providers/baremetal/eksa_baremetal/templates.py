@@ -246,11 +246,13 @@ def _settings(mc: TinkerbellMachineConfig, **kw: Any) -> NodeGroupSettings:
                              host_os=mc.spec.host_os_configuration, **kw)
 
 
-def _flavor(spec: Spec, local_ip: str) -> KubeadmFlavor:
+def _flavor(spec: Spec, local_ip: str, *, bottlerocket: bool = False) -> KubeadmFlavor:
+    """:data:`TINKERBELL_FLAVOR` with the ``NO_PROXY`` endpoints (control plane endpoint, both Tinkerbell IPs);
+    Bottlerocket control planes keep the scheduler section for its kubeconfig mount."""
     import attrs
 
     endpoints = (_endpoint_host(spec.cluster), _datacenter(spec).spec.tinkerbell_ip or "", local_ip)
-    return attrs.evolve(TINKERBELL_FLAVOR, proxy_endpoints=tuple(endpoints))
+    return attrs.evolve(TINKERBELL_FLAVOR, proxy_endpoints=tuple(endpoints), render_scheduler=bottlerocket)
 
 
 def _users(mc: TinkerbellMachineConfig) -> list[dict[str, Any]]:
@@ -278,11 +280,12 @@ def _tune_kcp(kcp: dict[str, Any], cluster: Cluster, mc: TinkerbellMachineConfig
     spec = kcp["spec"]
     kcs = spec["kubeadmConfigSpec"]
     cc = kcs["clusterConfiguration"]
-    part = cc.get("controllerManager")
-    if isinstance(part, dict) and not part.get("extraArgs"):
-        part.pop("extraArgs", None)
-        if not part:
-            del cc["controllerManager"]
+    for component in ("controllerManager", "scheduler"):
+        part = cc.get(component)
+        if isinstance(part, dict) and not part.get("extraArgs"):
+            part.pop("extraArgs", None)
+            if not part:
+                del cc[component]
     br = (mc.spec.os_family or "") == BOTTLEROCKET
     minor = _kube_minor(cluster.spec.kubernetes_version)
     if minor >= 29:
@@ -377,7 +380,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None, *
     cp_node = _settings(cp_mc, taints=cpc.taints if cpc else None, labels=cpc.labels if cpc else None,
                         kubelet_configuration=cpc.kubelet_configuration if cpc else None)
     kcp = kubeadm_control_plane(
-        cluster, flavor=_flavor(spec, local_ip), images=images, node=cp_node,
+        cluster, flavor=_flavor(spec, local_ip, bottlerocket=cp_node.bottlerocket), images=images, node=cp_node,
         machine_template_kind=MACHINE_TEMPLATE_KIND, machine_template_name=cp_name, external_etcd=external_etcd,
         kube_vip=kube_vip, oidc=oidc, aws_iam=aws_iam, env=env, default_taint=False,
     )
