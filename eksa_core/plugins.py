@@ -36,6 +36,7 @@ __all__ = [
     "TemplateOptions",
     "WorkflowEvent",
     "default_plugins",
+    "plugin_name",
 ]
 
 log = logging.getLogger("eksa.plugins")
@@ -159,14 +160,22 @@ class Plugins:
     # -- registration -------------------------------------------------------------------------------------
 
     def register(self, plugin: object, name: str | None = None) -> ProviderInfo | None:
-        """Register ``plugin`` (module or object with hook implementations).
+        """Register ``plugin`` (module or object with hook implementations) under ``name``.
+
+        Without ``name`` the plugin is named by :func:`plugin_name` (a module by its name, any other object by
+        its class and identity), so two instances of one class never collide. A ``name`` already used by
+        another plugin raises :class:`PluginError`.
 
         Its provider identity and kinds are recorded; a second provider of the same name or datacenter kind, or
         a kind already registered, raises :class:`PluginError` naming both packages and leaves nothing behind.
         """
-        owner = name or getattr(plugin, "__name__", None) or type(plugin).__name__
         if self.manager.is_registered(plugin):
             return self._info_of(plugin)
+        owner = name or plugin_name(plugin)
+        if self.manager.has_plugin(owner):
+            other = self.manager.get_plugin(owner)
+            raise PluginError(f"plugin name {owner} is already used by {plugin_name(other)}; register "
+                              f"{plugin_name(plugin)} under another name")
         self.manager.register(plugin, name=owner)
         try:
             return self._adopt(plugin, owner)
@@ -295,6 +304,15 @@ def default_plugins(*, reload: bool = False) -> Plugins:
             plugins.load_entry_points()
             _default = plugins
         return _default
+
+
+def plugin_name(plugin: object) -> str:
+    """The name a plugin gets when registered without one: a module's ``__name__``; for any other object
+    ``<module>.<qualname>@<id in hex>`` of its class (unique while the object lives)."""
+    if isinstance(plugin, ModuleType):
+        return plugin.__name__
+    cls = plugin if isinstance(plugin, type) else type(plugin)
+    return f"{cls.__module__}.{cls.__qualname__}@{id(plugin):x}"
 
 
 def plugin_module(obj: object) -> ModuleType | None:
