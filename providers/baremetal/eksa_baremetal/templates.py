@@ -13,10 +13,12 @@ config's ``hardwareSelector`` as ``matchLabels``, or its ``hardwareAffinity`` te
 :mod:`eksa_baremetal.workflow`).
 
 The "local" Tinkerbell IP is the address of the Tinkerbell stack machines reach first (the bootstrap cluster's,
-EKS-A's ``tinkerbellIP`` template-builder argument). The control plane hook takes it from
-``TemplateOptions.extra["tinkerbellIP"]``; without it – and always in the worker hook, whose contract has no
-options – the datacenter's ``tinkerbellIP`` is used, as EKS Anywhere's cluster controller does. The Python API
-(:func:`generate_control_plane`, :func:`generate_workers`) takes it as ``tinkerbell_ip``.
+EKS-A's ``tinkerbellIP`` template-builder argument); it is the first metadata URL of the default workflows and
+part of ``NO_PROXY``. The Python API (:func:`generate_control_plane`, :func:`generate_workers`) takes it as
+``tinkerbell_ip``; the control plane hook reads ``TemplateOptions.extra["tinkerbellIP"]``. Otherwise (and always in
+the worker hook, whose contract has no options) :func:`local_tinkerbell_ip` decides: the Cluster's
+``anywhere.eks.amazonaws.com/tinkerbell-bootstrap-ip`` annotation, else the datacenter's ``tinkerbellIP`` (what EKS
+Anywhere's cluster controller passes).
 """
 
 from __future__ import annotations
@@ -148,8 +150,6 @@ def local_tinkerbell_ip(spec: Spec, tinkerbell_ip: str | None = None) -> str:
     return _bootstrap_ip(spec.cluster) or _datacenter(spec).spec.tinkerbell_ip or ""
 
 
-_local_ip = local_tinkerbell_ip
-
 
 def _endpoint_host(cluster: Cluster) -> str:
     cp = cluster.spec.control_plane_configuration
@@ -185,7 +185,7 @@ def template_override(spec: Spec, mc: TinkerbellMachineConfig, *, tinkerbell_ip:
     ``public.ecr.aws`` rewritten to the registry mirror when there is one."""
     cluster = spec.cluster
     dc = _datacenter(spec)
-    local_ip = _local_ip(spec, tinkerbell_ip)
+    local_ip = local_tinkerbell_ip(spec, tinkerbell_ip)
     config = _template_config(spec, mc)
     if config is not None:
         workflow = config.spec.template
@@ -351,8 +351,8 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None, *
                            env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The control plane objects of a bare metal cluster, in apply order.
 
-    :param tinkerbell_ip: the local Tinkerbell IP (default: ``options.extra["tinkerbellIP"]``, else the
-        datacenter's ``tinkerbellIP``).
+    :param tinkerbell_ip: the local Tinkerbell IP (default: ``options.extra["tinkerbellIP"]``, else
+        :func:`local_tinkerbell_ip`).
     :param env: environment for registry mirror credentials (default ``os.environ``).
     """
     options = options or TemplateOptions()
@@ -363,7 +363,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None, *
     cluster = spec.cluster
     name = cluster.name
     dc = _datacenter(spec)
-    local_ip = _local_ip(spec, tinkerbell_ip)
+    local_ip = local_tinkerbell_ip(spec, tinkerbell_ip)
     cpc = cluster.spec.control_plane_configuration
     cp_mc = _machine(spec, cpc.machine_group_ref.name if cpc and cpc.machine_group_ref else None, "control plane")
     etcd_cfg = cluster.spec.external_etcd_configuration
@@ -466,10 +466,10 @@ def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | Non
     """For each worker group: MachineDeployment, TinkerbellMachineTemplate, KubeadmConfigTemplate. Groups missing
     from a name map get the initial ``<cluster>-<group>-1`` names.
 
-    :param tinkerbell_ip: the local Tinkerbell IP (default: the datacenter's ``tinkerbellIP``).
+    :param tinkerbell_ip: the local Tinkerbell IP (default: :func:`local_tinkerbell_ip`).
     """
     env = os.environ if env is None else env
-    local_ip = _local_ip(spec, tinkerbell_ip)
+    local_ip = local_tinkerbell_ip(spec, tinkerbell_ip)
     out: list[dict[str, Any]] = []
     for group in spec.cluster.worker_groups():
         out += _worker_group(spec, group, machine_template_names, kubeadm_config_template_names, local_ip, env)
@@ -526,7 +526,8 @@ def eksa_generate_control_plane(spec: Spec, options: TemplateOptions) -> list[di
 @hookimpl
 def eksa_generate_workers(spec: Spec, machine_template_names: dict[str, str] | None,
                           kubeadm_config_template_names: dict[str, str] | None) -> list[dict[str, Any]] | None:
-    """Bare metal worker objects (see :func:`generate_workers`; local Tinkerbell IP = the datacenter's)."""
+    """Bare metal worker objects (see :func:`generate_workers`; local Tinkerbell IP from
+    :func:`local_tinkerbell_ip`)."""
     if not _ours(spec):
         return None
     return generate_workers(spec, machine_template_names, kubeadm_config_template_names)
