@@ -334,9 +334,9 @@ def _node_bootstrap(config_spec: dict[str, Any], mc: CloudStackMachineConfig, st
     kubeadmConfigSpec built by the shared builders (key order kept: extras right after preKubeadmCommands)."""
     pre = [_SWAPOFF, *config_spec.get("preKubeadmCommands", []), *_symlink_commands(mc, style)]
     extras: dict[str, Any] = {"preKubeadmCommands": pre}
-    if _disk_offering_provided(mc.spec.disk_offering):
-        assert mc.spec.disk_offering is not None
-        extras.update(_disk_setup(mc.spec.disk_offering))
+    disk = mc.spec.disk_offering
+    if disk is not None and _disk_offering_provided(disk):
+        extras.update(_disk_setup(disk))
     rebuilt: dict[str, Any] = {}
     placed = False
     for key, value in config_spec.items():
@@ -461,9 +461,9 @@ def _etcdadm(spec: Spec, mc: CloudStackMachineConfig, template_name: str, env: M
         if mirror.ca_cert:
             mirror_cfg["caCert"] = mirror.ca_cert
     pre = list(_BASE_FLAVOR["etcd_pre_commands"])
-    if _disk_offering_provided(mc.spec.disk_offering):
-        assert mc.spec.disk_offering is not None
-        pre.append(_etcd_disk_command(mc.spec.disk_offering))
+    disk = mc.spec.disk_offering
+    if disk is not None and _disk_offering_provided(disk):
+        pre.append(_etcd_disk_command(disk))
     pre += _symlink_commands(mc, "etcd")
     return etcdadm_cluster(
         cluster,

@@ -349,3 +349,18 @@ def test_hooks_through_the_plugin_manager() -> None:
     assert objects is not None and objects[1]["kind"] == "CloudStackCluster"
     workers = hooks.eksa_generate_workers(spec=spec, machine_template_names=None, kubeadm_config_template_names=None)
     assert workers == []  # the spec has no worker groups
+
+
+def test_provider_contract_template_shape_and_no_secret_leaks() -> None:
+    import base64
+
+    from eksa_core.testing import check_no_secret_leaks, check_templates
+
+    plugins = default_plugins()
+    spec = _spec("cloudstack-kcp-main", mutations=False)  # external etcd and a worker group
+    objects = check_templates(plugins, "cloudstack", spec)
+    assert {o["kind"] for o in objects} >= {"Cluster", "CloudStackCluster", "KubeadmControlPlane", "EtcdadmCluster",
+                                            "CloudStackMachineTemplate", "KubeadmConfigTemplate", "MachineDeployment"}
+    ini = "[Global]\napi-key = sekrit-api-key\nsecret-key = sekrit-secret-key\napi-url = http://127.16.0.1:8080/client/api\n"
+    env = {"EKSA_CLOUDSTACK_B64ENCODED_SECRET": base64.b64encode(ini.encode()).decode()}
+    check_no_secret_leaks(plugins, "cloudstack", spec, env)
