@@ -295,3 +295,17 @@ def test_conformance_hook_renders_secrets(monkeypatch: pytest.MonkeyPatch) -> No
     out = plugin.eksa_conformance_case(kind="render-secret", case={}, inputs={"spec": spec, "base_dir": Path(".")})
     assert [o["metadata"]["name"] for o in out] == ["capx-eksa-unit-test", "eksa-unit-test-nutanix-ccm-secret"]
     assert plugin.eksa_conformance_case(kind="render-secret", case={}, inputs={"spec": None}) is None
+
+
+def test_provider_contract_template_shape_and_no_secret_leaks() -> None:
+    from eksa_core.testing import check_no_secret_leaks, check_templates
+
+    plugins = _plugins()
+    spec = _spec("nutanix-kcp-external-etcd")  # external etcd and a worker group
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in ENV.items():
+            mp.setenv(key, value)
+        objects = check_templates(plugins, "nutanix", spec)
+    assert {o["kind"] for o in objects} >= {"Cluster", "NutanixCluster", "KubeadmControlPlane", "EtcdadmCluster",
+                                            "NutanixMachineTemplate", "KubeadmConfigTemplate", "MachineDeployment"}
+    check_no_secret_leaks(plugins, "nutanix", spec, {**ENV, "EKSA_NUTANIX_PASSWORD": "contract-secret-1234"})
