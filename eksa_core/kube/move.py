@@ -16,6 +16,10 @@ The move is idempotent, so running it again after an interruption at any point f
   re-run skips the copy (the source objects are being changed by the deletion: finalizers removed), and the
   annotation is removed together with the unpause at the very end;
 * the Cluster itself is deleted from the source last; once it is gone the copy phase is skipped too.
+
+Kinds are listed as ``(apiVersion, kind)`` but matched by group: a kind the server does not serve in the listed
+version is found in the version it does serve (Cluster API ``v1beta1`` or ``v1beta2``), so the graph, the owner
+uids and the "already copied" check work whichever Cluster API version the clusters run.
 """
 
 from __future__ import annotations
@@ -247,12 +251,55 @@ def _spec_refs(value: Any) -> Iterable[tuple[str | None, str, str]]:
             yield from _spec_refs(item)
 
 
+class _Versions:
+    """Resolves ``apiVersion``/``kind`` to the version a server serves the kind in (one discovery per server).
+
+    A kind asked for in a version the server does not serve (``cluster.x-k8s.io/v1beta1`` on a server with
+    only ``v1beta2``) is looked up in the other versions of its group, the server's preferred version first.
+    """
+
+    def __init__(self, client: KubeClient) -> None:
+        self._client = client
+        self._group_versions: list[str] | None = None
+        self._resolved: dict[tuple[str, str], str | None] = {}
+
+    def served(self, api_version: str, kind: str) -> str | None:
+        """The served ``apiVersion`` of ``kind`` in the group of ``api_version``, ``None`` when not served."""
+        key = (api_version, kind)
+        if key not in self._resolved:
+            self._resolved[key] = self._lookup(api_version, kind)
+        return self._resolved[key]
+
+    def _lookup(self, api_version: str, kind: str) -> str | None:
+        if self._client.has_kind(api_version, kind):
+            return api_version
+        group, _ = split_api_version(api_version)
+        if self._group_versions is None:
+            try:
+                self._group_versions = self._client.server_groups()
+            except KubeNotFoundError:
+                self._group_versions = []
+        for candidate in self._group_versions:
+            same_group = candidate != api_version and split_api_version(candidate)[0] == group
+            if same_group and self._client.has_kind(candidate, kind):
+                return candidate
+        return None
+
+
 def _discover(
-    client: KubeClient, namespace: str, cluster_name: str, kinds: Sequence[tuple[str, str]]
+    client: KubeClient,
+    namespace: str,
+    cluster_name: str,
+    kinds: Sequence[tuple[str, str]],
+    versions: _Versions | None = None,
 ) -> list[_Node]:
     """The cluster's object graph in ``client``, in creation order; empty when the Cluster does not exist."""
+    versions = versions or _Versions(client)
     candidates: dict[ObjectKey, _Node] = {}
-    for rank, (api_version, kind) in enumerate(kinds):
+    for rank, (wanted, kind) in enumerate(kinds):
+        api_version = versions.served(wanted, kind)
+        if api_version is None:
+            continue
         try:
             info = client.resource(api_version, kind)
         except KubeNotFoundError:
@@ -346,13 +393,20 @@ def discover_cluster_objects(
 
 
 def _target_uid(
-    target: KubeClient, ref: Mapping[str, Any], namespace: str, uids: dict[ObjectKey, str | None]
+    target: KubeClient,
+    ref: Mapping[str, Any],
+    namespace: str,
+    uids: dict[ObjectKey, str | None],
+    versions: _Versions,
 ) -> str | None:
     group, _ = split_api_version(str(ref.get("apiVersion", "")))
     key = ObjectKey(group, str(ref.get("kind", "")), namespace, str(ref.get("name", "")))
     if key not in uids:
+        api_version = versions.served(str(ref.get("apiVersion")), key.kind)
         try:
-            found = target.get_or_none(str(ref.get("apiVersion")), key.kind, key.name, namespace)
+            found = (
+                target.get_or_none(api_version, key.kind, key.name, namespace) if api_version is not None else None
+            )
         except KubeNotFoundError:
             found = None
         uids[key] = str(found["metadata"]["uid"]) if found else None
@@ -360,7 +414,12 @@ def _target_uid(
 
 
 def _copy_object(
-    target: KubeClient, node: _Node, namespace: str, uids: dict[ObjectKey, str | None], field_manager: str
+    target: KubeClient,
+    node: _Node,
+    namespace: str,
+    uids: dict[ObjectKey, str | None],
+    field_manager: str,
+    versions: _Versions,
 ) -> None:
     obj = copy.deepcopy(node.obj)
     meta = obj.setdefault("metadata", {})
@@ -377,7 +436,7 @@ def _copy_object(
         meta.pop("annotations", None)
     owner_refs = []
     for ref in meta.get("ownerReferences") or []:
-        uid = _target_uid(target, ref, namespace, uids)
+        uid = _target_uid(target, ref, namespace, uids, versions)
         if uid is not None:  # an owner that is not in the target would get the copy garbage-collected
             owner_refs.append({**ref, "uid": uid})
     if owner_refs:
@@ -432,10 +491,14 @@ def move(
     """
     result = MoveResult(namespace=namespace, cluster_name=cluster_name)
     root_key = ObjectKey(CAPI_GROUP, "Cluster", namespace, cluster_name)
-    source_graph = _discover(source, namespace, cluster_name, kinds)
+    source_versions, target_versions = _Versions(source), _Versions(target)
+    source_graph = _discover(source, namespace, cluster_name, kinds, source_versions)
+    # the version the target serves the Cluster kind in (v1beta1 or v1beta2), whatever the kinds list says
+    wanted = next((v for v, k in kinds if k == "Cluster" and split_api_version(v)[0] == CAPI_GROUP), _CAPI)
+    target_cluster_version = target_versions.served(wanted, "Cluster")
     target_root = (
-        target.get_or_none(_CAPI, "Cluster", cluster_name, namespace)
-        if target.has_kind(_CAPI, "Cluster")
+        target.get_or_none(target_cluster_version, "Cluster", cluster_name, namespace)
+        if target_cluster_version is not None
         else None
     )
     copied_before = bool(
@@ -450,13 +513,13 @@ def move(
         target.create_namespace(namespace)
         uids: dict[ObjectKey, str | None] = {}
         for node in source_graph:
-            _copy_object(target, node, namespace, uids, field_manager)
+            _copy_object(target, node, namespace, uids, field_manager, target_versions)
             result.copied += 1
         target.annotate(
             str(root.obj["apiVersion"]), "Cluster", cluster_name, {MOVE_COPIED_ANNOTATION: "true"}, namespace
         )
 
-    target_graph = _discover(target, namespace, cluster_name, kinds)
+    target_graph = _discover(target, namespace, cluster_name, kinds, target_versions)
     if not target_graph:
         raise KubeNotFoundError(
             f"Cluster {namespace}/{cluster_name} ({CAPI_GROUP}) was found neither in the source "
