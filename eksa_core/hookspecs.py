@@ -193,11 +193,14 @@ def eksa_generate_workers(
     spec: Spec,
     machine_template_names: dict[str, str] | None,
     kubeadm_config_template_names: dict[str, str] | None,
+    options: TemplateOptions | None,
 ) -> list[dict[str, Any]] | None:
     """Render the worker node groups' Cluster API objects (``GenerateCAPISpecWorkers``).
 
     :param machine_template_names: worker group name -> machine template name (``None``: no names given).
     :param kubeadm_config_template_names: worker group name -> KubeadmConfigTemplate name.
+    :param options: the same build options the control plane got (``options.extra`` carries provider-specific
+        builder arguments such as Tinkerbell's local IP); implementations that need none may omit the argument.
     :return: for each group its KubeadmConfigTemplate, MachineDeployment and machine template.
     """
 

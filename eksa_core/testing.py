@@ -182,7 +182,7 @@ def render(hooks: ProviderHooks, spec: Spec) -> tuple[list[dict[str, Any]], list
     """The control plane and worker objects of ``spec`` with default template names."""
     control_plane = hooks.eksa_generate_control_plane(spec=spec, options=TemplateOptions()) or []
     workers = hooks.eksa_generate_workers(spec=spec, machine_template_names=None,
-                                          kubeadm_config_template_names=None) or []
+                                          kubeadm_config_template_names=None, options=TemplateOptions()) or []
     return [dict(o) for o in control_plane], [dict(o) for o in workers]
 
 

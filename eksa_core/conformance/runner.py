@@ -278,19 +278,20 @@ def _run_render(case: Case, plugins: Plugins) -> str:
     hooks = _provider(plugins, case)
     spec, extra = build_case_spec(case, plugins)
     params = case.params
+    opts = dict(params.get("buildOptions") or {})
+    options = TemplateOptions(
+        control_plane_template_name=opts.pop("controlPlaneTemplateName", None),
+        etcd_template_name=opts.pop("etcdTemplateName", None),
+        extra={**opts, **extra},
+    )
     if case.kind == "render-control-plane":
-        opts = dict(params.get("buildOptions") or {})
-        options = TemplateOptions(
-            control_plane_template_name=opts.pop("controlPlaneTemplateName", None),
-            etcd_template_name=opts.pop("etcdTemplateName", None),
-            extra={**opts, **extra},
-        )
         objects = hooks.eksa_generate_control_plane(spec=spec, options=options)
     else:
         objects = hooks.eksa_generate_workers(
             spec=spec,
             machine_template_names=params.get("workloadTemplateNames"),
             kubeadm_config_template_names=params.get("kubeadmconfigTemplateNames"),
+            options=options,
         )
     if objects is None:
         raise _Skip(f"provider {hooks.info.name} does not render {case.kind}")

@@ -91,7 +91,7 @@ def render_manifests(
                               etcd_template_name=etcd_template_name)
     control_plane = ctx.hook("eksa_generate_control_plane", spec=spec, options=options) or []
     workers = ctx.hook("eksa_generate_workers", spec=spec, machine_template_names=machine_template_names,
-                       kubeadm_config_template_names=kubeadm_config_template_names) or []
+                       kubeadm_config_template_names=kubeadm_config_template_names, options=options) or []
     manifests = [dict(o) for o in [*control_plane, *workers]]
     if not manifests:
         raise ClusterOperationError(f"provider {ctx.provider.info.name} rendered no Cluster API objects for "

@@ -525,12 +525,14 @@ def eksa_generate_control_plane(spec: Spec, options: TemplateOptions) -> list[di
 
 @hookimpl
 def eksa_generate_workers(spec: Spec, machine_template_names: dict[str, str] | None,
-                          kubeadm_config_template_names: dict[str, str] | None) -> list[dict[str, Any]] | None:
-    """Bare metal worker objects (see :func:`generate_workers`; local Tinkerbell IP from
-    :func:`local_tinkerbell_ip`)."""
+                          kubeadm_config_template_names: dict[str, str] | None,
+                          options: TemplateOptions | None) -> list[dict[str, Any]] | None:
+    """Bare metal worker objects (see :func:`generate_workers`); the local Tinkerbell IP comes from
+    ``options.extra["tinkerbellIP"]`` when given, else from :func:`local_tinkerbell_ip`."""
     if not _ours(spec):
         return None
-    return generate_workers(spec, machine_template_names, kubeadm_config_template_names)
+    ip = (options.extra.get("tinkerbellIP") if options is not None else None) or None
+    return generate_workers(spec, machine_template_names, kubeadm_config_template_names, tinkerbell_ip=ip)
 
 
 @hookimpl

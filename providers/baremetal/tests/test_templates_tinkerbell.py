@@ -447,7 +447,7 @@ def test_hooks_bundle_and_bootstrap_options() -> None:
     opts = T.eksa_bootstrap_options(spec)
     assert opts is not None and opts.extra_port_mappings == (42113, 50051, 7172)
     assert opts.env["NO_PROXY"] == "internal.example,10.0.0.10,10.0.0.20"
-    assert T.eksa_generate_workers(spec, None, None) is not None
+    assert T.eksa_generate_workers(spec, None, None, None) is not None
 
 
 def test_plugin_exposes_template_hooks() -> None:
