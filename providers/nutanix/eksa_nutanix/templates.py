@@ -288,11 +288,13 @@ def _trust_bundle(dc: NutanixDatacenterConfig) -> str | None:
 
 
 def _registry_credentials(cluster: Cluster, env: Mapping[str, str]) -> dict[str, Any] | None:
+    """Secret ``registry-credentials`` when the registry mirror authenticates; like EKS-A, each of
+    ``REGISTRY_USERNAME`` / ``REGISTRY_PASSWORD`` must be set (an empty value is taken as it is)."""
     mirror = RegistryMirror.from_cluster(cluster, env)
     if mirror is None or not mirror.authenticate:
         return None
-    for key, value in (("REGISTRY_USERNAME", mirror.username), ("REGISTRY_PASSWORD", mirror.password)):
-        if not value:
+    for key in ("REGISTRY_USERNAME", "REGISTRY_PASSWORD"):
+        if key not in env:
             raise SpecError(f"please set {key} env var", field=key)
     return registry_credentials_secret(mirror.username, mirror.password, encoded=True)
 

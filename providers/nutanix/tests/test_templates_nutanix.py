@@ -281,7 +281,8 @@ def test_hooks_are_wired_on_the_plugin_module(monkeypatch: pytest.MonkeyPatch) -
     spec = _spec("nutanix-kcp-main")
     hooks = _plugins().provider("nutanix")
     cp = hooks.eksa_generate_control_plane(spec=spec, options=TemplateOptions())
-    workers = hooks.eksa_generate_workers(spec=spec, machine_template_names=None, kubeadm_config_template_names=None)
+    workers = hooks.eksa_generate_workers(spec=spec, machine_template_names=None, kubeadm_config_template_names=None,
+                                          options=TemplateOptions())
     assert cp and cp[0]["kind"] == "NutanixCluster"
     assert workers and {o["kind"] for o in workers} == {"MachineDeployment", "NutanixMachineTemplate",
                                                          "KubeadmConfigTemplate"}
