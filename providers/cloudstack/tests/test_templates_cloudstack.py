@@ -347,7 +347,8 @@ def test_hooks_through_the_plugin_manager() -> None:
     spec = _spec("cloudstack-kcp-certsans-domain-name")
     objects = hooks.eksa_generate_control_plane(spec=spec, options=TemplateOptions())
     assert objects is not None and objects[1]["kind"] == "CloudStackCluster"
-    workers = hooks.eksa_generate_workers(spec=spec, machine_template_names=None, kubeadm_config_template_names=None)
+    workers = hooks.eksa_generate_workers(spec=spec, machine_template_names=None, kubeadm_config_template_names=None,
+                                          options=None)
     assert workers == []  # the spec has no worker groups
 
 
