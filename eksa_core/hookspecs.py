@@ -98,6 +98,31 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
     """
 
 
+@hookspec(firstresult=True)
+def eksa_generate_artifact(kind: str, options: dict[str, Any]) -> str | None:
+    """Generate a provider-specific file for ``eksa generate <kind>`` (no cluster spec involved).
+
+    :param kind: what to generate, the name of the ``eksa generate`` subcommand (``hardware`` for EKS
+        Anywhere's ``generate hardware -z <csv>``: the bare metal provider turns a hardware CSV into its Hardware,
+        BMC Machine and Secret objects).
+    :param options: the command's options as plain data, e.g. ``{"hardware_csv": "hardware.csv"}``.
+    :return: the generated text (the caller prints it or writes it to a file), or ``None`` when this plugin does
+        not generate ``kind``. Bad input raises :class:`~eksa_core.errors.SpecError` /
+        :class:`~eksa_core.errors.SpecErrors` (located at the input file); secrets it reads must not appear in
+        errors or logs.
+
+    Called by the CLI on every plugin (there is no spec to choose a provider); the first answer wins.
+
+    Example::
+
+        @hookimpl
+        def eksa_generate_artifact(kind, options):
+            if kind != "hardware":
+                return None
+            return hardware_yaml(read_csv_file(options["hardware_csv"]))
+    """
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Validation hooks
 # ---------------------------------------------------------------------------------------------------------------
