@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..context import ClusterHandle
-from ..errors import EksaError, SpecError, SpecErrors
+from ..errors import EksaError
 from .capi import ComponentsRequest, component_versions
 from .engine import Task
 from .ops import MANAGED_BY_CLI, MANAGEMENT_COMPONENTS_VERSION, SYSTEM_NAMESPACE, render_manifests
+from .preflight import Validation, run_validations
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -125,39 +127,40 @@ def handle_from_payload(payload: Any) -> ClusterHandle | None:
 
 
 class SetupAndValidateTask(Task):
-    """Provider setup and validation (the provider may fill defaults that need the infrastructure)."""
+    """Provider setup and validation (the provider may fill defaults that need the infrastructure), then the
+    core preflight validations, reported one by one as EKS Anywhere's validation runner does."""
 
     message = "Performing setup and validations"
     hook_name: ClassVar[str] = "eksa_setup_and_validate_create"
     validation_name: ClassVar[str] = "{provider} Provider setup is valid"
 
     def __init__(self, name: str, *, hook_name: str, validation_name: str, message: str,
-                 on_failure: tuple[str, ...] = ()) -> None:
+                 on_failure: tuple[str, ...] = (),
+                 core: Callable[[WorkflowContext], list[Validation]] | None = None) -> None:
         self.name = name  # type: ignore[misc]
         self.hook_name = hook_name  # type: ignore[misc]
         self.validation_name = validation_name  # type: ignore[misc]
         self.message = message  # type: ignore[misc]
         self.on_failure = on_failure  # type: ignore[misc]
+        self.core = core
 
-    def _validate(self, ctx: WorkflowContext) -> None:
+    def provider_validation(self, ctx: WorkflowContext) -> Validation:
+        """The provider's setup hook as a named validation."""
         kwargs: dict[str, Any] = {"spec": ctx.spec, "context": ctx.hook_context}
         if self.hook_name == "eksa_setup_and_validate_upgrade":
             kwargs["current_spec"] = ctx.current_spec or ctx.spec
         name = self.validation_name.format(provider=ctx.provider.info.name, cluster=ctx.cluster_name)
-        try:
+
+        def check() -> None:
             ctx.hook(self.hook_name, **kwargs)
-            if self.hook_name == "eksa_setup_and_validate_upgrade" and ctx.current_spec is not None:
-                problems = [e for result in ctx.hook("eksa_validate_new_spec", spec=ctx.spec,
-                                                     current_spec=ctx.current_spec) or [] for e in result or []]
-                problems = [ctx.spec.config.locate(e) for e in problems if not e.warning]
-                if problems:
-                    raise SpecErrors(problems, summary="validate immutable fields")
-        except (SpecError, SpecErrors) as exc:
-            ctx.info("❌ Validation failed")
-            errors = list(exc) if isinstance(exc, SpecErrors) else [exc]
-            raise SpecErrors([ctx.spec.config.locate(e) for e in errors],
-                             summary=f"validations failed: {name}") from exc
-        ctx.info(f"✅ {name[:1].upper()}{name[1:]}")
+
+        return Validation(name, check, "check the provider's settings and credentials as the error says")
+
+    def _validate(self, ctx: WorkflowContext, *, full: bool = True) -> None:
+        validations = [self.provider_validation(ctx)]
+        if full and self.core is not None:
+            validations += self.core(ctx)
+        run_validations(ctx, validations)
 
     def run(self, ctx: WorkflowContext) -> None:
         ctx.info(self.message)
@@ -165,7 +168,7 @@ class SetupAndValidateTask(Task):
 
     def restore(self, ctx: WorkflowContext, payload: Any) -> None:
         # As EKS Anywhere: the provider validation runs again, since it fills in spec defaults later tasks need.
-        self._validate(ctx)
+        self._validate(ctx, full=False)
 
 
 class WriteClusterConfigTask(Task):

@@ -38,6 +38,7 @@ from .ops import (
     move_capi,
     write_kubeconfig,
 )
+from .preflight import create_validations
 
 if TYPE_CHECKING:
     from .context import WorkflowContext
@@ -310,7 +311,7 @@ def build_create_workflow(ctx: WorkflowContext) -> Workflow:
         tasks: list[Task] = [
             SetupAndValidateTask("setup-validate", hook_name="eksa_setup_and_validate_create",
                                  validation_name="{provider} Provider setup is valid",
-                                 message="Performing setup and validations"),
+                                 message="Performing setup and validations", core=create_validations),
             BootstrapClusterInitTask(),
             UpdateSecretsCreateTask(),
             InstallCAPIComponentsBootstrapTask(),
@@ -328,7 +329,8 @@ def build_create_workflow(ctx: WorkflowContext) -> Workflow:
     tasks = [
         SetupAndValidateTask("setup-validate-create", hook_name="eksa_setup_and_validate_create",
                              validation_name="workload cluster's {provider} Provider setup is valid",
-                             message="Performing setup and validations", on_failure=MGMT_DIAG),
+                             message="Performing setup and validations", on_failure=MGMT_DIAG,
+                             core=create_validations),
         CreateWorkloadClusterTask(),
         GitOpsInstallTask(),
         WriteClusterConfigTask(success_message=CLUSTER_CREATED, on_failure=MGMT_DIAG),

@@ -37,7 +37,7 @@ CLUSTER_DELETED = "🎉 Cluster deleted!"
 class SetupAndValidateDeleteTask(SetupAndValidateTask):
     """Check what the delete needs (credentials, endpoints)."""
 
-    def _validate(self, ctx: WorkflowContext) -> None:
+    def _validate(self, ctx: WorkflowContext, *, full: bool = True) -> None:
         ctx.hook("eksa_setup_and_validate_delete", spec=ctx.spec, context=ctx.hook_context)
 
 

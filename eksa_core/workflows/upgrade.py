@@ -31,6 +31,7 @@ from .ops import (
     capi_cluster_ref,
     upgrade_template_names,
 )
+from .preflight import upgrade_validations
 
 if TYPE_CHECKING:
     from ..context import ClusterHandle
@@ -104,10 +105,10 @@ def load_current_spec(ctx: WorkflowContext, management: ClusterHandle | None) ->
 class UpgradeSetupAndValidateTask(SetupAndValidateTask):
     """Read the current spec, then run the provider's upgrade validation and immutability checks."""
 
-    def _validate(self, ctx: WorkflowContext) -> None:
+    def _validate(self, ctx: WorkflowContext, *, full: bool = True) -> None:
         if ctx.current_spec is None:
             ctx.current_spec = load_current_spec(ctx, ctx.management_cluster)
-        super()._validate(ctx)
+        super()._validate(ctx, full=full)
 
 
 class UpdateSecretsTask(Task):
@@ -330,7 +331,8 @@ def build_upgrade_workflow(ctx: WorkflowContext) -> Workflow:
         tasks: list[Task] = [
             UpgradeSetupAndValidateTask("setup-and-validate", hook_name="eksa_setup_and_validate_upgrade",
                                         validation_name="{provider} provider validation",
-                                        message="Performing setup and validations", on_failure=MGMT_DIAG),
+                                        message="Performing setup and validations", on_failure=MGMT_DIAG,
+                                        core=upgrade_validations),
             UpdateSecretsTask(),
             EnsureEtcdProvidersTask(),
             PauseGitOpsTask(),
@@ -347,7 +349,8 @@ def build_upgrade_workflow(ctx: WorkflowContext) -> Workflow:
     tasks = [
         UpgradeSetupAndValidateTask("setup-validate-upgrade", hook_name="eksa_setup_and_validate_upgrade",
                                     validation_name="workload cluster's {provider} provider validation",
-                                    message="Performing setup and validations", on_failure=MGMT_DIAG),
+                                    message="Performing setup and validations", on_failure=MGMT_DIAG,
+                                    core=upgrade_validations),
         PreClusterUpgradeTask(management=False),
         UpgradeClusterTask(management=False),
         WriteClusterConfigTask(success_message=CLUSTER_UPGRADED, on_failure=MGMT_DIAG),

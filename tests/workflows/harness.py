@@ -236,6 +236,13 @@ class ControllerSimulation:
                                "lastTransitionTime": "2026-01-01T00:00:00Z"})
         status["conditions"] = conditions
         self.double.set_status("cluster.x-k8s.io/v1beta2", "Cluster", name, namespace, status)
+        for md in self.double.list_objects("cluster.x-k8s.io/v1beta2", "MachineDeployment", namespace):
+            if (md["metadata"].get("labels") or {}).get("cluster.x-k8s.io/cluster-name") != name:
+                continue
+            replicas = int((md.get("spec") or {}).get("replicas") or 0)
+            self.double.set_status("cluster.x-k8s.io/v1beta2", "MachineDeployment", md["metadata"]["name"],
+                                   namespace, {"phase": "Running" if not self.failure_message else "Failed",
+                                               "replicas": replicas, "readyReplicas": replicas})
         kubeconfig = yaml.safe_dump({
             "apiVersion": "v1", "kind": "Config", "current-context": name,
             "clusters": [{"name": name, "cluster": {"server": self.workload.url}}],
@@ -326,12 +333,33 @@ class Env:
     plugins: Plugins
 
 
+def add_node(double: KubeAPIServerDouble, name: str, *, ready: bool = True) -> None:
+    """A Node of the cluster a double plays (``Ready`` or not)."""
+    double.put_object({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+                       "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}})
+
+
+def seed_management_cluster(double: KubeAPIServerDouble, name: str = "mgmt", *,
+                            eksa_version: str | None = None) -> None:
+    """Make ``double`` look like an EKS Anywhere management cluster called ``name``: the EKS-A and Cluster API
+    kinds are served and its self-managed EKS-A ``Cluster`` exists."""
+    double.register_kinds(EKSA_KINDS + CAPI_KINDS)
+    spec: dict[str, Any] = {"kubernetesVersion": "1.30", "managementCluster": {"name": name}}
+    if eksa_version:
+        spec["eksaVersion"] = eksa_version
+    double.put_object({"apiVersion": "anywhere.eks.amazonaws.com/v1alpha1", "kind": "Cluster",
+                       "metadata": {"name": name, "namespace": "default"}, "spec": spec})
+
+
 def new_env(workdir: Path, *extra_plugins: object) -> Iterator[Env]:
     clusters = Clusters()
     with KubeAPIServerDouble(token=uuid.uuid4().hex) as bootstrap, \
             KubeAPIServerDouble(token=uuid.uuid4().hex) as management:
         clusters.add(bootstrap)
         clusters.add(management)
+        for double in (bootstrap, management):
+            double.register_kind("v1", "Node", namespaced=False)
+        add_node(management, "node-1")
         controller = ControllerSimulation(bootstrap, management)
         bootstrap.before_request = controller
         management_controller = ControllerSimulation(management, management)

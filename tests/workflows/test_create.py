@@ -11,12 +11,19 @@ from eksa_testprovider import lifecycle, recorder
 from eksa_core.errors import EksaError
 from eksa_core.workflows import Result, WorkflowError, create_cluster
 
-from .harness import CAPI_KINDS, ENV, Env, make_spec, options, spec_text
+from .harness import ENV, Env, make_spec, options, seed_management_cluster, spec_text
 
 MANAGEMENT_TASKS = [
     "setup-validate", "bootstrap-cluster-init", "install-capi-components-bootstrap",
     "eksa-components-bootstrap-install", "workload-cluster-init", "install-resources-on-management-cluster",
     "capi-management-move", "eksa-components-workload-install", "write-cluster-config", "delete-kind-cluster",
+]
+#: What the core preflight validations of a create say for the test specs (one control plane node: a warning).
+CREATE_VALIDATIONS = [
+    "Warning: The recommended number of control plane nodes is 3 or 5",
+    "✅ Validate cluster spec",
+    "✅ Validate --skip-validations names",
+    "✅ Validate cluster's eksaVersion matches EKS-A version",
 ]
 
 
@@ -36,6 +43,7 @@ def test_management_create_end_to_end(env: Env) -> None:
     assert result.messages == [
         "Performing setup and validations",
         "✅ Testprovider Provider setup is valid",
+        *CREATE_VALIDATIONS,
         "Creating new bootstrap cluster",
         "Provider specific pre-capi-install-setup on bootstrap cluster",
         "Installing cluster-api providers on bootstrap cluster",
@@ -128,7 +136,7 @@ def test_secrets_never_in_events_logs_or_files(env: Env) -> None:
 
 def test_workload_create_from_management_cluster(env: Env) -> None:
     kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
-    env.management.register_kinds(CAPI_KINDS)
+    seed_management_cluster(env.management)
     spec = make_spec(env.plugins, spec_text("w01", management="mgmt"))
     result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, management_kubeconfig=kubeconfig,
                             installer=env.installer, options=options())
@@ -137,6 +145,11 @@ def test_workload_create_from_management_cluster(env: Env) -> None:
     assert result.messages == [
         "Performing setup and validations",
         "✅ Workload cluster's testprovider Provider setup is valid",
+        *CREATE_VALIDATIONS,
+        "✅ Validate management cluster has eksa crds",
+        "✅ Validate management cluster name is valid",
+        "✅ Validate cluster name",
+        "✅ Validate management cluster eksaVersion compatibility",
         "Creating workload cluster",
         "Writing cluster config file",
         "🎉 Cluster created!",

@@ -11,6 +11,21 @@ from eksa_core.workflows import Result, WorkflowError, create_cluster, delete_cl
 from .harness import CAPI_KINDS, Env, make_spec, options, spec_text
 from .test_create import create_mgmt
 
+#: What the core preflight validations of an upgrade say for the test specs.
+UPGRADE_VALIDATIONS = [
+    "Warning: The recommended number of control plane nodes is 3 or 5",
+    "✅ Validate cluster spec",
+    "✅ Validate --skip-validations names",
+    "✅ Cluster CRDs ready",
+    "✅ Control plane ready",
+    "✅ Worker nodes ready",
+    "✅ Nodes ready",
+    "✅ Upgrade cluster kubernetes version increment",
+    "✅ Upgrade cluster worker node group kubernetes version increment",
+    "✅ Validate immutable fields",
+    "✅ Validate cluster's eksaVersion matches EKS-Anywhere Version",
+]
+
 
 def _workload(env: Env) -> tuple[object, Result]:
     kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
@@ -32,6 +47,7 @@ def test_management_upgrade_messages_and_rolls_changed_machines(env: Env) -> Non
     assert result.messages == [
         "Performing setup and validations",
         "✅ Testprovider provider validation",
+        *UPGRADE_VALIDATIONS,
         "Ensuring etcd CAPI providers exist on management cluster before upgrade",
         "Pausing GitOps cluster resources reconcile",
         "Upgrading core components",
