@@ -26,6 +26,7 @@ Public API::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -279,6 +280,11 @@ def delete_cluster(
     Cluster API objects were moved there; its kubeconfig is ``<cluster>/<cluster>-eks-a-cluster.kubeconfig``
     unless ``management_kubeconfig`` says otherwise. A workload cluster is deleted from its management cluster
     (``management_kubeconfig``, required). Returns a :class:`Result` or a :class:`Plan`.
+
+    On success the files the create wrote in ``<cluster>/`` (its kubeconfig, AWS IAM kubeconfig and spec) are
+    removed, and the folder too when nothing else is left in it, so the same cluster name can be created
+    again. Files listed in :attr:`WorkflowOptions.keep_files` (the spec file the user gave) are never removed;
+    SSH keys and upgrade backups stay.
     """
     self_managed = spec.cluster.is_self_managed()
     if bootstrapper is None and self_managed and not dry_run:
@@ -291,7 +297,11 @@ def delete_cluster(
     else:
         ctx.management_cluster = _management_handle(spec, management_kubeconfig)
     ctx.workload_cluster = own
-    return _run(build_delete_workflow, ctx, resume)
+    result = _run(build_delete_workflow, ctx, resume)
+    if not dry_run:
+        with contextlib.suppress(OSError):  # only when nothing else (SSH keys, backups, user files) is left
+            ctx.cluster_dir.rmdir()
+    return result
 
 
 def plan_create(spec: Spec, **kwargs: Any) -> Plan:

@@ -64,6 +64,8 @@ class WorkflowOptions:
         ``ControlPlaneReady``, ``DefaultCNIConfigured`` when EKS-A manages the CNI, ``WorkersReady``, ``Ready``).
     :ivar management_components_version: value of the management-components-version annotation.
     :ivar current_spec: the spec the cluster runs now (upgrade); default: read from the cluster or its folder.
+    :ivar keep_files: files the user wrote (the spec file given with ``-f``...) that a workflow must never
+        remove, even where it would remove its own (delete removes the cluster folder's generated files).
     """
 
     env: Mapping[str, str] | None = None
@@ -73,6 +75,7 @@ class WorkflowOptions:
     keep_generated: bool = False
     wait_conditions: tuple[str, ...] | None = None
     management_components_version: str | None = None
+    keep_files: tuple[Path, ...] = attrs.field(default=(), converter=lambda v: tuple(Path(p) for p in v))
 
 
 class Redactor:
@@ -273,6 +276,16 @@ class WorkflowContext:
         """``<cluster>/<cluster>-eks-a-cluster.yaml``."""
         return self.cluster_dir / f"{self.spec.name}-eks-a-cluster.yaml"
 
+    @property
+    def aws_kubeconfig_path(self) -> Path:
+        """``<cluster>/<cluster>-aws.kubeconfig`` (AWS IAM Authenticator users)."""
+        return self.cluster_dir / f"{self.spec.name}-aws.kubeconfig"
+
+    def is_kept(self, path: Path) -> bool:
+        """Whether ``path`` is a file of the user's (:attr:`WorkflowOptions.keep_files`)."""
+        target = path.resolve()
+        return any(Path(kept).resolve() == target for kept in self.options.keep_files)
+
     # -- events and plan ------------------------------------------------------------------------------------
 
     def bind_events(self, workflow: str, emit: Callable[[WorkflowEvent], None]) -> None:
@@ -369,6 +382,20 @@ class WorkflowContext:
         if private:
             os.chmod(tmp, 0o600)
         os.replace(tmp, path)
+
+
+    def remove_file(self, path: Path) -> bool:
+        """Remove a file of the cluster folder unless it is the user's; a dry run only records it. Returns
+        whether it was (or would be) removed."""
+        if self.is_kept(path):
+            self.record("keep-file", path=str(path), reason="given by the user")
+            return False
+        if not self.dry_run and not path.is_file():
+            return False
+        self.record("remove-file", path=str(path))
+        if not self.dry_run:
+            path.unlink(missing_ok=True)
+        return True
 
 
 def _redacted(details: Mapping[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:

@@ -139,6 +139,17 @@ class CleanUpGitRepoTask(Task):
         ctx.hook("eksa_cleanup_gitops", spec=ctx.spec, context=ctx.hook_context)
 
 
+def clean_up_cluster_folder(ctx: WorkflowContext) -> None:
+    """After a successful delete: remove what the create wrote in ``<cluster>/`` (kubeconfig, AWS IAM
+    kubeconfig, cluster spec) so a cluster of the same name can be created again.
+
+    Files the user wrote stay: the spec given with ``-f`` (:attr:`WorkflowOptions.keep_files`), the SSH keys
+    (``eks-a-id_rsa[.pub]``, they may open other machines), upgrade backups and anything else in the folder.
+    """
+    for path in (ctx.kubeconfig_path, ctx.aws_kubeconfig_path, ctx.config_path):
+        ctx.remove_file(path)
+
+
 class KindClusterDeleteTask(Task):
     """Delete the bootstrap cluster."""
 
@@ -150,15 +161,15 @@ class KindClusterDeleteTask(Task):
 
     def run(self, ctx: WorkflowContext) -> None:
         bootstrap = ctx.bootstrap_cluster
-        if bootstrap is None or ctx.bootstrapper is None:
-            return
-        ctx.info(self.message)
-        if ctx.dry_run:
-            ctx.record("bootstrap-delete", cluster=bootstrap.name)
-        else:
-            ctx.forget_client(bootstrap)
-            ctx.bootstrapper.delete(bootstrap)
+        if bootstrap is not None and ctx.bootstrapper is not None:
+            ctx.info(self.message)
+            if ctx.dry_run:
+                ctx.record("bootstrap-delete", cluster=bootstrap.name)
+            else:
+                ctx.forget_client(bootstrap)
+                ctx.bootstrapper.delete(bootstrap)
         if self.final:
+            clean_up_cluster_folder(ctx)
             ctx.info(CLUSTER_DELETED)
 
 
@@ -186,6 +197,7 @@ class ValidateDeleteWorkloadSuccessTask(Task):
         if has_gitops(ctx.spec):
             ctx.info("Clean up Git Repo")
             ctx.hook("eksa_cleanup_gitops", spec=ctx.spec, context=ctx.hook_context)
+        clean_up_cluster_folder(ctx)
         ctx.info(CLUSTER_DELETED)
 
 
