@@ -42,6 +42,8 @@ __all__ = [
     "cluster_spec_errors",
     "datacenter_errors",
     "eksa_set_defaults",
+    "eksa_setup_and_validate_create",
+    "eksa_setup_and_validate_upgrade",
     "eksa_validate_config",
     "hardware_errors",
     "machine_config_errors",
@@ -457,3 +459,34 @@ def hardware_errors(config: Any, catalogue: Catalogue) -> list[SpecError]:
     requirements = hardware_requirements(config)
     selectors: Iterable[Any] = [sel for sel, _ in requirements]
     return single_selector_errors(selectors, catalogue) + minimum_hardware_errors(requirements, catalogue)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Setup and validate (hardware, network, management cluster): see eksa_baremetal.setup
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _ours(spec: Any) -> bool:
+    return isinstance(spec.datacenter(), TinkerbellDatacenterConfig)
+
+
+@hookimpl
+def eksa_setup_and_validate_create(spec: Any, context: Any) -> None:
+    """Bare metal create checks: hardware CSV and catalogue, hardware counts, local ports, IPs in use, the
+    management cluster's ``tinkerbellIP`` (see :func:`eksa_baremetal.setup.setup_and_validate_create`)."""
+    if not _ours(spec):
+        return
+    from .setup import setup_and_validate_create
+
+    setup_and_validate_create(spec, context)
+
+
+@hookimpl
+def eksa_setup_and_validate_upgrade(spec: Any, current_spec: Any, context: Any) -> None:
+    """Bare metal upgrade checks: the catalogue with the cluster's hardware and the optional CSV, spare hardware
+    for rolling upgrades (see :func:`eksa_baremetal.setup.setup_and_validate_upgrade`)."""
+    if not _ours(spec):
+        return
+    from .setup import setup_and_validate_upgrade
+
+    setup_and_validate_upgrade(spec, current_spec, context)
