@@ -172,18 +172,48 @@ class SetupAndValidateTask(Task):
 
 
 class WriteClusterConfigTask(Task):
-    """Write the cluster spec to ``<cluster>/<cluster>-eks-a-cluster.yaml``."""
+    """Write the cluster spec to ``<cluster>/<cluster>-eks-a-cluster.yaml`` and, for a cluster with an
+    ``AWSIamConfig``, its AWS IAM Authenticator kubeconfig ``<cluster>/<cluster>-aws.kubeconfig``."""
 
     name = "write-cluster-config"
     message = "Writing cluster config file"
 
-    def __init__(self, *, success_message: str | None = None, on_failure: tuple[str, ...] = ()) -> None:
+    #: What the task says when it writes or removes the AWS IAM kubeconfig, by workflow.
+    IAM_MESSAGES: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "create-management": ("Generating the aws iam kubeconfig file", None),
+        "create-workload": ("Generating AWS IAM kubeconfig file for new workload cluster", None),
+        "upgrade-management": (
+            "Generating AWS IAM kubeconfig file for management cluster upgrade (AWS IAM added)",
+            "Cleaning up AWS IAM kubeconfig file (AWS IAM removed during management cluster upgrade)"),
+        "upgrade-workload": (
+            "Generating AWS IAM kubeconfig file for workload cluster upgrade (AWS IAM added)",
+            "Cleaning up AWS IAM kubeconfig file (AWS IAM removed during workload cluster upgrade)"),
+    }
+
+    def __init__(self, *, success_message: str | None = None, on_failure: tuple[str, ...] = (),
+                 workflow: str = "create-management") -> None:
         self.success_message = success_message
         self.on_failure = on_failure  # type: ignore[misc]
+        self.workflow = workflow
 
     def run(self, ctx: WorkflowContext) -> None:
+        from .awsiam import aws_iam_config, write_aws_iam_kubeconfig
+
         ctx.info(self.message)
         ctx.write_file(ctx.config_path, ctx.spec.config.dump())
+        added, removed = self.IAM_MESSAGES[self.workflow]
+        has_iam = aws_iam_config(ctx.spec) is not None
+        if self.workflow.startswith("upgrade"):
+            had_iam = aws_iam_config(ctx.current_spec) is not None
+            if has_iam and not had_iam:
+                ctx.info(added)
+                write_aws_iam_kubeconfig(ctx)
+            elif had_iam and not has_iam and removed:
+                ctx.info(removed)
+                ctx.remove_file(ctx.aws_kubeconfig_path)
+        elif has_iam:
+            ctx.info(added)
+            write_aws_iam_kubeconfig(ctx)
         if self.success_message:
             ctx.info(self.success_message)
 

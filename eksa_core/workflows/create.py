@@ -321,7 +321,7 @@ def build_create_workflow(ctx: WorkflowContext) -> Workflow:
             CAPIManagementMoveTask(),
             EksaComponentsWorkloadInstallTask(),
             GitOpsInstallTask(),
-            WriteClusterConfigTask(on_failure=BOTH_DIAG),
+            WriteClusterConfigTask(on_failure=BOTH_DIAG, workflow="create-management"),
             DeleteKindClusterTask(),
             InstallCuratedPackagesTask(),
         ]
@@ -333,6 +333,7 @@ def build_create_workflow(ctx: WorkflowContext) -> Workflow:
                              core=create_validations),
         CreateWorkloadClusterTask(),
         GitOpsInstallTask(),
-        WriteClusterConfigTask(success_message=CLUSTER_CREATED, on_failure=MGMT_DIAG),
+        WriteClusterConfigTask(success_message=CLUSTER_CREATED, on_failure=MGMT_DIAG,
+                               workflow="create-workload"),
     ]
     return Workflow("create-workload", tasks, failure)

@@ -341,7 +341,8 @@ def build_upgrade_workflow(ctx: WorkflowContext) -> Workflow:
             InstallNewEksaVersionComponentsTask(),
             UpgradeClusterTask(management=True),
             ResumeGitOpsTask(),
-            WriteClusterConfigTask(success_message=CLUSTER_UPGRADED, on_failure=MGMT_DIAG),
+            WriteClusterConfigTask(success_message=CLUSTER_UPGRADED, on_failure=MGMT_DIAG,
+                                   workflow="upgrade-management"),
             PostClusterUpgradeTask(management=True),
             UpgradeCuratedPackagesTask(),
         ]
@@ -353,7 +354,8 @@ def build_upgrade_workflow(ctx: WorkflowContext) -> Workflow:
                                     core=upgrade_validations),
         PreClusterUpgradeTask(management=False),
         UpgradeClusterTask(management=False),
-        WriteClusterConfigTask(success_message=CLUSTER_UPGRADED, on_failure=MGMT_DIAG),
+        WriteClusterConfigTask(success_message=CLUSTER_UPGRADED, on_failure=MGMT_DIAG,
+                               workflow="upgrade-workload"),
         PostClusterUpgradeTask(management=False),
     ]
     return Workflow("upgrade-workload", tasks, failure)

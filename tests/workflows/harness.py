@@ -38,6 +38,7 @@ EKSA_KINDS = [
     ("anywhere.eks.amazonaws.com/v1alpha1", "Cluster"),
     ("anywhere.eks.amazonaws.com/v1alpha1", "TestDatacenterConfig"),
     ("anywhere.eks.amazonaws.com/v1alpha1", "TestMachineConfig"),
+    ("anywhere.eks.amazonaws.com/v1alpha1", "AWSIamConfig"),
 ]
 ENV = {"TESTPROVIDER_USERNAME": "admin-user", "TESTPROVIDER_PASSWORD": "s3cr3t-Pa55w0rd!"}
 
