@@ -4,13 +4,16 @@ Clusters on Apache CloudStack through CAPC: kinds ``CloudStackDatacenterConfig``
 zone fields are converted by the defaults) and ``CloudStackMachineConfig``, their static validation and
 immutability rules, the base64 INI credentials of ``EKSA_CLOUDSTACK_B64ENCODED_SECRET`` and the per-profile
 Secrets, the CAPC manifests (control plane and workers), the clusterctl environment and infrastructure bundle, the
-bootstrap cluster's proxy settings, ``generate clusterconfig`` and the ``credentials-ini`` /
+bootstrap cluster's proxy settings, the live checks of the setup hooks against CloudStack's signed HTTP API (zones,
+domains, accounts, networks, templates, offerings, affinity groups, endpoint uniqueness), the cleanup of a deleted
+cluster's VMs, ``generate clusterconfig`` and the ``credentials-ini`` /
 ``render-credentials-secrets`` conformance cases. This module only gathers the hook implementations.
 """
 
 from __future__ import annotations
 
 from .conformance import eksa_conformance_case
+from .machines import eksa_cleanup_machines
 from .provider import eksa_generate_cluster_config, eksa_provider
 from .templates import (
     eksa_bootstrap_options,
@@ -33,6 +36,7 @@ from .validate import (
 
 __all__ = [
     "eksa_bootstrap_options",
+    "eksa_cleanup_machines",
     "eksa_conformance_case",
     "eksa_env_map",
     "eksa_generate_cluster_config",

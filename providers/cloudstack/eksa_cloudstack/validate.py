@@ -7,6 +7,7 @@
 * :func:`validate_credentials` checks the availability zones against the credentials profiles (each
   ``credentialsRef`` names a profile whose ``api-url`` is the zone's ``managementApiEndpoint``).
 * :func:`datacenter_update_errors` / :func:`machine_config_update_errors` are the immutability rules of upgrades.
+* The setup-and-validate hooks run the live checks of :mod:`eksa_cloudstack.live` against the CloudStack API.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from eksa_core import hookimpl
-from eksa_core.errors import SpecError, SpecErrors
+from eksa_core.errors import SpecError
 from eksa_core.models.base import UserConfiguration
 
-from .credentials import CloudStackCredentials, credentials_from_env
+from . import live
+from .credentials import CloudStackCredentials
 from .models import (
     AFFINITY_TYPES,
     DEFAULT_CREDENTIALS_REF,
@@ -282,36 +284,24 @@ def machine_config_update_errors(old: CloudStackMachineConfig, new: CloudStackMa
     return errors
 
 
-def _datacenter_of(spec: Spec) -> CloudStackDatacenterConfig:
-    dc = spec.datacenter()
-    if not isinstance(dc, CloudStackDatacenterConfig):
-        raise SpecError("yamlop content is invalid or does not contain kind CloudStackDatacenterConfig", kind=_DC)
-    return dc
-
-
-def _check(spec: Spec, context: HookContext) -> None:
-    dc = _datacenter_of(spec)
-    credentials = credentials_from_env(context.env)
-    SpecErrors.raise_if_any(validate_credentials(dc, credentials), summary="CloudStack credentials do not match "
-                                                                           "the spec")
-
-
 @hookimpl
 def eksa_setup_and_validate_create(spec: Spec, context: HookContext) -> None:
-    """Decode the credentials and check every availability zone against them."""
-    _check(spec, context)
+    """Decode the credentials, check the availability zones against them, then check the datacenter, the machine
+    configs and the control plane endpoint in CloudStack (see :mod:`eksa_cloudstack.live`)."""
+    live.run_setup_and_validate(spec, context, "create")
 
 
 @hookimpl
 def eksa_setup_and_validate_upgrade(spec: Spec, current_spec: Spec, context: HookContext) -> None:
-    """As for create."""
-    _check(spec, context)
+    """As for create (without the endpoint check), plus machine config name uniqueness and, with a management
+    cluster kubeconfig, the "secrets unchanged" check."""
+    live.run_setup_and_validate(spec, context, "upgrade", current_spec=current_spec)
 
 
 @hookimpl
 def eksa_setup_and_validate_delete(spec: Spec, context: HookContext) -> None:
     """A delete needs readable credentials."""
-    credentials_from_env(context.env)
+    live.run_setup_and_validate_delete(spec, context)
 
 
 @hookimpl
