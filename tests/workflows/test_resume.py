@@ -235,7 +235,7 @@ def _assert_deleted(env: Env) -> None:
 def test_kinds_registered_by_installer_double() -> None:
     # guard: the harness registers the same kinds the test provider renders
     assert {k for _, k in CAPI_KINDS} >= {"Cluster", "MachineDeployment", "KubeadmControlPlane"}
-    assert {k for _, k in EKSA_KINDS} == {"Cluster", "TestDatacenterConfig", "TestMachineConfig"}
+    assert {k for _, k in EKSA_KINDS} == {"Cluster", "TestDatacenterConfig", "TestMachineConfig", "AWSIamConfig"}
 
 
 def _unused(path: Path) -> None:  # pragma: no cover
