@@ -67,3 +67,24 @@ class HookContext:
     def record(self, action: str, **details: Any) -> None:
         """Note an action for the plan (always recorded; in a dry run it is all that happens)."""
         self.recorded.append({"action": action, **details})
+
+    def apply(self, cluster: ClusterHandle, objects: list[dict[str, Any]], *, action: str = "apply") -> list[str]:
+        """Server-side apply ``objects`` to ``cluster`` (their namespaces are created first), or in a dry run only
+        record them. Either way the record holds ``namespace/Kind/name`` of each object, never its content, so
+        Secrets can go through here. Returns those names."""
+        names = [_object_name(o) for o in objects]
+        if not self.dry_run and objects:
+            namespaces = sorted({str(o["metadata"]["namespace"]) for o in objects
+                                 if (o.get("metadata") or {}).get("namespace")})
+            kube = self.kube(cluster)
+            for namespace in namespaces:
+                kube.create_namespace(namespace)
+            kube.apply(objects)
+        self.record(action, cluster=cluster.name, objects=names)
+        return names
+
+
+def _object_name(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    namespace = meta.get("namespace")
+    return f"{namespace + '/' if namespace else ''}{obj.get('kind', '?')}/{meta.get('name', '?')}"

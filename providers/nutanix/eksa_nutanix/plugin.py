@@ -10,6 +10,7 @@ cases. This module only gathers the hook implementations so pluggy finds them in
 from __future__ import annotations
 
 from .conformance import eksa_conformance_case
+from .lifecycle import eksa_pre_capi_install_on_bootstrap, eksa_update_secrets
 from .provider import eksa_generate_cluster_config, eksa_provider
 from .templates import (
     eksa_bootstrap_options,
@@ -36,10 +37,12 @@ __all__ = [
     "eksa_generate_secrets",
     "eksa_generate_workers",
     "eksa_infrastructure_bundle",
+    "eksa_pre_capi_install_on_bootstrap",
     "eksa_provider",
     "eksa_set_defaults",
     "eksa_setup_and_validate_create",
     "eksa_setup_and_validate_delete",
     "eksa_setup_and_validate_upgrade",
+    "eksa_update_secrets",
     "eksa_validate_config",
 ]

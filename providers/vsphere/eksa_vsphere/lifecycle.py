@@ -48,19 +48,9 @@ def _secrets(spec: Spec, context: HookContext) -> list[dict[str, Any]]:
 
 
 def apply_secrets(spec: Spec, cluster: ClusterHandle, context: HookContext) -> None:
-    """Apply the credentials secrets to ``cluster`` (namespace ``eksa-system`` created when missing). In a dry run
-    only the Secret names are recorded; the values are never logged or recorded."""
-    if not isinstance(spec.datacenter(), VSphereDatacenterConfig):
-        return
-    secrets = _secrets(spec, context)
-    names = [f"{s['metadata']['namespace']}/{s['metadata']['name']}" for s in secrets]
-    if context.dry_run:
-        context.record("apply-secrets", cluster=cluster.name, secrets=names)
-        return
-    kube = context.kube(cluster)
-    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": EKSA_SYSTEM_NAMESPACE}}
-    kube.apply([namespace, *secrets])
-    context.record("apply-secrets", cluster=cluster.name, secrets=names)
+    """Apply the credentials secrets to ``cluster`` (only recorded, by name, in a dry run)."""
+    if isinstance(spec.datacenter(), VSphereDatacenterConfig):
+        context.apply(cluster, _secrets(spec, context), action="apply-secrets")
 
 
 @hookimpl

@@ -71,7 +71,7 @@ def test_secrets_applied(api: tuple[Any, ClusterHandle], plugins: Plugins, tmp_p
     assert "Very-Secret-1" not in caplog.text
     assert base64.b64encode(b"Very-Secret-1").decode() not in caplog.text
     assert ctx.recorded == [{"action": "apply-secrets", "cluster": "bootstrap",
-                             "secrets": ["eksa-system/vsphere-credentials", "eksa-system/eksa-license"]}]
+                             "objects": ["eksa-system/Secret/vsphere-credentials", "eksa-system/Secret/eksa-license"]}]
 
 
 def test_cloud_provider_credentials_and_license_token(api: tuple[Any, ClusterHandle], plugins: Plugins,
@@ -92,7 +92,7 @@ def test_dry_run_records_names_only(plugins: Plugins, tmp_path: Path) -> None:
     ctx = HookContext(cluster_dir=tmp_path, env=ENV, dry_run=True)
     eksa_update_secrets(spec, ClusterHandle("mgmt", tmp_path / "missing-kubeconfig"), ctx)
     assert ctx.recorded == [{"action": "apply-secrets", "cluster": "mgmt",
-                             "secrets": ["eksa-system/vsphere-credentials", "eksa-system/eksa-license"]}]
+                             "objects": ["eksa-system/Secret/vsphere-credentials", "eksa-system/Secret/eksa-license"]}]
     assert "Very-Secret-1" not in str(ctx.recorded)
 
 
