@@ -92,7 +92,7 @@ def plugins() -> Plugins:
     return p
 
 
-def make_spec(*, name: str = "bm", management: str | None = None, cp_count: int = 1, workers: int = 1,
+def make_spec(*, name: str = "bm", management: str | None = None, cp_count: int = 1, workers: int | None = 1,
               version: str = "1.21", endpoint: str = "10.0.0.10", tinkerbell_ip: str = "10.0.0.20",
               cluster_extra: str = "", cp_extra: str = "", worker_extra: str = "", dc_extra: str = "",
               cp_mc_extra: str = "", wk_mc_extra: str = "", image: str = "https://images.example/ubuntu-1-21.gz",
