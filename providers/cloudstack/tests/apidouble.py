@@ -174,9 +174,10 @@ class CloudStackAPIDouble:
         return network
 
     def add_template(self, name: str, zoneid: str, *, id: str | None = None, domainid: str | None = None,
-                     account: str | None = None) -> JSON:
+                     account: str | None = None, public: bool = True) -> JSON:
+        """A template; a public one is listed whatever ``domainid`` / ``account`` a request narrows to."""
         template = {"id": id or self._id("template"), "name": name, "zoneid": zoneid, "domainid": domainid,
-                    "account": account, "isready": True}
+                    "account": account, "isready": True, "ispublic": public}
         self.state.templates.append(template)
         return template
 
@@ -258,8 +259,9 @@ class CloudStackAPIDouble:
             if "templatefilter" not in p:
                 raise _ApiError(431, "Unable to execute API command listtemplates due to missing parameter "
                                      "templatefilter")
-            return self._page(p, "template", self._match(s.templates, p, "id", "name", "zoneid", "domainid",
-                                                         "account"))
+            candidates = self._match(s.templates, p, "id", "name", "zoneid")
+            owned = self._match(candidates, p, "domainid", "account")
+            return self._page(p, "template", [t for t in candidates if t in owned or t["ispublic"]])
         if command == "listServiceOfferings":
             return self._page(p, "serviceoffering", self._zoned(self._match(s.service_offerings, p, "id",
                                                                             "name"), p))
