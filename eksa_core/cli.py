@@ -316,6 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
     gcc.add_argument("--kubernetes-version", metavar="X.Y", default=None,
                      help="spec.kubernetesVersion (default: EKS Anywhere's, 1.36)")
     gcc.set_defaults(func=_cmd_generate)
+    ghw = gen_sub.add_parser("hardware", help="print the Tinkerbell objects of a bare metal hardware CSV",
+                             description="Turn a hardware CSV into its Hardware, BMC Machine and Secret objects "
+                                         "(multi-document YAML), as EKS Anywhere's `generate hardware` does. "
+                                         "Answered by an installed provider (eksa-provider-baremetal).")
+    _add_common(ghw)
+    ghw.add_argument("-z", "--hardware-csv", metavar="FILE", default=None, help="the hardware CSV file")
+    ghw.add_argument("-o", "--output", metavar="FILE", default=None,
+                     help="write to FILE (mode 0600: it holds BMC credentials) instead of stdout")
+    ghw.set_defaults(func=_cmd_generate_hardware)
 
     validate = sub.add_parser("validate", help="parse, default and validate a cluster spec file")
     _add_common(validate)
@@ -470,6 +479,21 @@ def _cmd_generate(run: _Run) -> int:
         raise CliError(f"failed to generate eks-a cluster config: {exc}") from None
     run.console.out.write(to_yaml(config) + "\n")
     run.console.out.flush()
+    return 0
+
+
+def _cmd_generate_hardware(run: _Run) -> int:
+    options: dict[str, Any] = {"hardware_csv": run.args.hardware_csv} if run.args.hardware_csv else {}
+    text = run.plugins.hook.eksa_generate_artifact(kind="hardware", options=options)
+    if text is None:
+        raise CliError("no installed provider generates hardware (install eksa-provider-baremetal)")
+    if run.args.output:
+        fd = os.open(run.args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(text + "\n")
+    else:
+        run.console.out.write(text + "\n")
+        run.console.out.flush()
     return 0
 
 
