@@ -423,6 +423,11 @@ class CloudStackClient:
         return self.run_async("destroyVirtualMachine", wait=wait, id=id, expunge=expunge)
 
 
+    def expunge_virtual_machine(self, id: str, *, wait: bool = True) -> dict[str, Any]:
+        """``expungeVirtualMachine`` of a VM already destroyed without expunge (asynchronous)."""
+        return self.run_async("expungeVirtualMachine", wait=wait, id=id)
+
+
 def clients_for(profiles: Iterable[CloudStackProfile], **kw: Any) -> dict[str, CloudStackClient]:
     """One client per profile name."""
     return {p.name: CloudStackClient.from_profile(p, **kw) for p in profiles}

@@ -11,9 +11,9 @@ any cluster whose name contains this one. Here a VM is the cluster's only when
 * and no cluster tag names another cluster.
 
 Matching VMs are stopped (``stopVirtualMachine forced=true``) unless already stopped, then destroyed with
-``expunge=true``; each asynchronous job is awaited with the client's injectable ``sleep``. Every availability zone
-is searched with its own credentials profile; a failure on one VM does not stop the others, and all failures are
-raised together at the end.
+``expunge=true`` (a VM destroyed earlier without expunge is expunged); each asynchronous job is awaited with the
+client's injectable ``sleep``. Every availability zone is searched with its own credentials profile; a failure on
+one VM does not stop the others, and all failures are raised together at the end.
 """
 
 from __future__ import annotations
@@ -156,9 +156,12 @@ def cleanup_machines(spec: Spec, context: HookContext, *,
             seen.add(key)
             name = str(vm.get("name"))
             try:
-                if vm.get("state") not in _STOPPED_STATES:
-                    client.stop_virtual_machine(str(vm["id"]), forced=True)
-                client.destroy_virtual_machine(str(vm["id"]), expunge=True)
+                if vm.get("state") == "Destroyed":
+                    client.expunge_virtual_machine(str(vm["id"]))
+                else:
+                    if vm.get("state") not in _STOPPED_STATES:
+                        client.stop_virtual_machine(str(vm["id"]), forced=True)
+                    client.destroy_virtual_machine(str(vm["id"]), expunge=True)
             except CloudStackAPIError as exc:
                 failures[name] = str(exc)
                 continue

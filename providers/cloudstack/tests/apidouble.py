@@ -283,7 +283,14 @@ class CloudStackAPIDouble:
         if command == "destroyVirtualMachine":
             vm = self._require_vm(p)
             expunge = p.get("expunge", "false").lower() == "true"
+            if vm["state"] == "Destroyed":
+                raise _ApiError(431, f"VM {vm['name']} is already destroyed; use expungeVirtualMachine")
             return self._start_job(command, lambda: self._destroy(vm, expunge))
+        if command == "expungeVirtualMachine":
+            vm = self._require_vm(p)
+            if vm["state"] != "Destroyed":
+                raise _ApiError(431, "Please specify a VM that is in Destroyed state")
+            return self._start_job(command, lambda: self._destroy(vm, True))
         if command == "queryAsyncJobResult":
             return self._query_job(p)
         raise _ApiError(432, "The given command does not exist or it is not available for user", 9999)
