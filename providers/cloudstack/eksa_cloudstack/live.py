@@ -15,6 +15,10 @@ Per availability zone, with the client of its credentials profile (:mod:`eksa_cl
   machine and datacenter configs must not exist there yet, an upgrade's renamed control plane / etcd machine config
   must not exist, and the credentials profiles must equal the Secrets already installed.
 
+Options read from ``context.options``: ``skip_ip_check``, ``management_kubeconfig`` (a path or a
+:class:`~eksa_core.context.ClusterHandle`) and ``cloudstack_client_factory`` (a :data:`ClientFactory`, e.g. to set
+timeouts or a custom ``requests.Session``).
+
 Unlike EKS-A, which stops at the first failure, every failure is collected into one
 :class:`~eksa_core.errors.SpecErrors`, each located at the field it is about. In a dry run nothing is contacted: the
 checks that would run are recorded.
