@@ -1,15 +1,21 @@
 """The AWS Snow provider plugin, registered as ``snow`` in the ``eksa.providers`` entry-point group.
 
 It brings the ``SnowDatacenterConfig``, ``SnowMachineConfig`` and ``SnowIPPool`` kinds, their defaults and static
-validation, ``eksa generate clusterconfig -p snow``, the device credentials Secret and clusterctl environment,
-and the ``credentials-ini`` conformance case. This module only gathers the hook implementations.
+validation, the live device checks (EC2 and Snowball device APIs, default SSH key import), the CAPAS manifests,
+the machine hooks, ``eksa generate clusterconfig -p snow``, the device credentials Secret and clusterctl
+environment, and the ``credentials-ini`` conformance case. This module only gathers the hook implementations.
 """
 
 from __future__ import annotations
 
 from .conformance import eksa_conformance_case
 from .provider import eksa_env_map, eksa_generate_cluster_config, eksa_generate_secrets, eksa_provider
-from .validate import eksa_set_defaults, eksa_validate_config
+from .validate import (
+    eksa_set_defaults,
+    eksa_setup_and_validate_create,
+    eksa_setup_and_validate_upgrade,
+    eksa_validate_config,
+)
 
 __all__ = [
     "eksa_conformance_case",
@@ -18,5 +24,7 @@ __all__ = [
     "eksa_generate_secrets",
     "eksa_provider",
     "eksa_set_defaults",
+    "eksa_setup_and_validate_create",
+    "eksa_setup_and_validate_upgrade",
     "eksa_validate_config",
 ]

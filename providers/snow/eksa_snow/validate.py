@@ -277,3 +277,34 @@ def eksa_validate_config(config: Any) -> list[SpecError] | None:
     if not config.has_cluster() or config.cluster.datacenter_kind() != DATACENTER_KIND:
         return None
     return cluster_spec_errors(config)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Live validation (devices)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _is_snow_spec(spec: Any) -> bool:
+    return bool(spec.config.has_cluster() and spec.cluster.datacenter_kind() == DATACENTER_KIND)
+
+
+@hookimpl
+def eksa_setup_and_validate_create(spec: Any, context: Any) -> None:
+    """Before a create: default SSH keys on the devices and every live device check (see
+    :func:`eksa_snow.live.validate_live`)."""
+    if not _is_snow_spec(spec):
+        return
+    from .live import validate_live
+
+    validate_live(spec, context)
+
+
+@hookimpl
+def eksa_setup_and_validate_upgrade(spec: Any, current_spec: Any, context: Any) -> None:
+    """Before an upgrade: the same setup and device checks as a create, on the new spec (no control plane IP
+    uniqueness check: the cluster owns that IP)."""
+    if not _is_snow_spec(spec):
+        return
+    from .live import validate_live
+
+    validate_live(spec, context, ip_check=False)
