@@ -283,7 +283,7 @@ def _external_etcd_errors(spec: Spec) -> list[SpecError]:
 def _read_csv(options: SetupOptions, *, required: bool) -> tuple[Catalogue, list[SpecError]]:
     if not options.hardware_csv:
         if required:
-            return Catalogue(), [SpecError('required flag "hardware-csv" not set', field="hardware-csv")]
+            return Catalogue(), [SpecError('required flag "hardware-csv" not set')]
         return Catalogue(), []
     try:
         return load_catalogue(options.hardware_csv), []
@@ -569,5 +569,5 @@ def eksa_generate_artifact(kind: str, options: dict[str, Any]) -> str | None:
         return None
     path = options.get("hardware_csv")
     if not path:
-        raise SpecError('required flag "hardware-csv" not set', field="hardware-csv")
+        raise SpecError('required flag "hardware-csv" not set')
     return generate_hardware(path)

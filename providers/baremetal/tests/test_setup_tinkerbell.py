@@ -592,3 +592,25 @@ def test_generate_hardware_artifact(tmp_path: Path) -> None:
     with pytest.raises(SpecErrors) as info:
         p.hook.eksa_generate_artifact(kind="hardware", options={"hardware_csv": str(bad)})
     assert info.value.errors[0].line == 2
+
+
+def test_eksa_generate_hardware_command(tmp_path: Path) -> None:
+    import io
+
+    from eksa_core.cli import main
+
+    path = write_csv(tmp_path, [csv_row(1, "type=cp")])
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["generate", "hardware", "-z", str(path)], plugins=plugins(), stdout=out, stderr=err) == 0
+    assert out.getvalue().startswith("apiVersion: tinkerbell.org/v1alpha1\nkind: Hardware\n")
+    target = tmp_path / "hardware.yaml"
+    assert main(["generate", "hardware", "-z", str(path), "-o", str(target)], plugins=plugins(), stdout=out,
+                stderr=err) == 0
+    assert target.read_text().endswith("type: kubernetes.io/basic-auth\n")
+    assert target.stat().st_mode & 0o777 == 0o600
+    err = io.StringIO()
+    assert main(["generate", "hardware"], plugins=plugins(), stdout=out, stderr=err) == 1
+    assert err.getvalue().strip() == 'Error: required flag "hardware-csv" not set'
+    err = io.StringIO()
+    assert main(["generate", "hardware", "-z", str(path)], plugins=Plugins(), stdout=out, stderr=err) == 1
+    assert "no installed provider generates hardware" in err.getvalue()
