@@ -281,3 +281,19 @@ def test_lifecycle_hooks_are_wired(tmp_path: Path) -> None:
     hooks.eksa_post_workload_init(spec=spec, cluster=_handle(tmp_path, "bm"), context=ctx)
     hooks.eksa_post_cluster_delete(spec=spec, cluster=_handle(tmp_path), context=ctx)
     assert [verb for verb, _ in installer.calls] == ["install", "install", "remove-local-smee", "uninstall"]
+
+
+def test_create_dry_run_plan_through_the_workflow(tmp_path: Path) -> None:
+    """The hooks inside the core's create workflow (dry run): every step recorded, no BMC password in the plan."""
+    import json
+
+    from eksa_core.workflows import WorkflowOptions, create_cluster
+
+    path = write_csv(tmp_path, [csv_row(1, "type=cp"), csv_row(2, "type=worker")])
+    options = WorkflowOptions(hook_options={"hardware_csv": str(path), "tinkerbell_bootstrap_ip": "192.168.9.9",
+                                            "tinkerbell_local_ports": []})
+    plan: Any = create_cluster(make_spec(), plugins=plugins(), workdir=tmp_path, dry_run=True, options=options)
+    text = plan.to_text()
+    for action in ("check-ip-in-use", "annotate-cluster", "tinkerbell-stack-install", "apply-hardware"):
+        assert f"hookAction={action}" in text
+    assert PASSWORD not in text and PASSWORD not in json.dumps(plan.to_dict(), default=str)

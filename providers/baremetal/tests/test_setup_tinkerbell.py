@@ -39,7 +39,7 @@ from eksa_core.spec import Spec, parse_cluster_config
 REPO = Path(__file__).resolve().parents[3]
 CONFORMANCE = Path(os.environ.get("EKSA_CONFORMANCE_DIR") or REPO.parent / "shared" / "conformance")
 RELEASES = [CONFORMANCE / "releases" / f for f in ("releases.yaml", "bundles.yaml", "kubernetes-1-21-eks-4.yaml")]
-KEY = "ssh-rsa AAAAB3NzaC1yc2E test@example.com"
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f test@example.com"
 PASSWORD = "Bmc-Pa55word-never-shown"
 
 TINKERBELL_KINDS = [
