@@ -593,7 +593,9 @@ def _workflow_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments of the workflow functions common to create, upgrade and delete."""
     from .workflows import Timeouts, WorkflowOptions
 
-    options = WorkflowOptions(hook_options=_hook_options(args))
+    # the spec file the user gave is theirs: a workflow never removes it (delete cleans the cluster folder)
+    keep = [Path(args.filename)] if getattr(args, "filename", None) else []
+    options = WorkflowOptions(hook_options=_hook_options(args), keep_files=keep)
     if getattr(args, "no_timeouts", False):
         options.timeouts = Timeouts.none()
     resume = bool(getattr(args, "resume", False)) or os.environ.get("CHECKPOINT_ENABLED", "").lower() == "true"
@@ -708,6 +710,14 @@ def _report(error: BaseException, console: _Console, verbosity: int) -> int:
         code = 1
     elif isinstance(error, SpecError):
         print(f"Error: {format_spec_error(error)}", file=err)
+        code = 1
+    elif isinstance(error, EksaError) and isinstance(getattr(error, "cause", None), SpecErrors):
+        # a workflow stopped by validations: one line, then where each problem is (the progress showed them)
+        print(f"Error: {error}", file=err)
+        problems = list(error.cause)  # type: ignore[attr-defined]
+        if len(problems) > 1 or any(e.kind or e.field or e.line for e in problems):
+            for e in problems:
+                print(f"  {format_spec_error(e)}", file=err)
         code = 1
     elif isinstance(error, CliError):
         print(f"Error: {error}", file=err)

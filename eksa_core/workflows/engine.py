@@ -308,7 +308,17 @@ def _save(checkpoint: Checkpoint, path: Path, ctx: WorkflowContext) -> None:
 
 
 def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    """One line about ``exc`` (a :class:`~eksa_core.errors.SpecErrors` by its summary: its errors stay on the
+    exception, located, for whoever reports them)."""
+    from ..errors import SpecErrors
+
+    if isinstance(exc, SpecErrors):
+        errors = list(exc)
+        if len(errors) == 1:
+            return f"{exc.summary}: {errors[0].message}"
+        return f"{exc.summary} ({len(errors)} problems)"
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split("\n")) if "\n" in text else text
 
 
 def _remove_generated(ctx: WorkflowContext) -> None:

@@ -54,12 +54,15 @@ class Validation:
         error) on failure; returns warnings (:class:`~eksa_core.errors.SpecError` with ``warning=True``).
     :ivar remediation: what to do about a failure ("" when there is nothing general to say).
     :ivar cluster: the cluster the check reads; in a dry run such a check is recorded instead of run.
+    :ivar requires: name of a validation this one depends on; when that one failed this one is not run (its
+        error would only repeat the first one's).
     """
 
     name: str
     check: Check
     remediation: str = ""
     cluster: ClusterHandle | None = None
+    requires: str | None = None
 
 
 def _capitalised(name: str) -> str:
@@ -87,6 +90,9 @@ def run_validations(ctx: WorkflowContext, validations: Sequence[Validation]) -> 
     for validation in validations:
         if ctx.dry_run and validation.cluster is not None:
             ctx.record("validation", validation=validation.name, cluster=validation.cluster.name)
+            continue
+        if validation.requires is not None and validation.requires in failed:
+            ctx.info(f"skipping validation {validation.name!r}: {validation.requires!r} failed", level=3)
             continue
         try:
             warnings = list(validation.check() or [])
@@ -329,6 +335,9 @@ def check_immutable_fields(ctx: WorkflowContext) -> None:
 # ------------------------------------------------------------------------------------------------ lists
 
 
+CRDS = "validate management cluster has eksa crds"
+
+
 def create_validations(ctx: WorkflowContext) -> list[Validation]:
     """The core validations of a create (after the provider's), workload-cluster checks included."""
     out = [
@@ -343,17 +352,18 @@ def create_validations(ctx: WorkflowContext) -> list[Validation]:
     management = ctx.management_cluster
     if not ctx.spec.cluster.is_self_managed() and management is not None:
         out += [
-            Validation("validate management cluster has eksa crds", lambda: check_management_crds(ctx, management),
+            Validation(CRDS, lambda: check_management_crds(ctx, management),
                        "the management cluster must be an EKS Anywhere cluster", management),
             Validation("validate management cluster name is valid",
                        lambda: check_management_name(ctx, management),
                        "spec.managementCluster.name must name the self-managed cluster of --kubeconfig",
-                       management),
+                       management, requires=CRDS),
             Validation("validate cluster name", lambda: check_cluster_name_unique(ctx, management),
-                       "choose a cluster name that the management cluster does not have", management),
+                       "choose a cluster name that the management cluster does not have", management,
+                       requires=CRDS),
             Validation("validate management cluster eksaVersion compatibility",
                        lambda: check_management_eksa_version(ctx, management),
-                       "upgrade the management cluster first", management),
+                       "upgrade the management cluster first", management, requires=CRDS),
         ]
     return out
 
@@ -372,9 +382,11 @@ def upgrade_validations(ctx: WorkflowContext) -> list[Validation]:
         out += [
             Validation("cluster CRDs ready", lambda: check_capi_crds(ctx, management), "", management),
             Validation("control plane ready", lambda: check_control_plane_ready(ctx, management),
-                       "wait for the control plane to be ready, or fix it, before upgrading", management),
+                       "wait for the control plane to be ready, or fix it, before upgrading", management,
+                       requires="cluster CRDs ready"),
             Validation("worker nodes ready", lambda: check_worker_nodes_ready(ctx, management),
-                       "wait for the worker machines to be ready, or fix them, before upgrading", management),
+                       "wait for the worker machines to be ready, or fix them, before upgrading", management,
+                       requires="cluster CRDs ready"),
         ]
     if workload is not None:
         out.append(Validation("nodes ready", lambda: check_nodes_ready(ctx, workload),
