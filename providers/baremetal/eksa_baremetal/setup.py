@@ -12,7 +12,8 @@ Create (:func:`setup_and_validate_create`), every problem reported at once where
    ``tinkerbellIP`` must be the management cluster's (read from the management cluster named by
    ``context.options["management_kubeconfig"]``);
 4. minimum hardware per selector and one selector per machine (:func:`eksa_baremetal.validate.hardware_errors`);
-5. management cluster: the local ports of the bootstrap Tinkerbell stack (80, 42113, 7172) are free;
+5. management cluster: the local ports of the bootstrap Tinkerbell stack (80, 42113, 7172) are free (not checked
+   when resuming a create, whose own bootstrap stack may hold them);
 6. unless ``skip_ip_check``: the control plane endpoint is not in use, and for a management cluster neither is
    ``tinkerbellIP`` (a TCP dial with a 500 ms timeout; a connection, a refusal or a reset all mean a host answers).
 
@@ -296,6 +297,13 @@ def _endpoint_host(spec: Spec) -> str:
     return (cp.endpoint.host if cp and cp.endpoint else None) or ""
 
 
+def _resuming(spec: Spec, context: HookContext) -> bool:
+    """Whether this run continues an interrupted one (its checkpoint exists): the setup checks run again then."""
+    from eksa_core.workflows import checkpoint_path
+
+    return checkpoint_path(context.cluster_dir, spec.name).exists()
+
+
 def _network_errors(spec: Spec, context: HookContext, options: SetupOptions, *, management: bool) -> list[SpecError]:
     """Local ports (management clusters) and IPs in use (unless ``skip_ip_check``)."""
     out: list[SpecError] = []
@@ -303,6 +311,9 @@ def _network_errors(spec: Spec, context: HookContext, options: SetupOptions, *, 
     if management:
         if context.dry_run:
             context.record("check-local-ports", ports=list(options.local_ports))
+        elif _resuming(spec, context):
+            context.log.info("Resuming a create: the local ports may be held by its own bootstrap Tinkerbell "
+                             "stack, not checked")
         else:
             busy = ports_in_use(options.local_ports, options.local_host)
             if busy:
