@@ -194,6 +194,8 @@ def apply_and_wait(
     for condition in wait_conditions(ctx, spec):
         if timeouts.cluster_ready is None:
             budget = float("inf")
+        elif ctx.dry_run:  # nothing waits in a dry run: the plan shows the whole budget
+            budget = timeouts.cluster_ready
         else:
             budget = max(0.0, timeouts.cluster_ready - (clock() - start))
         try:

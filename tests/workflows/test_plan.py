@@ -43,6 +43,8 @@ def test_create_plan_touches_nothing(tmp_path: Path) -> None:
     assert "apply" in actions and "wait-for-condition" in actions and "clusterctl-init" in actions
     waits = [a["condition"] for a in init.actions if a["action"] == "wait-for-condition"]
     assert waits == ["ControlPlaneReady", "DefaultCNIConfigured", "WorkersReady", "Ready"]
+    # the whole budget, every time (nothing waited): plans do not depend on how fast they were made
+    assert {a["timeout"] for a in init.actions if a["action"] == "wait-for-condition"} == {60}
     # the manifests it would apply are written to generated/plan/, Secrets redacted
     plan_file = tmp_path / "work" / "mgmt" / "generated" / "plan" / "workload-cluster-init.yaml"
     assert plan_file in plan.manifest_files()
