@@ -371,6 +371,9 @@ def create_validations(ctx: WorkflowContext) -> list[Validation]:
 def upgrade_validations(ctx: WorkflowContext) -> list[Validation]:
     """The core validations of an upgrade (after the provider's)."""
     management, workload = ctx.management_cluster, ctx.workload_cluster
+    own_missing = workload is None or workload.kubeconfig is None or not workload.kubeconfig.is_file()
+    if ctx.spec.cluster.is_self_managed() and own_missing and management is not None:
+        workload = management  # a management cluster's kubeconfig is its own
     out = [
         Validation("validate cluster spec", lambda: check_spec(ctx, creating=False),
                    "fix the cluster spec as the errors say"),

@@ -306,3 +306,16 @@ def test_upgrade_needs_a_ready_control_plane_and_workers(env: Env) -> None:
     assert cause.summary == "validations failed: control plane ready, worker nodes ready"
     assert [e.message for e in cause] == ["control plane is not ready",
                                           "1 machine deployment replicas are not ready"]
+
+
+def test_management_upgrade_from_another_folder_checks_nodes_through_its_kubeconfig(env: Env,
+                                                                                    tmp_path: Path) -> None:
+    create_mgmt(env)
+    kubeconfig = env.workdir / "mgmt" / "mgmt-eks-a-cluster.kubeconfig"
+    elsewhere = tmp_path / "elsewhere"
+    spec = make_spec(env.plugins, spec_text("mgmt", worker_cpus=8))
+    current = make_spec(env.plugins, spec_text("mgmt"))
+    result = upgrade_cluster(spec, plugins=env.plugins, workdir=elsewhere, management_kubeconfig=kubeconfig,
+                             current_spec=current, installer=env.installer, options=options())
+    assert isinstance(result, Result)
+    assert "✅ Nodes ready" in result.messages
