@@ -19,6 +19,12 @@ Public API::
   not repeated.
 * ``dry_run=True`` returns a :class:`Plan`: the same tasks, run with collaborators that record instead of
   acting; the manifests that would be applied are written (Secrets redacted) to ``<cluster>/generated/plan/``.
+* The first task of every create and upgrade runs the provider's setup hook and then the core preflight
+  validations (:mod:`eksa_core.workflows.preflight`: static spec rules, eksaVersion, workload checks against the
+  management cluster, readiness and version-increment checks on upgrade), reported one by one as
+  ``✅ <Name>`` / ``❌ Validation failed``; any failure stops the run with ``SpecErrors("validations failed: ...")``.
+* A successful delete removes the cluster folder's kubeconfigs and written spec (never
+  :attr:`WorkflowOptions.keep_files`), so the same name can be created again.
 * Progress goes to the ``eksa_workflow_event`` hook of every plugin (:class:`~eksa_core.plugins.WorkflowEvent`).
 * Failures raise :class:`WorkflowError` (an :class:`~eksa_core.errors.EksaError`) naming the task, the first
   error and the files kept; bad specs raise :class:`~eksa_core.errors.SpecErrors` from the validation tasks.
