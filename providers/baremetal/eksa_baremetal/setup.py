@@ -500,8 +500,9 @@ def rolling_upgrade_errors(current: Spec, new: Spec, catalogue: Catalogue) -> li
             if count != old_count:
                 errors.append(SpecError("cannot perform scale up or down during rolling upgrades", kind="Cluster",
                                         name=new.name, field=f"spec.workerNodeGroupConfigurations[{i}].count"))
-            strategy = group.upgrade_rollout_strategy
-            surge = strategy.rolling_update.max_surge if strategy and strategy.rolling_update else None
+            worker_strategy = group.upgrade_rollout_strategy
+            surge = (worker_strategy.rolling_update.max_surge
+                     if worker_strategy and worker_strategy.rolling_update else None)
             rolling.append((sel, 1 if surge is None else int(surge)))
         elif count > old_count:
             scaling.append((sel, count - old_count))

@@ -139,7 +139,7 @@ def machine_template(name: str | None, dc: VSphereDatacenterConfig, mc: VSphereM
                      *, quoted_namespace: bool = False) -> dict[str, Any]:
     """A ``VSphereMachineTemplate`` from a machine config (networks: the machine's own, else the datacenter's)."""
     m, d = mc.spec, dc.spec
-    networks = list(m.networks or []) or [d.network]
+    networks: list[str] = list(m.networks or []) or [d.network or ""]
     tspec: dict[str, Any] = {
         "cloneMode": m.clone_mode or None,
         "datacenter": d.datacenter,
