@@ -9,7 +9,9 @@ environment, and the ``credentials-ini`` conformance case. This module only gath
 from __future__ import annotations
 
 from .conformance import eksa_conformance_case
+from .machines import eksa_cleanup_machines, eksa_machine_configs, eksa_needs_new_machine_templates
 from .provider import eksa_env_map, eksa_generate_cluster_config, eksa_generate_secrets, eksa_provider
+from .templates import eksa_generate_control_plane, eksa_generate_workers, eksa_infrastructure_bundle
 from .validate import (
     eksa_set_defaults,
     eksa_setup_and_validate_create,
@@ -18,10 +20,16 @@ from .validate import (
 )
 
 __all__ = [
+    "eksa_cleanup_machines",
     "eksa_conformance_case",
     "eksa_env_map",
     "eksa_generate_cluster_config",
+    "eksa_generate_control_plane",
     "eksa_generate_secrets",
+    "eksa_generate_workers",
+    "eksa_infrastructure_bundle",
+    "eksa_machine_configs",
+    "eksa_needs_new_machine_templates",
     "eksa_provider",
     "eksa_set_defaults",
     "eksa_setup_and_validate_create",
