@@ -15,6 +15,8 @@ python -m pip install --quiet -e ".[dev]"
 for provider in providers/*/; do
   python -m pip install --quiet -e "$provider"
 done
+# the Snow provider's tests run a moto_server as the devices' EC2 endpoint
+python -m pip install --quiet -e "providers/snow[test]"
 python -m pip install --quiet -e tests/plugins/testprovider
 
 if [ "${1:-}" = "--no-run" ]; then
