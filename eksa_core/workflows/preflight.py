@@ -98,7 +98,8 @@ def run_validations(ctx: WorkflowContext, validations: Sequence[Validation]) -> 
             warnings = list(validation.check() or [])
         except Exception as exc:  # every failure is reported; the runner goes on with the next validation
             found = [ctx.spec.config.locate(e) if e.kind else e for e in _errors_of(exc)]
-            details = {"validation": validation.name, "error": "; ".join(e.message for e in found),
+            # redacted before JSON escaping, which could hide a secret with quotes from the redactor
+            details = {"validation": validation.name, "error": ctx.redact("; ".join(e.message for e in found)),
                        "remediation": validation.remediation}
             ctx.info("❌ Validation failed\t" + json.dumps(details, ensure_ascii=False))
             failed.append(validation.name)

@@ -17,6 +17,7 @@ from tests.kube.apiserver_double import KubeAPIServerDouble
 
 from .harness import (
     CAPI_KINDS,
+    ENV,
     Env,
     add_node,
     make_plugins,
@@ -319,3 +320,26 @@ def test_management_upgrade_from_another_folder_checks_nodes_through_its_kubecon
                              current_spec=current, installer=env.installer, options=options())
     assert isinstance(result, Result)
     assert "✅ Nodes ready" in result.messages
+
+
+def test_a_secret_in_a_failing_check_never_reaches_the_report(env: Env) -> None:
+    password = 'pa"ss\\word-42'
+
+    class LeakyAddon:
+        """An add-on whose validation error quotes a credential (as a careless plugin might)."""
+
+        from eksa_core import hookimpl
+
+        @hookimpl
+        def eksa_validate_config(self, config: Any) -> list[Any]:
+            from eksa_core.errors import SpecError
+
+            return [SpecError(f"cannot log in with {password}")]
+
+    env.plugins.register(LeakyAddon())
+    spec = make_spec(env.plugins, spec_text("mgmt"))
+    cause, messages = fail_create(env, spec, options=options(env={**ENV, "TESTPROVIDER_PASSWORD": password}))
+    assert cause.summary == "validations failed: validate cluster spec"
+    report = next(m for m in messages if m.startswith("❌"))
+    assert "cannot log in with *****" in json.loads(report.partition("\t")[2])["error"]
+    assert all(password not in m and json.dumps(password)[1:-1] not in m for m in messages)
