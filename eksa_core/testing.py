@@ -39,6 +39,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ClassVar
 
 from .convert import structure, unstructure
@@ -59,11 +60,33 @@ __all__ = [
     "check_provider_info",
     "check_static_validation",
     "check_templates",
+    "conformance_dir",
     "patched_env",
     "render",
 ]
 
 SYSTEM_NAMESPACE = "eksa-system"
+CONFORMANCE_DIR_ENV = "EKSA_CONFORMANCE_DIR"
+
+
+def conformance_dir(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The folder of EKS Anywhere conformance fixtures (the one holding ``cases.yaml``).
+
+    ``$EKSA_CONFORMANCE_DIR`` when it is set; otherwise the first ``shared/conformance`` folder found beside
+    ``start`` or one of its parents (``start`` defaults to the current directory; pass ``__file__`` from a test).
+    ``None`` when there is none, so tests can skip with a reason.
+    """
+    env = os.environ.get(CONFORMANCE_DIR_ENV)
+    if env:
+        path = Path(env)
+        return path if (path / "cases.yaml").is_file() else None
+    here = Path(start).resolve() if start is not None else Path.cwd()
+    for folder in [here, *here.parents]:
+        candidate = folder / "shared" / "conformance"
+        if (candidate / "cases.yaml").is_file():
+            return candidate
+    return None
+
 _CAMEL_PATH = re.compile(r"^[a-z][A-Za-z0-9]*(\[[^\]]+\])*(\.[a-z][A-Za-z0-9]*(\[[^\]]+\])*)*$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from eksa_core.plugins import Plugins
-
-
-def conformance_dir() -> Path:
-    """/work/shared/conformance (or ``EKSA_CONFORMANCE_DIR``)."""
-    env = os.environ.get("EKSA_CONFORMANCE_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3].parent / "shared" / "conformance"
+from eksa_core.testing import conformance_dir
 
 
 @pytest.fixture
 def conformance() -> Path:
-    path = conformance_dir()
-    if not (path / "cases.yaml").is_file():
-        pytest.skip(f"conformance data not found at {path}")
+    path = conformance_dir(__file__)
+    if path is None:
+        pytest.skip("conformance fixtures not found (set EKSA_CONFORMANCE_DIR)")
     return path
 
 

@@ -6,17 +6,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import conformance_dir
 from eksa_baremetal.conformance import eksa_conformance_case
 
 from eksa_core.conformance.compare import compare_data, compare_manifests
+from eksa_core.testing import conformance_dir
 from eksa_core.yamlio import safe_load, to_plain
 
 
 def _cases() -> list[dict[str, Any]]:
-    path = conformance_dir() / "cases.yaml"
-    if not path.is_file():
+    base = conformance_dir(__file__)
+    if base is None:
         return []
+    path = base / "cases.yaml"
     data = to_plain(safe_load(path.read_text()))
     return [c for c in data["cases"] if c.get("provider") == "tinkerbell"
             and c.get("kind") in ("hardware-csv", "render-hardware")]

@@ -5,7 +5,6 @@ custom templates, hooks)."""
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,10 @@ from eksa_core.defaults import set_defaults
 from eksa_core.plugins import Plugins, TemplateOptions, default_plugins
 from eksa_core.releases import build_spec_from_files
 from eksa_core.spec import Spec, parse_cluster_config
+from eksa_core.testing import conformance_dir
 from eksa_core.yamlio import load_documents, to_plain
 
-CONFORMANCE = Path(os.environ.get("EKSA_CONFORMANCE_DIR")
-                   or Path(__file__).resolve().parents[3].parent / "shared" / "conformance")
+CONFORMANCE = conformance_dir(__file__) or Path(__file__).parent / "no-conformance-fixtures"
 CASES = CONFORMANCE / "cases.yaml"
 RELEASES = [CONFORMANCE / "releases" / f for f in ("releases.yaml", "bundles.yaml", "kubernetes-1-21-eks-4.yaml")]
 KEY = "ssh-rsa AAAAB3NzaC1yc2E test@example.com"

@@ -5,11 +5,12 @@ Test modules import the samples from ``eksa_cloudstack_testlib``, the name this 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
+
+from eksa_core.testing import conformance_dir as shared_conformance_dir
 
 sys.modules.setdefault("eksa_cloudstack_testlib", sys.modules[__name__])
 
@@ -41,10 +42,8 @@ MC = {
 
 
 def conformance_dir() -> Path | None:
-    """``$EKSA_CONFORMANCE_DIR`` or ``<repo>/../shared/conformance`` (``None`` when absent)."""
-    env = os.environ.get("EKSA_CONFORMANCE_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[3].parent / "shared" / "conformance"
-    return path if (path / "cases.yaml").is_file() else None
+    """The shared conformance fixtures (see :func:`eksa_core.testing.conformance_dir`)."""
+    return shared_conformance_dir(__file__)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,10 @@ from eksa_core.conformance.runner import build_case_spec, run_case
 from eksa_core.errors import SpecError
 from eksa_core.plugins import TemplateOptions, default_plugins
 from eksa_core.spec import Spec
+from eksa_core.testing import conformance_dir
 from eksa_core.yamlio import load_documents
 
-CONFORMANCE = Path(os.environ.get("EKSA_CONFORMANCE_DIR")
-                   or Path(__file__).resolve().parents[3].parent / "shared" / "conformance")
+CONFORMANCE = conformance_dir(__file__) or Path(__file__).parent / "no-conformance-fixtures"
 CASES = CONFORMANCE / "cases.yaml"
 _RENDER_KINDS = ("render-control-plane", "render-workers")
 

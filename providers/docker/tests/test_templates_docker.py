@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,10 @@ from eksa_core.conformance.compare import compare_data, compare_manifests
 from eksa_core.context import HookContext
 from eksa_core.errors import EksaError
 from eksa_core.plugins import TemplateOptions, default_plugins
+from eksa_core.testing import conformance_dir
 from eksa_core.yamlio import load_documents
 
-CONFORMANCE = Path(os.environ.get("EKSA_CONFORMANCE_DIR")
-                   or Path(__file__).resolve().parents[3].parent / "shared" / "conformance")
+CONFORMANCE = conformance_dir(__file__) or Path(__file__).parent / "no-conformance-fixtures"
 CASES = CONFORMANCE / "cases.yaml"
 
 

@@ -7,7 +7,6 @@ cannot be shadowed by another folder's conftest).
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,8 @@ from pathlib import Path
 import pytest
 from eksa_nutanix.prism import PrismClient
 from eksa_nutanix.prism_double import PrismCentralDouble
+
+from eksa_core.testing import conformance_dir as shared_conformance_dir
 
 USERNAME = "admin"
 PASSWORD = "Nutanix/4u-secret"
@@ -60,10 +61,8 @@ MC = {
 
 
 def conformance_dir() -> Path | None:
-    """``$EKSA_CONFORMANCE_DIR`` or ``<repo>/../shared/conformance`` (``None`` when absent)."""
-    env = os.environ.get("EKSA_CONFORMANCE_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[3].parent / "shared" / "conformance"
-    return path if (path / "cases.yaml").is_file() else None
+    """The shared conformance fixtures (see :func:`eksa_core.testing.conformance_dir`)."""
+    return shared_conformance_dir(__file__)
 
 
 @pytest.fixture
