@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -14,21 +13,14 @@ from typing import Any
 import pytest
 
 from eksa_core.plugins import Plugins
-
-
-def conformance_dir() -> Path:
-    """/work/shared/conformance (or ``EKSA_CONFORMANCE_DIR``)."""
-    env = os.environ.get("EKSA_CONFORMANCE_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3].parent / "shared" / "conformance"
+from eksa_core.testing import conformance_dir
 
 
 @pytest.fixture
 def conformance() -> Path:
-    path = conformance_dir()
-    if not (path / "cases.yaml").is_file():
-        pytest.skip(f"conformance data not found at {path}")
+    path = conformance_dir(__file__)
+    if path is None:
+        pytest.skip("conformance fixtures not found (set EKSA_CONFORMANCE_DIR)")
     return path
 
 
@@ -43,13 +35,7 @@ def plugins() -> Plugins:
 
 # -- live validation: a moto server as the devices' EC2 endpoint, a double for the device API --------------------
 
-DEVICE_1 = "192.168.1.10"
-DEVICE_2 = "192.168.1.11"
-DEVICE_KEYS = {
-    DEVICE_1: ("AKIDDEVICE1EXAMPLE", "device-1-secret-key-not-real", "us-east-1"),
-    DEVICE_2: ("AKIDDEVICE2EXAMPLE", "device-2-secret-key-not-real", "us-west-2"),
-}
-"""Two devices; each profile has its own real AWS region so moto keeps a separate EC2 state per device."""
+from snow_devices import DEVICE_KEYS  # noqa: E402  (re-exported for fixtures)
 
 
 def _free_port() -> int:

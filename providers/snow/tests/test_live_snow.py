@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEVICE_1, DEVICE_2, DEVICE_KEYS
 from eksa_snow.credentials import read_credentials
 from eksa_snow.live import (
     DeviceAPIError,
@@ -21,6 +20,7 @@ from eksa_snow.live import (
     validate_live,
 )
 from eksa_snow.validate import eksa_setup_and_validate_create, eksa_setup_and_validate_upgrade
+from snow_devices import DEVICE_1, DEVICE_2, DEVICE_KEYS
 
 from eksa_core.context import HookContext
 from eksa_core.errors import SpecErrors

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEVICE_1, DEVICE_2
 from eksa_snow.live import SnowSettings
 from eksa_snow.machines import (
     CONTROL_PLANE_ANNOTATION,
@@ -16,6 +15,7 @@ from eksa_snow.machines import (
     machine_configs,
     needs_new_machine_templates,
 )
+from snow_devices import DEVICE_1, DEVICE_2
 from test_live_snow import make_spec
 
 from eksa_core.context import HookContext

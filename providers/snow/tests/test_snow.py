@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import conformance_dir
 from eksa_snow.conformance import eksa_conformance_case
 from eksa_snow.credentials import credentials_secret, device_endpoints, parse_credentials, read_credentials
 from eksa_snow.models import SnowDatacenterConfig, SnowMachineConfig
@@ -19,6 +18,7 @@ from eksa_core.convert import unstructure
 from eksa_core.errors import SpecError, SpecErrors
 from eksa_core.plugins import Plugins
 from eksa_core.spec import ClusterConfig, Spec, parse_cluster_config
+from eksa_core.testing import conformance_dir
 from eksa_core.yamlio import safe_load, to_plain
 
 SPEC = """\
@@ -225,9 +225,10 @@ def test_generate_cluster_config() -> None:
 
 
 def _cases() -> list[dict[str, Any]]:
-    path = conformance_dir() / "cases.yaml"
-    if not path.is_file():
+    base = conformance_dir(__file__)
+    if base is None:
         return []
+    path = base / "cases.yaml"
     return [c for c in to_plain(safe_load(path.read_text()))["cases"]
             if c.get("provider") == "snow" and c.get("kind") == "credentials-ini"]
 

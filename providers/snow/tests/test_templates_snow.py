@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import conformance_dir
 from eksa_snow.templates import (
     IAM_INSTANCE_PROFILE,
     eksa_infrastructure_bundle,
@@ -18,6 +17,7 @@ from eksa_snow.templates import (
 
 from eksa_core.plugins import Plugins, TemplateOptions
 from eksa_core.spec import Spec, parse_cluster_config
+from eksa_core.testing import conformance_dir
 
 BASE = """\
 apiVersion: anywhere.eks.amazonaws.com/v1alpha1
@@ -99,9 +99,10 @@ ETCD = """  externalEtcdConfiguration:
 def build(plugins: Plugins, *, cp_os: str = "ubuntu", worker_os: str = "ubuntu", etcd: bool = False) -> Spec:
     from eksa_core.releases import build_spec_from_files
 
-    releases = conformance_dir() / "releases"
-    if not (releases / "bundles.yaml").is_file():
-        pytest.skip(f"conformance releases not found at {releases}")
+    base = conformance_dir(__file__)
+    if base is None:
+        pytest.skip("conformance fixtures not found (set EKSA_CONFORMANCE_DIR)")
+    releases = base / "releases"
     text = BASE.format(cp_os=cp_os, worker_os=worker_os, etcd=ETCD if etcd else "")
     config = parse_cluster_config(text, file="snowy.yaml", registry=plugins.registry)
     return build_spec_from_files(config, [releases / "bundles.yaml", releases / "kubernetes-1-21-eks-4.yaml"],
