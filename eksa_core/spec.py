@@ -13,6 +13,7 @@ from .convert import structure, unstructure
 from .errors import ErrorCode, SpecError, SpecErrors
 from .models.base import API_VERSION, DatacenterConfigObject, EksaObject, MachineConfigObject
 from .models.cluster import Cluster
+from .models.gitops import AWSIamConfig, OIDCConfig
 from .registry import KindRegistry
 from .yamlio import Document, dump_documents, load_documents, merge_data, read_text, to_plain
 
@@ -117,6 +118,26 @@ class ClusterConfig:
             if obj.name == (name or "") and (kind is None or obj.kind == kind):
                 return obj
         return None
+
+    def identity_provider(self, kind: str) -> Any:
+        """The object of ``kind`` (``OIDCConfig`` or ``AWSIamConfig``) that ``Cluster.spec.identityProviderRefs``
+        names, or ``None``."""
+        for ref in self.cluster.spec.identity_provider_refs or []:
+            if ref is not None and ref.kind == kind:
+                obj = self.get(kind, ref.name)
+                if obj is not None:
+                    return obj
+        return None
+
+    def oidc_config(self) -> OIDCConfig | None:
+        """The cluster's OIDCConfig (through ``identityProviderRefs``), or ``None``."""
+        obj = self.identity_provider(OIDCConfig.KIND)
+        return obj if isinstance(obj, OIDCConfig) else None
+
+    def aws_iam_config(self) -> AWSIamConfig | None:
+        """The cluster's AWSIamConfig (through ``identityProviderRefs``), or ``None``."""
+        obj = self.identity_provider(AWSIamConfig.KIND)
+        return obj if isinstance(obj, AWSIamConfig) else None
 
     # -- editing --------------------------------------------------------------------------------------------
 

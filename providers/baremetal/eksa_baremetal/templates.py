@@ -333,17 +333,6 @@ def _kube_vip(spec: Spec, dc: TinkerbellDatacenterConfig, os_family: str | None)
 # -- control plane --------------------------------------------------------------------------------------------
 
 
-def _identity(spec: Spec) -> tuple[Any, Any]:
-    oidc = aws_iam = None
-    for ref in spec.cluster.spec.identity_provider_refs or []:
-        if ref is None:
-            continue
-        obj = spec.config.get(ref.kind or "", ref.name)
-        if ref.kind == "OIDCConfig" and obj is not None:
-            oidc = obj
-        elif ref.kind == "AWSIamConfig" and obj is not None:
-            aws_iam = obj
-    return oidc, aws_iam
 
 
 def generate_control_plane(spec: Spec, options: TemplateOptions | None = None, *,
@@ -371,7 +360,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None, *
     images = kubeadm_images(spec)
     cp_name = options.control_plane_template_name or control_plane_template_name(name)
     etcd_name = options.etcd_template_name or etcd_template_name(name)
-    oidc, aws_iam = _identity(spec)
+    oidc, aws_iam = spec.config.oidc_config(), spec.config.aws_iam_config()
     kube_vip = _kube_vip(spec, dc, cp_mc.spec.os_family)
 
     capi = capi_cluster(cluster, CLUSTER_KIND, external_etcd=external_etcd)

@@ -355,18 +355,6 @@ def _settings(mc: CloudStackMachineConfig, **kw: Any) -> NodeGroupSettings:
     return NodeGroupSettings(os_family="", users=list(mc.spec.users or []), **kw)
 
 
-def _identity(spec: Spec) -> tuple[Any, Any]:
-    """The cluster's OIDCConfig and AWSIamConfig (``None`` when not referenced)."""
-    oidc = aws_iam = None
-    for ref in spec.cluster.spec.identity_provider_refs or []:
-        if ref is None:
-            continue
-        obj = spec.config.get(ref.kind or "", ref.name)
-        if ref.kind == "OIDCConfig" and obj is not None:
-            oidc = obj
-        elif ref.kind == "AWSIamConfig" and obj is not None:
-            aws_iam = obj
-    return oidc, aws_iam
 
 
 # -- control plane --------------------------------------------------------------------------------------------
@@ -417,7 +405,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None,
     host, port = control_plane_host_port(cluster)
     cp_name = options.control_plane_template_name or control_plane_template_name(name)
     etcd_name = options.etcd_template_name or etcd_template_name(name)
-    oidc, aws_iam = _identity(spec)
+    oidc, aws_iam = spec.config.oidc_config(), spec.config.aws_iam_config()
 
     capi = capi_cluster(cluster, "CloudStackCluster", external_etcd=external_etcd)
     cspec = capi["spec"]

@@ -265,18 +265,6 @@ def _flavor(spec: Spec) -> KubeadmFlavor:
     return attrs.evolve(NUTANIX_FLAVOR, proxy_endpoints=endpoints)
 
 
-def _identity(spec: Spec) -> tuple[Any, Any]:
-    """The cluster's OIDCConfig and AWSIamConfig (``None`` when not referenced)."""
-    oidc = aws_iam = None
-    for ref in spec.cluster.spec.identity_provider_refs or []:
-        if ref is None:
-            continue
-        obj = spec.config.get(ref.kind or "", ref.name)
-        if ref.kind == "OIDCConfig" and obj is not None:
-            oidc = obj
-        elif ref.kind == "AWSIamConfig" and obj is not None:
-            aws_iam = obj
-    return oidc, aws_iam
 
 
 def _trust_bundle(dc: NutanixDatacenterConfig) -> str | None:
@@ -584,7 +572,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None,
     images = kubeadm_images(spec)
     cp_name = options.control_plane_template_name or control_plane_template_name(name)
     etcd_name = options.etcd_template_name or etcd_template_name(name)
-    oidc, aws_iam = _identity(spec)
+    oidc, aws_iam = spec.config.oidc_config(), spec.config.aws_iam_config()
     host = _endpoint_host(cluster)
     credentials = credentials_from_env(env)
     trust_bundle = _trust_bundle(dc)

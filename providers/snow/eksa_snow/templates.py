@@ -247,15 +247,6 @@ def _referenced_pools(spec: Spec) -> list[SnowIPPool]:
     return out
 
 
-def _identity(spec: Spec) -> tuple[Any, Any]:
-    oidc = aws_iam = None
-    for ref in spec.cluster.spec.identity_provider_refs or []:
-        obj = spec.config.get(ref.kind or "", ref.name) if ref is not None else None
-        if obj is not None and ref.kind == "OIDCConfig":
-            oidc = obj
-        elif obj is not None and ref.kind == "AWSIamConfig":
-            aws_iam = obj
-    return oidc, aws_iam
 
 
 def _env(options: TemplateOptions | None) -> Mapping[str, str]:
@@ -283,7 +274,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None) -
     cp_name = options.control_plane_template_name or control_plane_template_name(name)
     etcd_name = options.etcd_template_name or etcd_template_name(name)
     kube_vip_image = bundle.snow.kube_vip.uri
-    oidc, aws_iam = _identity(spec)
+    oidc, aws_iam = spec.config.oidc_config(), spec.config.aws_iam_config()
     br = _bottlerocket(cp_mc)
 
     kcp = kubeadm_control_plane(

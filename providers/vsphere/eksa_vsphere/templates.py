@@ -258,18 +258,6 @@ def _cp_taints_for_tolerations(cluster: Cluster) -> list[dict[str, Any]]:
     return default_control_plane_taints() if taints is None else node_taints(taints)
 
 
-def _identity(spec: Spec) -> tuple[Any, Any]:
-    """The cluster's OIDCConfig and AWSIamConfig (``None`` when not referenced)."""
-    oidc = aws_iam = None
-    for ref in spec.cluster.spec.identity_provider_refs or []:
-        if ref is None:
-            continue
-        obj = spec.config.get(ref.kind or "", ref.name)
-        if ref.kind == "OIDCConfig" and obj is not None:
-            oidc = obj
-        elif ref.kind == "AWSIamConfig" and obj is not None:
-            aws_iam = obj
-    return oidc, aws_iam
 
 
 # -- control plane --------------------------------------------------------------------------------------------
@@ -291,7 +279,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None,
     images = kubeadm_images(spec)
     cp_name = options.control_plane_template_name or control_plane_template_name(name)
     etcd_name = options.etcd_template_name or etcd_template_name(name)
-    oidc, aws_iam = _identity(spec)
+    oidc, aws_iam = spec.config.oidc_config(), spec.config.aws_iam_config()
     host = cpc.endpoint.host if cpc and cpc.endpoint else None
 
     objects: list[dict[str, Any]] = [capi_cluster(cluster, "VSphereCluster", external_etcd=external_etcd)]
