@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every check: lint (ruff), types (mypy on eksa_core), the whole pytest suite (core, providers, the
+# Run every check: lint (ruff), types (mypy on eksa_core and the providers), the whole pytest suite (core, providers, the
 # conformance cases) and the conformance runner itself over the public cases.
 # Usage: bash scripts/test.sh [pytest args...]
 set -euo pipefail
@@ -11,8 +11,11 @@ fi
 
 echo "== ruff"
 ruff check .
-echo "== mypy eksa_core"
+echo "== mypy (eksa_core and every provider package)"
 mypy eksa_core
+for plugin in providers/*/eksa_*/plugin.py; do
+  mypy --ignore-missing-imports "$(dirname "$plugin")"
+done
 cases="${EKSA_CONFORMANCE_DIR:-../shared/conformance}/cases.yaml"
 if [ -f "$cases" ]; then
   echo "== conformance runner: $cases"
