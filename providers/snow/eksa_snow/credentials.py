@@ -35,7 +35,6 @@ __all__ = [
     "SnowCredentials",
     "credentials_secret",
     "device_endpoints",
-    "ec2_client",
     "env_map",
     "parse_credentials",
     "read_credentials",
@@ -172,19 +171,3 @@ def device_endpoints(ip: str) -> dict[str, str]:
     (``snowballdevice``)."""
     host = f"[{ip}]" if ":" in ip else ip
     return {"ec2": f"https://{host}:{EC2_API_PORT}", "snowballdevice": f"https://{host}:{DEVICE_API_PORT}"}
-
-
-def ec2_client(creds: SnowCredentials, ip: str, *, ca_bundle_path: str | None = None) -> Any:
-    """A boto3 EC2 client for device ``ip`` (its endpoint, its credentials, region from its profile; TLS
-    verified against the CA bundles file)."""
-    import boto3
-
-    device = creds.for_device(ip)
-    return boto3.client(
-        "ec2",
-        endpoint_url=device_endpoints(ip)["ec2"],
-        region_name=device.region or DEFAULT_REGION,
-        aws_access_key_id=device.access_key_id,
-        aws_secret_access_key=device.secret_access_key,
-        verify=ca_bundle_path or creds.ca_bundles_file or True,
-    )
