@@ -36,7 +36,9 @@ class HookContext:
     :ivar dry_run: when true a hook must not touch any cluster or infrastructure; it records what it would do
         with :meth:`record` instead.
     :ivar kube_factory: builds a :class:`~eksa_core.kube.KubeClient` from a kubeconfig path.
-    :ivar options: free-form CLI/SDK options (``skip_ip_check``, ``hardware_csv``...).
+    :ivar options: CLI/SDK options (``skip_ip_check``, ``skip_validations``, ``hardware_csv``...). The workflows
+        set ``management_kubeconfig`` (a path) whenever the management cluster is known: for a workload cluster it
+        is the managing cluster, for a management cluster the cluster itself once it exists.
     """
 
     cluster_dir: Path

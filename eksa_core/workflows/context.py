@@ -201,6 +201,18 @@ def _describe_obj(obj: Mapping[str, Any]) -> str:
     return f"{obj.get('kind')}/{(ns + '/') if ns else ''}{meta.get('name')}"
 
 
+def _share_management_cluster(ctx: WorkflowContext, _attribute: Any, value: ClusterHandle | None) -> Any:
+    """Hand the management cluster's kubeconfig to provider hooks (a workload cluster's provider reads the
+    management cluster: hardware, datacenter objects, name uniqueness)."""
+    hook_context = getattr(ctx, "hook_context", None)
+    if hook_context is not None:
+        if value is not None and value.kubeconfig is not None:
+            hook_context.options["management_kubeconfig"] = value.kubeconfig
+        else:
+            hook_context.options.pop("management_kubeconfig", None)
+    return value
+
+
 @attrs.define(eq=False)
 class WorkflowContext:
     """Everything the tasks of a run share: collaborators, the clusters involved, and the run's state.
@@ -219,7 +231,8 @@ class WorkflowContext:
     dry_run: bool = False
     current_spec: Spec | None = None
     bootstrap_cluster: ClusterHandle | None = None
-    management_cluster: ClusterHandle | None = None
+    #: Setting it also tells provider hooks: ``hook_context.options["management_kubeconfig"]``.
+    management_cluster: ClusterHandle | None = attrs.field(default=None, on_setattr=_share_management_cluster)
     workload_cluster: ClusterHandle | None = None
     change_diffs: list[ComponentChangeDiff] = attrs.field(factory=list)
     backup_dir: Path | None = None
@@ -249,6 +262,8 @@ class WorkflowContext:
             kube_factory=self.options.kube_factory,
             options=dict(self.options.hook_options),
         )
+        if self.management_cluster is not None:
+            _share_management_cluster(self, None, self.management_cluster)
 
     # -- paths ----------------------------------------------------------------------------------------------
 

@@ -210,3 +210,14 @@ def test_clusterctl_installer_writes_overrides_and_hides_env(tmp_path: Path) -> 
     with pytest.raises(InstallerError) as info:
         ClusterctlInstaller(runner=failing).init(ClusterHandle("c", tmp_path / "kc"), request)
     assert ENV["TESTPROVIDER_PASSWORD"] not in str(info.value)
+
+
+def test_provider_hooks_learn_the_management_cluster(tmp_path: Path) -> None:
+    from eksa_core.context import ClusterHandle
+
+    ctx = context(tmp_path)
+    assert "management_kubeconfig" not in ctx.hook_context.options
+    ctx.management_cluster = ClusterHandle("mgmt", tmp_path / "mgmt.kubeconfig")
+    assert ctx.hook_context.options["management_kubeconfig"] == tmp_path / "mgmt.kubeconfig"
+    ctx.management_cluster = None
+    assert "management_kubeconfig" not in ctx.hook_context.options
