@@ -21,7 +21,9 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
+import certifi
 import requests
 import urllib3
 
@@ -139,7 +141,7 @@ class PrismClient:
         # The additional bundle is trusted on top of the default roots, as EKS-A does.
         defaults = ""
         try:
-            with open(requests.certs.where(), encoding="utf-8") as fh:
+            with open(certifi.where(), encoding="utf-8") as fh:
                 defaults = fh.read()
         except OSError:
             pass
@@ -251,8 +253,8 @@ class PrismClient:
 
     def get_category_value(self, key: str, value: str) -> dict[str, Any]:
         """``GetCategoryValue`` (``GET /categories/<key>/<value>``)."""
-        return self._request("GET", f"/categories/{requests.utils.quote(key, safe='')}/"
-                                    f"{requests.utils.quote(value, safe='')}")
+        return self._request("GET", f"/categories/{quote(key, safe='')}/"
+                                    f"{quote(value, safe='')}")
 
 
 def _short(exc: Exception) -> str:
