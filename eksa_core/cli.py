@@ -56,8 +56,7 @@ __all__ = [
 RELEASE_MANIFEST_ENV = "EKSA_RELEASE_MANIFEST"
 """Environment variable naming the release manifest when ``--release-manifest`` is not given."""
 
-BUNDLED_RELEASE_MANIFEST = Path(__file__).parent / "data" / "releases" / "releases.yaml"
-"""The release manifest shipped with eksa: EKS Anywhere's test fixture release ``v0.19.0-dev+latest``."""
+from .releases.build import BUNDLED_RELEASE_MANIFEST  # noqa: E402  (re-exported: the CLI's default)
 
 BUNDLED_KUBERNETES_VERSIONS = "1.18, 1.19, 1.20 and 1.21"
 """Kubernetes versions the bundled release data has complete EKS-D releases for."""

@@ -160,9 +160,11 @@ def check_kinds_round_trip(plugins: Plugins, provider_name: str, spec_text: str)
     return config
 
 
-def build_spec(plugins: Plugins, spec_text: str, *, env: Mapping[str, str] | None = None) -> Spec:
-    """Parse, default and validate ``spec_text`` into a :class:`Spec` (no release bundles); raises
-    :class:`SpecErrors` when it is invalid."""
+def build_spec(plugins: Plugins, spec_text: str, *, env: Mapping[str, str] | None = None,
+               release_manifest: str | os.PathLike[str] | None = None) -> Spec:
+    """Parse, default and validate ``spec_text`` into a :class:`Spec`; raises :class:`SpecErrors` when it is
+    invalid. With ``release_manifest`` (e.g. :data:`eksa_core.releases.BUNDLED_RELEASE_MANIFEST`) the spec gets
+    its release bundle and EKS-D releases, which real renderers need; without, it has none."""
     from .defaults import set_defaults
     from .validation import validate
 
@@ -170,6 +172,10 @@ def build_spec(plugins: Plugins, spec_text: str, *, env: Mapping[str, str] | Non
     set_defaults(config, plugins=plugins, env=env)
     errors = [e for e in validate(config, plugins=plugins, env=env) if not e.warning]
     SpecErrors.raise_if_any(errors)
+    if release_manifest is not None:
+        from .releases import build_spec as build_with_releases
+
+        return build_with_releases(config, release_manifest=Path(release_manifest), plugins=plugins)
     return Spec(config, plugins=plugins)
 
 
@@ -315,6 +321,8 @@ class ProviderContract:
     invalid_spec: ClassVar[str] = ""
     invalid_fields: ClassVar[set[tuple[str, str]]] = set()
     env: ClassVar[dict[str, str]] = {}
+    #: Release manifest for the template checks (renderers need a bundle); ``None`` for providers that don't.
+    release_manifest: ClassVar[str | os.PathLike[str] | None] = None
 
     def plugins(self) -> Plugins:
         return check_entry_point(self.provider_name, self.distribution)
@@ -342,7 +350,8 @@ class ProviderContract:
     def test_templates_are_well_formed(self) -> None:
         plugins = self.plugins()
         with patched_env(self.env):
-            check_templates(plugins, self.provider_name, build_spec(plugins, self.valid_spec, env=self.env))
+            spec = build_spec(plugins, self.valid_spec, env=self.env, release_manifest=self.release_manifest)
+            check_templates(plugins, self.provider_name, spec)
 
     def test_no_secret_leaks(self) -> None:
         if not self.env:
@@ -351,5 +360,5 @@ class ProviderContract:
             pytest.skip("no env with secret values given")
         plugins = self.plugins()
         with patched_env(self.env):
-            spec = build_spec(plugins, self.valid_spec, env=self.env)
+            spec = build_spec(plugins, self.valid_spec, env=self.env, release_manifest=self.release_manifest)
         check_no_secret_leaks(plugins, self.provider_name, spec, self.env)

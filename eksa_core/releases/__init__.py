@@ -18,6 +18,7 @@ the network unless the caller passes a fetcher (see :mod:`eksa_core.releases.loa
 from __future__ import annotations
 
 from .build import (
+    BUNDLED_RELEASE_MANIFEST,
     DEFAULT_CLI_VERSION,
     DEFAULT_RELEASE_MANIFEST_URL,
     ReleaseFiles,
@@ -97,6 +98,7 @@ from .models import (
 from .semver import Semver, SemverError
 
 __all__ = [
+    "BUNDLED_RELEASE_MANIFEST",
     "DEFAULT_CLI_VERSION",
     "DEFAULT_RELEASE_MANIFEST_URL",
     "ActionsBundle",

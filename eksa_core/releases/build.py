@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..plugins import Plugins
 
 __all__ = [
+    "BUNDLED_RELEASE_MANIFEST",
     "DEFAULT_CLI_VERSION",
     "DEFAULT_RELEASE_MANIFEST_URL",
     "ReleaseFiles",
@@ -46,6 +47,10 @@ __all__ = [
 
 DEFAULT_RELEASE_MANIFEST_URL = "https://anywhere-assets.eks.amazonaws.com/releases/eks-a/manifest.yaml"
 """EKS Anywhere's production release manifest (read only through a fetcher: eksa downloads nothing by itself)."""
+
+BUNDLED_RELEASE_MANIFEST = Path(__file__).resolve().parents[1] / "data" / "releases" / "releases.yaml"
+"""Release data shipped with eksa for offline use (EKS Anywhere's public test fixtures: CLI version
+``v0.19.0-dev+latest``, Kubernetes 1.18-1.21); real clusters need a real release manifest."""
 
 DEFAULT_CLI_VERSION = "v0.19.0-dev+latest"
 """The EKS Anywhere version used when neither the caller nor the cluster's ``spec.eksaVersion`` names one: the
