@@ -21,6 +21,7 @@ Secrets never reach checkpoints, events or logs: every text goes through the con
 
 from __future__ import annotations
 
+import abc
 import datetime as _dt
 import json
 import logging
@@ -82,7 +83,7 @@ class WorkflowError(EksaError):
         self.kept = dict(kept or {})
 
 
-class Task:
+class Task(abc.ABC):
     """One step of a workflow.
 
     Subclasses set :attr:`name` (stable: it is the checkpoint key) and :attr:`message` (the first user message,
@@ -101,15 +102,15 @@ class Task:
         """Whether the task has anything to do for this spec (a task that returns ``False`` is skipped)."""
         return True
 
+    @abc.abstractmethod
     def run(self, ctx: WorkflowContext) -> None:
         """Do the work (raise to fail the workflow)."""
-        raise NotImplementedError(f"task {self.name} has no run()")
 
     def checkpoint(self, ctx: WorkflowContext) -> Any:
         """The data to save when the task completes (plain YAML data, never secrets), or ``None``."""
         return None
 
-    def restore(self, ctx: WorkflowContext, payload: Any) -> None:
+    def restore(self, ctx: WorkflowContext, payload: Any) -> None:  # noqa: B027 (optional: most tasks have no state)
         """Rebuild the state this task produces, from its checkpoint ``payload``, in a resumed run."""
 
     def describe(self, ctx: WorkflowContext) -> str:
