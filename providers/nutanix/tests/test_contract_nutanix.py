@@ -1,0 +1,168 @@
+"""The provider contract kit (eksa_core.testing) run against the Nutanix provider itself."""
+
+from __future__ import annotations
+
+from eksa_core.releases import BUNDLED_RELEASE_MANIFEST
+from eksa_core.testing import ProviderContract
+
+# The bundled (offline) release data covers Kubernetes 1.18-1.21.
+VALID = """\
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: Cluster
+metadata:
+  name: prod-ntnx
+  namespace: default
+spec:
+  kubernetesVersion: "1.21"
+  controlPlaneConfiguration:
+    count: 3
+    endpoint:
+      host: 10.40.12.5
+    machineGroupRef:
+      kind: NutanixMachineConfig
+      name: prod-ntnx-cp
+  externalEtcdConfiguration:
+    count: 3
+    machineGroupRef:
+      kind: NutanixMachineConfig
+      name: prod-ntnx-etcd
+  workerNodeGroupConfigurations:
+  - name: md-0
+    count: 2
+    machineGroupRef:
+      kind: NutanixMachineConfig
+      name: prod-ntnx-workers
+  - name: md-1
+    count: 1
+    machineGroupRef:
+      kind: NutanixMachineConfig
+      name: prod-ntnx-workers
+  datacenterRef:
+    kind: NutanixDatacenterConfig
+    name: prod-ntnx
+  clusterNetwork:
+    cniConfig:
+      cilium: {}
+    pods:
+      cidrBlocks: [192.168.0.0/16]
+    services:
+      cidrBlocks: [10.96.0.0/12]
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: NutanixDatacenterConfig
+metadata:
+  name: prod-ntnx
+  namespace: default
+spec:
+  endpoint: pc.dc1.example.net
+  port: 9440
+  insecure: false
+  credentialRef:
+    kind: Secret
+    name: nutanix-credentials
+  ccmExcludeNodeIPs:
+  - 10.40.12.5
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: NutanixMachineConfig
+metadata:
+  name: prod-ntnx-cp
+  namespace: default
+spec:
+  osFamily: ubuntu
+  users:
+  - name: eksa
+    sshAuthorizedKeys:
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+  vcpusPerSocket: 1
+  vcpuSockets: 4
+  memorySize: 8Gi
+  systemDiskSize: 40Gi
+  image:
+    type: name
+    name: ubuntu-2004-kube-v1.21
+  cluster:
+    type: name
+    name: pe-cluster-a
+  subnet:
+    type: name
+    name: vlan-120
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: NutanixMachineConfig
+metadata:
+  name: prod-ntnx-etcd
+  namespace: default
+spec:
+  osFamily: ubuntu
+  users:
+  - name: eksa
+    sshAuthorizedKeys:
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+  vcpusPerSocket: 1
+  vcpuSockets: 2
+  memorySize: 4Gi
+  systemDiskSize: 40Gi
+  image:
+    type: name
+    name: ubuntu-2004-kube-v1.21
+  cluster:
+    type: name
+    name: pe-cluster-a
+  subnet:
+    type: name
+    name: vlan-120
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: NutanixMachineConfig
+metadata:
+  name: prod-ntnx-workers
+  namespace: default
+spec:
+  osFamily: ubuntu
+  users:
+  - name: eksa
+    sshAuthorizedKeys:
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+  vcpusPerSocket: 2
+  vcpuSockets: 4
+  memorySize: 16Gi
+  systemDiskSize: 100Gi
+  image:
+    type: uuid
+    uuid: 2d6e3c5a-8d0f-4f52-9d3b-7a1c4e9b0f11
+  cluster:
+    type: name
+    name: pe-cluster-a
+  subnet:
+    type: name
+    name: vlan-120
+  project:
+    type: name
+    name: platform
+  additionalCategories:
+  - key: environment
+    value: production
+"""
+
+# Port out of range on the datacenter, too little memory and an image identified by uuid without a uuid on the
+# control plane machines.
+INVALID = VALID.replace("  port: 9440\n", "  port: 99440\n").replace(
+    "  vcpuSockets: 4\n  memorySize: 8Gi\n", "  vcpuSockets: 4\n  memorySize: 1Gi\n", 1).replace(
+    "  image:\n    type: name\n    name: ubuntu-2004-kube-v1.21\n", "  image:\n    type: uuid\n", 1)
+
+CREDENTIALS = {"EKSA_NUTANIX_USERNAME": "svc-eksa-contract", "EKSA_NUTANIX_PASSWORD": "Contract-Prism-Secret-9"}
+
+
+class TestNutanixContract(ProviderContract):
+    provider_name = "nutanix"
+    distribution = "eksa-provider-nutanix"
+    valid_spec = VALID
+    invalid_spec = INVALID
+    invalid_fields = {
+        ("NutanixDatacenterConfig", "spec.port"),
+        ("NutanixMachineConfig", "spec.memorySize"),
+        ("NutanixMachineConfig", "spec.image"),
+    }
+    env = CREDENTIALS
+    release_manifest = BUNDLED_RELEASE_MANIFEST
