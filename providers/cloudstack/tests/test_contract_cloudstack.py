@@ -1,0 +1,154 @@
+"""The provider contract kit (eksa_core.testing) run against the CloudStack provider itself."""
+
+from __future__ import annotations
+
+import base64
+
+from eksa_core.releases import BUNDLED_RELEASE_MANIFEST
+from eksa_core.testing import ProviderContract
+
+API_URL = "https://cloudstack.dc1.example.net:8080/client/api"
+API_KEY = "Contract-ApiKey-3f9c1e"
+SECRET_KEY = "Contract-SecretKey-8b27d4"
+
+# The bundled (offline) release data covers Kubernetes 1.18-1.21.
+VALID = f"""\
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: Cluster
+metadata:
+  name: cs-prod
+  namespace: default
+spec:
+  kubernetesVersion: "1.21"
+  controlPlaneConfiguration:
+    count: 3
+    endpoint:
+      host: 172.16.20.10
+    machineGroupRef:
+      kind: CloudStackMachineConfig
+      name: cs-prod-cp
+  externalEtcdConfiguration:
+    count: 3
+    machineGroupRef:
+      kind: CloudStackMachineConfig
+      name: cs-prod-etcd
+  workerNodeGroupConfigurations:
+  - name: md-0
+    count: 3
+    machineGroupRef:
+      kind: CloudStackMachineConfig
+      name: cs-prod-workers
+  datacenterRef:
+    kind: CloudStackDatacenterConfig
+    name: cs-prod
+  clusterNetwork:
+    cniConfig:
+      cilium: {{}}
+    pods:
+      cidrBlocks: [192.168.0.0/16]
+    services:
+      cidrBlocks: [10.96.0.0/12]
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: CloudStackDatacenterConfig
+metadata:
+  name: cs-prod
+  namespace: default
+spec:
+  availabilityZones:
+  - name: az-1
+    credentialsRef: global
+    account: platform
+    domain: ROOT/platform
+    managementApiEndpoint: {API_URL}
+    zone:
+      name: zone-a
+      network:
+        name: guest-net-a
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: CloudStackMachineConfig
+metadata:
+  name: cs-prod-cp
+  namespace: default
+spec:
+  computeOffering:
+    name: m4-large
+  template:
+    name: rhel-8-kube-v1.21
+  users:
+  - name: capc
+    sshAuthorizedKeys:
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+  affinityGroupIds:
+  - control-plane-anti-affinity
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: CloudStackMachineConfig
+metadata:
+  name: cs-prod-etcd
+  namespace: default
+spec:
+  computeOffering:
+    name: m4-medium
+  template:
+    name: rhel-8-kube-v1.21
+  users:
+  - name: capc
+    sshAuthorizedKeys:
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+  affinity: anti
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: CloudStackMachineConfig
+metadata:
+  name: cs-prod-workers
+  namespace: default
+spec:
+  computeOffering:
+    name: m4-xlarge
+  template:
+    name: rhel-8-kube-v1.21
+  diskOffering:
+    name: Small
+    mountPath: /data-small
+    device: /dev/vdb
+    filesystem: ext4
+    label: data_disk
+  symlinks:
+    /var/log/pods: /data-small/var/log/pods
+  users:
+  - name: capc
+    sshAuthorizedKeys:
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+  userCustomDetails:
+    team: platform
+"""
+
+# A management endpoint that is not a URL, a control plane machine config without a template and a data disk
+# mounted at a relative path.
+INVALID = VALID.replace(f"managementApiEndpoint: {API_URL}", "managementApiEndpoint: cloudstack-dc1").replace(
+    "  template:\n    name: rhel-8-kube-v1.21\n  users:", "  users:", 1).replace(
+    "mountPath: /data-small", "mountPath: data-small")
+
+INI = f"""\
+[Global]
+api-key = {API_KEY}
+secret-key = {SECRET_KEY}
+api-url = {API_URL}
+verify-ssl = true
+"""
+
+
+class TestCloudStackContract(ProviderContract):
+    provider_name = "cloudstack"
+    distribution = "eksa-provider-cloudstack"
+    valid_spec = VALID
+    invalid_spec = INVALID
+    invalid_fields = {
+        ("CloudStackDatacenterConfig", "spec.availabilityZones[0].managementApiEndpoint"),
+        ("CloudStackMachineConfig", "spec.template"),
+        ("CloudStackMachineConfig", "spec.diskOffering.mountPath"),
+    }
+    env = {"EKSA_CLOUDSTACK_B64ENCODED_SECRET": base64.b64encode(INI.encode()).decode()}
+    release_manifest = BUNDLED_RELEASE_MANIFEST
