@@ -79,7 +79,7 @@ spec:
   users:
   - name: capc
     sshAuthorizedKeys:
-    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK6SJUGXRpkVGw+SkRmbndwlv8+ywVD9RPD6Y1NciMn5 ops@example.net
   affinityGroupIds:
   - control-plane-anti-affinity
 ---
@@ -96,7 +96,7 @@ spec:
   users:
   - name: capc
     sshAuthorizedKeys:
-    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK6SJUGXRpkVGw+SkRmbndwlv8+ywVD9RPD6Y1NciMn5 ops@example.net
   affinity: anti
 ---
 apiVersion: anywhere.eks.amazonaws.com/v1alpha1
@@ -120,7 +120,7 @@ spec:
   users:
   - name: capc
     sshAuthorizedKeys:
-    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK6SJUGXRpkVGw+SkRmbndwlv8+ywVD9RPD6Y1NciMn5 ops@example.net
   userCustomDetails:
     team: platform
 """

@@ -73,7 +73,7 @@ spec:
   users:
   - name: eksa
     sshAuthorizedKeys:
-    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK6SJUGXRpkVGw+SkRmbndwlv8+ywVD9RPD6Y1NciMn5 ops@example.net
   vcpusPerSocket: 1
   vcpuSockets: 4
   memorySize: 8Gi
@@ -98,7 +98,7 @@ spec:
   users:
   - name: eksa
     sshAuthorizedKeys:
-    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK6SJUGXRpkVGw+SkRmbndwlv8+ywVD9RPD6Y1NciMn5 ops@example.net
   vcpusPerSocket: 1
   vcpuSockets: 2
   memorySize: 4Gi
@@ -123,7 +123,7 @@ spec:
   users:
   - name: eksa
     sshAuthorizedKeys:
-    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForContractTests ops@example.net
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK6SJUGXRpkVGw+SkRmbndwlv8+ywVD9RPD6Y1NciMn5 ops@example.net
   vcpusPerSocket: 2
   vcpuSockets: 4
   memorySize: 16Gi
