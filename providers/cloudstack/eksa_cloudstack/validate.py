@@ -179,9 +179,9 @@ def machine_config_errors(mc: CloudStackMachineConfig) -> list[SpecError]:
         err(f"users[0].name is not set or is empty for CloudStackMachineConfig {name}", "spec.users[0].name")
     disk = spec.disk_offering
     if disk is not None:
-        def bad(field: str, value: object, why: str) -> None:
+        def bad(field: str, value: object, why: str, path: str | None = None) -> None:
             err(f"machine config {name} validation failed: {field}: {value} invalid, {why}",
-                f"spec.diskOffering.{field}")
+                path or f"spec.diskOffering.{field}")
 
         if disk.id or disk.name:
             if not disk.mount_path or len(disk.mount_path) < 2 or not disk.mount_path.startswith("/"):
@@ -193,7 +193,7 @@ def machine_config_errors(mc: CloudStackMachineConfig) -> list[SpecError]:
             if not disk.label:
                 bad("label", "", "empty label")
         elif disk.mount_path or disk.filesystem or disk.device or disk.label:
-            bad("id or name", "", "empty id/name")
+            bad("id or name", "", "empty id/name", "spec.diskOffering")  # neither is there to point at
         if disk.custom_size_in_gb is not None and disk.custom_size_in_gb < 0:
             bad("customSizeInGB", disk.custom_size_in_gb, "must be non-negative")
     for key, value in (spec.symlinks or {}).items():
@@ -207,7 +207,7 @@ def machine_config_errors(mc: CloudStackMachineConfig) -> list[SpecError]:
                 why = f"{part} has char not in portable file name set"
             if why:
                 err(f"machine config {name} validation failed: symlinks: {key}:{value} invalid, {why}",
-                    f"spec.symlinks.{key}")
+                    f"spec.symlinks[{key}]")  # a map key, as a subscript (it holds slashes and dots)
                 break
     return errors
 

@@ -148,11 +148,11 @@ MC_RULES = [
     (lambda s: s["diskOffering"].update(customSizeInGB=-1), "machine config mc validation failed: customSizeInGB",
      "spec.diskOffering.customSizeInGB"),
     (lambda s: s["diskOffering"].pop("name"), "machine config mc validation failed: id or name",
-     "spec.diskOffering.id or name"),
+     "spec.diskOffering"),
     (lambda s: s.update(symlinks={"var/log": "/data/log"}), "machine config mc validation failed: symlinks: "
-     "var/log:/data/log invalid, key must start with /", "spec.symlinks.var/log"),
+     "var/log:/data/log invalid, key must start with /", "spec.symlinks[var/log]"),
     (lambda s: s.update(symlinks={"/var/log": "/data/l*g"}), "machine config mc validation failed: symlinks",
-     "spec.symlinks./var/log"),
+     "spec.symlinks[/var/log]"),
     (lambda s: s.update(users=[]), "users is not set for CloudStackMachineConfig mc", "spec.users"),
 ]
 

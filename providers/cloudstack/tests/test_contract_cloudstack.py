@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from eksa_core.releases import BUNDLED_RELEASE_MANIFEST
-from eksa_core.testing import ProviderContract
+from eksa_core.testing import ProviderContract, check_entry_point, check_static_validation
 
 API_URL = "https://cloudstack.dc1.example.net:8080/client/api"
 API_KEY = "Contract-ApiKey-3f9c1e"
@@ -152,3 +154,20 @@ class TestCloudStackContract(ProviderContract):
     }
     env = {"EKSA_CLOUDSTACK_B64ENCODED_SECRET": base64.b64encode(INI.encode()).decode()}
     release_manifest = BUNDLED_RELEASE_MANIFEST
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    # a symlink is a map entry: its key (slashes, dots) is a subscript, not a dotted path segment
+    ("    /var/log/pods: /data-small/var/log/pods", "    var/log/pods: /data-small/var/log/pods",
+     "spec.symlinks[var/log/pods]"),
+    ("    /var/log/pods: /data-small/var/log/pods", "    /var/log/pods.d: /data-small/var/log/p*ds",
+     "spec.symlinks[/var/log/pods.d]"),
+    # a data disk without id or name is located at the disk offering itself
+    ("  diskOffering:\n    name: Small\n", "  diskOffering:\n", "spec.diskOffering"),
+])
+def test_machine_config_errors_have_field_paths(old: str, new: str, field: str) -> None:
+    plugins = check_entry_point("cloudstack", "eksa-provider-cloudstack")
+    assert old in VALID
+    errors = check_static_validation(plugins, "cloudstack", VALID.replace(old, new, 1),
+                                     {("CloudStackMachineConfig", field)})
+    assert [e.name for e in errors] == ["cs-prod-workers"]
