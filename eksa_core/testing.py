@@ -25,7 +25,8 @@ What is checked:
 * the template hooks return well-formed objects (``apiVersion``, ``kind``, ``metadata.name``) in namespace
   ``eksa-system``, named as EKS Anywhere names them (``<cluster>`` for the CAPI Cluster, the provider cluster
   and the KubeadmControlPlane, ``<cluster>-control-plane-<n>``, ``<cluster>-<group>`` MachineDeployments,
-  ``<cluster>-<group>-<n>`` worker templates);
+  ``<cluster>-<group>-<n>`` worker templates; a group split over several MachineDeployments ``<cluster>-<group>-<part>``
+  (Nutanix failure domains) may suffix its templates ``-<part>``);
 * no secret value of the environment appears in any rendered object other than a Secret's ``data`` /
   ``stringData``.
 """
@@ -253,18 +254,33 @@ def check_templates(plugins: Plugins, provider_name: str, spec: Spec) -> list[di
         if ref is not None:
             assert re.fullmatch(rf"{re.escape(name)}-control-plane-\d+", ref), \
                 f"control plane machine template {ref} should be {name}-control-plane-<n>"
-    groups = {g.name for g in spec.cluster.worker_groups()}
+    groups = {g.name or "" for g in spec.cluster.worker_groups()}
     for md in by_kind.get("MachineDeployment", []):
         md_name = md["metadata"]["name"]
-        assert any(md_name == f"{name}-{g}" or md_name.startswith(f"{name}-{g}-") for g in groups), \
-            f"MachineDeployment {md_name} should be {name}-<group>"
+        templates = [pattern for g in groups if (pattern := _worker_template_pattern(name, g, md_name))]
+        assert templates, f"MachineDeployment {md_name} should be {name}-<group>"
         for path in ("spec.template.spec.infrastructureRef.name", "spec.template.spec.bootstrap.configRef.name"):
             ref = _dig(md, path)
             if ref is not None:
-                assert re.fullmatch(rf"{re.escape(name)}-.+-\d+", ref), f"{path} {ref} should be <cluster>-<group>-<n>"
+                assert any(re.fullmatch(t, ref) for t in templates), \
+                    f"{path} {ref} of MachineDeployment {md_name} should be <cluster>-<group>-<n>"
     if groups:
         assert by_kind.get("MachineDeployment"), "workers have no MachineDeployment"
     return control_plane + workers
+
+
+def _worker_template_pattern(cluster: str, group: str, md_name: str) -> str | None:
+    """The names allowed for the templates of MachineDeployment ``md_name`` if it belongs to worker ``group``.
+
+    A MachineDeployment is ``<cluster>-<group>``, or ``<cluster>-<group>-<part>`` when the group is split (Nutanix
+    failure domains). Its templates are ``<cluster>-<group>-<n>``; a part's may carry the suffix ``-<part>``.
+    """
+    base = f"{cluster}-{group}"
+    if md_name == base:
+        return rf"{re.escape(base)}-\d+"
+    if md_name.startswith(f"{base}-"):
+        return rf"{re.escape(base)}-\d+(-{re.escape(md_name[len(base) + 1:])})?"
+    return None
 
 
 def _dig(obj: Mapping[str, Any], dotted: str) -> Any:

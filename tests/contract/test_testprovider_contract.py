@@ -104,6 +104,47 @@ def test_template_checks_catch_flaws(flaw: str, message: str, monkeypatch: pytes
         check_templates(plugins, "testprovider", spec)
 
 
+
+class _RenamedWorkers:
+    """Add-on that renames the test provider's MachineDeployment and its machine template."""
+
+    def __init__(self, deployment: str, template: str) -> None:
+        self.deployment, self.template = deployment, template
+
+    @hookimpl(hookwrapper=True)
+    def eksa_generate_workers(self, spec: Any, machine_template_names: Any, kubeadm_config_template_names: Any,
+                              options: Any) -> Any:
+        outcome = yield
+        objects = [dict(o) for o in outcome.get_result()]
+        for obj in objects:
+            if obj["kind"] == "MachineDeployment":
+                obj["metadata"] = {**obj["metadata"], "name": self.deployment}
+                obj["spec"]["template"]["spec"]["infrastructureRef"]["name"] = self.template
+        outcome.force_result(objects)
+
+
+@pytest.mark.parametrize(("deployment", "template"), [
+    ("contract-md-0", "contract-md-0-1"),
+    ("contract-md-0-fd-a", "contract-md-0-1-fd-a"),  # a group split over failure domains (Nutanix)
+    ("contract-md-0-fd-a", "contract-md-0-1"),
+])
+def test_worker_names_follow_eksa(deployment: str, template: str) -> None:
+    plugins = make_plugins(_RenamedWorkers(deployment, template))
+    check_templates(plugins, "testprovider", build_spec(plugins, spec_text("contract"), env=ENV))
+
+
+@pytest.mark.parametrize(("deployment", "template", "message"), [
+    ("contract-workers", "contract-md-0-1", "MachineDeployment contract-workers should be contract-<group>"),
+    ("contract-md-0", "contract-md-7-1", "contract-md-7-1 of MachineDeployment contract-md-0 should be"),
+    ("contract-md-0", "contract-md-0-1-fd-a", "contract-md-0-1-fd-a of MachineDeployment contract-md-0 should be"),
+    ("contract-md-0-fd-a", "contract-md-0-1-fd-b", "of MachineDeployment contract-md-0-fd-a should be"),
+])
+def test_worker_name_checks_catch_flaws(deployment: str, template: str, message: str) -> None:
+    plugins = make_plugins(_RenamedWorkers(deployment, template))
+    spec = build_spec(plugins, spec_text("contract"), env=ENV)
+    with pytest.raises(AssertionError, match=message):
+        check_templates(plugins, "testprovider", spec)
+
 def test_leak_check_catches_a_password_outside_secrets() -> None:
     plugins = make_plugins(_LeakyTemplates("leak"))
     spec = build_spec(plugins, spec_text("contract"), env=ENV)
