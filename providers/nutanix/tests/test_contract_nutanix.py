@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eksa_core.releases import BUNDLED_RELEASE_MANIFEST
-from eksa_core.testing import ProviderContract
+from eksa_core.testing import ProviderContract, build_spec, check_entry_point, check_templates, patched_env
 
 # The bundled (offline) release data covers Kubernetes 1.18-1.21.
 VALID = """\
@@ -166,3 +166,52 @@ class TestNutanixContract(ProviderContract):
     }
     env = CREDENTIALS
     release_manifest = BUNDLED_RELEASE_MANIFEST
+
+
+# The workers spread over two Prism Element clusters: md-0 over both failure domains, md-1 in the second only.
+FAILURE_DOMAINS = VALID.replace("  ccmExcludeNodeIPs:\n", """\
+  failureDomains:
+  - name: pe-a
+    cluster:
+      type: name
+      name: pe-cluster-a
+    subnets:
+    - type: name
+      name: vlan-120
+    workerMachineGroups: [md-0]
+  - name: pe-b
+    cluster:
+      type: name
+      name: pe-cluster-b
+    subnets:
+    - type: name
+      name: vlan-220
+    workerMachineGroups: [md-0, md-1]
+  ccmExcludeNodeIPs:
+""")
+# A failure domain without a name, and one without subnets.
+FAILURE_DOMAINS_INVALID = FAILURE_DOMAINS.replace("  - name: pe-a\n", "  - name: \"\"\n").replace(
+    "    subnets:\n    - type: name\n      name: vlan-220\n", "    subnets: []\n")
+
+
+class TestNutanixFailureDomainsContract(TestNutanixContract):
+    valid_spec = FAILURE_DOMAINS
+    invalid_spec = FAILURE_DOMAINS_INVALID
+    invalid_fields = {
+        ("NutanixDatacenterConfig", "spec.failureDomains[0].name"),
+        ("NutanixDatacenterConfig", "spec.failureDomains[1].subnets"),
+    }
+
+
+def test_failure_domains_split_the_worker_groups() -> None:
+    plugins = check_entry_point("nutanix", "eksa-provider-nutanix")
+    with patched_env(CREDENTIALS):
+        spec = build_spec(plugins, FAILURE_DOMAINS, env=CREDENTIALS, release_manifest=BUNDLED_RELEASE_MANIFEST)
+        objects = check_templates(plugins, "nutanix", spec)
+    deployments = {o["metadata"]["name"]: o["spec"]["template"]["spec"]["infrastructureRef"]["name"]
+                   for o in objects if o["kind"] == "MachineDeployment"}
+    assert deployments == {
+        "prod-ntnx-md-0-pe-a": "prod-ntnx-md-0-1-pe-a",
+        "prod-ntnx-md-0-pe-b": "prod-ntnx-md-0-1-pe-b",
+        "prod-ntnx-md-1-pe-b": "prod-ntnx-md-1-1-pe-b",
+    }
