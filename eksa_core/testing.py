@@ -27,8 +27,8 @@ What is checked:
   and the KubeadmControlPlane, ``<cluster>-control-plane-<n>``, ``<cluster>-<group>`` MachineDeployments,
   ``<cluster>-<group>-<n>`` worker templates; a group split over several MachineDeployments ``<cluster>-<group>-<part>``
   (Nutanix failure domains) may suffix its templates ``-<part>``);
-* no secret value of the environment appears in any rendered object other than a Secret's ``data`` /
-  ``stringData``.
+* no secret value of the environment (nor one of ``secrets``, for credentials the environment names as a file or
+  carries encoded) appears in any rendered object other than a Secret's ``data`` / ``stringData``.
 """
 
 from __future__ import annotations
@@ -302,10 +302,15 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(v)
 
 
-def check_no_secret_leaks(plugins: Plugins, provider_name: str, spec: Spec, env: Mapping[str, str]) -> None:
-    """Secret values of ``env`` appear in rendered objects only inside Secrets' ``data``/``stringData``."""
-    secrets = [v for v in env.values() if len(v) >= 6]
-    assert secrets, "give env at least one secret value (6+ characters) to look for"
+def check_no_secret_leaks(plugins: Plugins, provider_name: str, spec: Spec, env: Mapping[str, str],
+                          secrets: Iterable[str] = ()) -> None:
+    """Secret values of ``env`` appear in rendered objects only inside Secrets' ``data``/``stringData``.
+
+    :param secrets: further secret values to look for: credentials the environment only names (a file path) or
+        carries encoded (the base64 of an INI file), which the values of ``env`` themselves do not show.
+    """
+    secrets = [v for v in [*env.values(), *secrets] if len(v) >= 6]
+    assert secrets, "give env (or secrets) at least one secret value (6+ characters) to look for"
     encoded = [base64.b64encode(v.encode()).decode() for v in secrets]
     hooks = plugins.provider(provider_name)
     with patched_env(env):
@@ -337,6 +342,8 @@ class ProviderContract:
     invalid_spec: ClassVar[str] = ""
     invalid_fields: ClassVar[set[tuple[str, str]]] = set()
     env: ClassVar[dict[str, str]] = {}
+    #: Secret values held inside what ``env`` names or encodes (keys in a credentials file), looked for too.
+    secrets: ClassVar[tuple[str, ...]] = ()
     #: Release manifest for the template checks (renderers need a bundle); ``None`` for providers that don't.
     release_manifest: ClassVar[str | os.PathLike[str] | None] = None
 
@@ -370,11 +377,11 @@ class ProviderContract:
             check_templates(plugins, self.provider_name, spec)
 
     def test_no_secret_leaks(self) -> None:
-        if not self.env:
+        if not self.env and not self.secrets:
             import pytest
 
             pytest.skip("no env with secret values given")
         plugins = self.plugins()
         with patched_env(self.env):
             spec = build_spec(plugins, self.valid_spec, env=self.env, release_manifest=self.release_manifest)
-        check_no_secret_leaks(plugins, self.provider_name, spec, self.env)
+        check_no_secret_leaks(plugins, self.provider_name, spec, self.env, self.secrets)

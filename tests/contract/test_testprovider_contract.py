@@ -152,6 +152,14 @@ def test_leak_check_catches_a_password_outside_secrets() -> None:
         check_no_secret_leaks(plugins, "testprovider", spec, ENV)
 
 
+
+def test_leak_check_looks_for_given_secrets_too() -> None:
+    """A credential inside a file the environment names is not an env value: the caller hands it over."""
+    plugins = make_plugins(_LeakyTemplates("leak"))
+    spec = build_spec(plugins, spec_text("contract"), env=ENV)
+    with pytest.raises(AssertionError, match="leaks into TestCluster contract"):
+        check_no_secret_leaks(plugins, "testprovider", spec, {}, secrets=[ENV["TESTPROVIDER_PASSWORD"]])
+
 def test_secret_values_inside_secrets_are_fine() -> None:
     plugins = make_plugins()
     spec = build_spec(plugins, spec_text("contract"), env=ENV)
