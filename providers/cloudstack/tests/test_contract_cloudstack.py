@@ -153,6 +153,7 @@ class TestCloudStackContract(ProviderContract):
         ("CloudStackMachineConfig", "spec.diskOffering.mountPath"),
     }
     env = {"EKSA_CLOUDSTACK_B64ENCODED_SECRET": base64.b64encode(INI.encode()).decode()}
+    secrets = (API_KEY, SECRET_KEY)  # inside the encoded INI file
     release_manifest = BUNDLED_RELEASE_MANIFEST
 
 

@@ -150,4 +150,5 @@ class TestSnowContract(ProviderContract):
         ("SnowIPPool", "spec.pools[0].ipEnd"),
     }
     env = {"EKSA_AWS_CREDENTIALS_FILE": str(CREDENTIALS_FILE), "EKSA_AWS_CA_BUNDLES_FILE": str(CA_BUNDLES_FILE)}
+    secrets = (ACCESS_KEY_ID, SECRET_ACCESS_KEY)  # inside the credentials file
     release_manifest = BUNDLED_RELEASE_MANIFEST
