@@ -4,6 +4,7 @@ data that decides images and versions (:class:`Spec`)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -210,22 +211,17 @@ class ClusterConfig:
         return dump_documents(self.to_documents())
 
 
+_PATH_TOKEN = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
+
+
 def _path_parts(field: str | None) -> list[str | int]:
+    """``spec.a[0].b[key.with.dots]`` -> ``["spec", "a", 0, "b", "key.with.dots"]``."""
     parts: list[str | int] = []
-    if not field:
-        return parts
-    for piece in field.split("."):
-        while "[" in piece and piece.endswith("]"):
-            head, _, rest = piece.partition("[")
-            if head:
-                parts.append(head)
-            index, _, piece = rest.partition("]")
-            parts.append(int(index) if index.isdigit() else index)
-            if not piece:
-                break
+    for bracket, name in _PATH_TOKEN.findall(field or ""):
+        if name:
+            parts.append(name)
         else:
-            if piece:
-                parts.append(piece)
+            parts.append(int(bracket) if bracket.isdigit() else bracket)
     return parts
 
 

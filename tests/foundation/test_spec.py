@@ -133,3 +133,11 @@ def test_keys_match_case_insensitively_like_eksas_decoder() -> None:
     config = parse_cluster_config(text, registry=REGISTRY)
     assert config.cluster.spec.control_plane_configuration
     assert config.cluster.spec.control_plane_configuration.cert_sans == ["a.b"]
+
+
+def test_errors_at_map_keys_with_dots_are_located() -> None:
+    text = SPEC.replace("    count: 1", "    count: 1\n    labels:\n      example.com/role: x")
+    config = parse_cluster_config(text, registry=REGISTRY)
+    err = config.locate(SpecError("bad label", field="spec.controlPlaneConfiguration.labels[example.com/role]"),
+                        config.cluster)
+    assert err.line == 11
