@@ -103,6 +103,10 @@ class ClusterAPIInstaller(ABC):
         return None
 
 
+_BUNDLE_SECTIONS = {"cloudstack": "cloud_stack"}
+"""Provider names whose versions-bundle section is named differently."""
+
+
 def component_versions(spec: Spec, provider_name: str) -> dict[str, str]:
     """Component versions from the spec's versions bundle, where it has them (best effort, by attribute)."""
     out: dict[str, str] = {}
@@ -114,9 +118,9 @@ def component_versions(spec: Spec, provider_name: str) -> dict[str, str]:
         ("cluster-api", "cluster_api"),
         ("bootstrap-kubeadm", "bootstrap"),
         ("control-plane-kubeadm", "control_plane"),
-        ("bootstrap-etcdadm-bootstrap", "external_etcd_bootstrap"),
-        ("bootstrap-etcdadm-controller", "external_etcd_controller"),
-        (f"infrastructure-{provider_name}", provider_name),
+        ("bootstrap-etcdadm-bootstrap", "etcdadm_bootstrap"),
+        ("bootstrap-etcdadm-controller", "etcdadm_controller"),
+        (f"infrastructure-{provider_name}", _BUNDLE_SECTIONS.get(provider_name, provider_name)),
     ):
         value = getattr(getattr(bundle, attr, None), "version", None)
         if isinstance(value, str) and value:
