@@ -185,6 +185,15 @@ def eksa_setup_and_validate_delete(spec: Spec, context: HookContext) -> None:
 
 
 @hookspec
+def eksa_setup_and_validate_upgrade_management_components(spec: Spec, context: HookContext) -> None:
+    """Check what an upgrade of the management components only needs (EKS-A
+    ``SetupAndValidateUpgradeManagementComponents``: for most providers, the credentials in the environment).
+
+    Called by the ``validate`` task of an ``upgrade management-components`` run. Raise on failure.
+    """
+
+
+@hookspec
 def eksa_validate_new_spec(spec: Spec, current_spec: Spec) -> list[SpecError] | None:
     """Check that an upgrade changes no provider field that is immutable (``ValidateNewSpec``).
 
@@ -251,6 +260,27 @@ def eksa_infrastructure_bundle(spec: Spec) -> InfrastructureBundle | None:
     """The infrastructure provider's components for clusterctl (``GetInfrastructureBundle``).
 
     :return: folder ``infrastructure-<name>/<version>/`` and its manifests, from the versions bundle.
+    """
+
+
+@hookspec(firstresult=True)
+def eksa_capi_deployments(spec: Spec) -> dict[str, list[str]] | None:
+    """The infrastructure provider's controller deployments, by namespace (``GetDeployments``), e.g.
+    ``{"capv-system": ["capv-controller-manager"]}``.
+
+    Called by Cluster API installers that wait for the provider to be available after ``clusterctl init``.
+    """
+
+
+@hookspec(firstresult=True)
+def eksa_update_kubeconfig(kubeconfig: str, cluster_name: str) -> str | None:
+    """Adjust a new cluster's kubeconfig before it is written (``UpdateKubeConfig``).
+
+    :param kubeconfig: the kubeconfig text read from the management cluster's ``<cluster>-kubeconfig`` Secret.
+    :return: the text to write instead (Docker points the server at the load balancer's published port), or
+        ``None`` to keep it.
+
+    Called by the create workflows when they write ``<cluster>/<cluster>-eks-a-cluster.kubeconfig``.
     """
 
 
@@ -339,6 +369,16 @@ def eksa_post_move(spec: Spec, cluster: ClusterHandle, context: HookContext) -> 
 @hookspec
 def eksa_pre_core_components_upgrade(spec: Spec, cluster: ClusterHandle, context: HookContext) -> None:
     """At the start of "Upgrading core components" (``PreCoreComponentsUpgrade``)."""
+
+
+@hookspec
+def eksa_post_control_plane_upgrade(spec: Spec, current_spec: Spec, cluster: ClusterHandle,
+                                    context: HookContext) -> None:
+    """After an upgraded cluster is ready again (``RunPostControlPlaneUpgrade``): re-apply provider resources the
+    upgrade replaced. ``cluster`` is the management cluster holding the cluster's objects.
+
+    Called by the ``upgrade-workload-cluster`` task once the cluster's conditions are met.
+    """
 
 
 @hookspec

@@ -139,6 +139,12 @@ def check_provider_info(plugins: Plugins, provider_name: str) -> ProviderInfo:
     if info.machine_kind:
         assert info.machine_kind in kinds, f"kinds do not include the machine kind {info.machine_kind}"
     assert info.version, "ProviderInfo.version is empty"
+    if hooks.eksa_capi_deployments.get_hookimpls():
+        deployments = hooks.eksa_capi_deployments(spec=None)
+        assert isinstance(deployments, Mapping) and deployments, "eksa_capi_deployments returned no deployments"
+        for namespace, names in deployments.items():
+            assert _NAME.match(namespace) and names and all(_NAME.match(n) for n in names), \
+                f"eksa_capi_deployments: {namespace}: {names!r} are not Kubernetes names"
     return info
 
 

@@ -222,7 +222,9 @@ def write_kubeconfig(ctx: WorkflowContext, management: ClusterHandle, spec: Spec
     data = (secret.get("data") or {}).get("value")
     if not data:
         raise ClusterOperationError(f"the kubeconfig secret of cluster {spec.name} has no value")
-    ctx.write_file(path, base64.b64decode(data).decode(), private=True)
+    text = base64.b64decode(data).decode()
+    text = ctx.hook("eksa_update_kubeconfig", kubeconfig=text, cluster_name=spec.name) or text
+    ctx.write_file(path, text, private=True)
     return path
 
 

@@ -263,6 +263,8 @@ class UpgradeClusterTask(Task):
         names = upgrade_template_names(ctx, management, ctx.current_spec, ctx.spec, probe)
         objects = manifests(ctx, plan_file=f"{self.name}.yaml", **names)
         apply_and_wait(ctx, management, ctx.spec, objects, plan_file=f"{self.name}.yaml")
+        ctx.hook("eksa_post_control_plane_upgrade", spec=ctx.spec, current_spec=ctx.current_spec,
+                 cluster=management, context=ctx.hook_context)
 
 
 class ResumeGitOpsTask(Task):

@@ -205,3 +205,21 @@ def test_condition_timeout_uses_eksa_text(env: Env) -> None:
     with pytest.raises(WorkflowError) as info:
         create_mgmt(env)
     assert "waiting for cluster's workers to be ready" in str(info.value)
+
+
+def test_kubeconfig_goes_through_the_update_hook(env: Env) -> None:
+    from eksa_core import hookimpl
+
+    class Rewriter:
+        @hookimpl
+        def eksa_update_kubeconfig(self, kubeconfig: str, cluster_name: str) -> str:
+            return kubeconfig + f"# adjusted for {cluster_name}\n"
+
+    env.plugins.register(Rewriter(), name="kubeconfig-rewriter")
+    kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
+    seed_management_cluster(env.management)
+    spec = make_spec(env.plugins, spec_text("w01", management="mgmt"))
+    create_cluster(spec, plugins=env.plugins, workdir=env.workdir, management_kubeconfig=kubeconfig,
+                   installer=env.installer, options=options())
+    written = (env.workdir / "w01" / "w01-eks-a-cluster.kubeconfig").read_text()
+    assert written.endswith("# adjusted for w01\n")

@@ -101,3 +101,9 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
 def eksa_env_map(spec: Any, context: Any) -> dict[str, str] | None:
     """clusterctl environment of the Tinkerbell infrastructure provider (EKS Anywhere's ``EnvMap``)."""
     return {"TINKERBELL_IP": "IGNORED", "KUBEADM_BOOTSTRAP_TOKEN_TTL": "120m"}
+
+
+@hookimpl
+def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
+    """The Tinkerbell Cluster API provider's controller (``GetDeployments``)."""
+    return {"capt-system": ["capt-controller-manager"]}

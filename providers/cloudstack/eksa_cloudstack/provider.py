@@ -102,3 +102,9 @@ def generate_cluster_config(name: str, cluster: Cluster) -> list[EksaObject]:
 def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject]:
     """``eksa generate clusterconfig NAME -p cloudstack``."""
     return generate_cluster_config(name, cluster)
+
+
+@hookimpl
+def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
+    """The CloudStack Cluster API provider's controller (``GetDeployments``)."""
+    return {"capc-system": ["capc-controller-manager"]}

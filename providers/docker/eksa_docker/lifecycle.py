@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+from eksa_core import hookimpl
+
 from .machines import DockerEngine
 
-__all__ = ["rewrite_kubeconfig_server", "update_kubeconfig"]
+__all__ = ["eksa_update_kubeconfig", "rewrite_kubeconfig_server", "update_kubeconfig"]
 
 _SERVER = re.compile(r"^(?P<indent>\s*server:\s*)(?P<quote>['\"]?)(?P<url>https?://[^\s'\"]+)(?P=quote)\s*$",
                      re.MULTILINE)
@@ -35,3 +37,9 @@ def update_kubeconfig(content: str, cluster_name: str, engine: DockerEngine | No
     """Point the kubeconfig of ``cluster_name`` at its load balancer's published host port."""
     engine = engine or DockerEngine()
     return rewrite_kubeconfig_server(content, engine.load_balancer_port(cluster_name))
+
+
+@hookimpl
+def eksa_update_kubeconfig(kubeconfig: str, cluster_name: str) -> str:
+    """The kubeconfig pointed at the cluster's load balancer port on this host (EKS-A ``UpdateKubeConfig``)."""
+    return update_kubeconfig(kubeconfig, cluster_name)

@@ -13,8 +13,9 @@ finds them on one object:
 
 from __future__ import annotations
 
+from .lifecycle import eksa_update_kubeconfig
 from .machines import eksa_cleanup_machines, eksa_machine_configs
-from .provider import eksa_generate_cluster_config, eksa_provider
+from .provider import eksa_capi_deployments, eksa_generate_cluster_config, eksa_provider
 from .templates import (
     eksa_bootstrap_options,
     eksa_env_map,
@@ -27,6 +28,7 @@ from .validate import eksa_setup_and_validate_create, eksa_validate_config
 
 __all__ = [
     "eksa_bootstrap_options",
+    "eksa_capi_deployments",
     "eksa_cleanup_machines",
     "eksa_env_map",
     "eksa_generate_cluster_config",
@@ -37,5 +39,6 @@ __all__ = [
     "eksa_machine_configs",
     "eksa_provider",
     "eksa_setup_and_validate_create",
+    "eksa_update_kubeconfig",
     "eksa_validate_config",
 ]

@@ -60,3 +60,9 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
         group.machine_group_ref = None
     spec.datacenter_ref = Ref(kind=DockerDatacenterConfig.KIND, name=name)
     return [DockerDatacenterConfig(metadata=ObjectMeta(name=name))]
+
+
+@hookimpl
+def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
+    """The Docker Cluster API provider's controller (``GetDeployments``)."""
+    return {"capd-system": ["capd-controller-manager"]}

@@ -107,3 +107,9 @@ def generate_cluster_config(name: str, cluster: Cluster) -> list[EksaObject]:
 def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject]:
     """``eksa generate clusterconfig NAME -p nutanix``."""
     return generate_cluster_config(name, cluster)
+
+
+@hookimpl
+def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
+    """The Nutanix Cluster API provider's controller (``GetDeployments``)."""
+    return {"capx-system": ["capx-controller-manager"]}

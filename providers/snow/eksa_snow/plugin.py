@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from .conformance import eksa_conformance_case
 from .machines import eksa_cleanup_machines, eksa_machine_configs, eksa_needs_new_machine_templates
-from .provider import eksa_env_map, eksa_generate_cluster_config, eksa_generate_secrets, eksa_provider
+from .provider import (
+    eksa_capi_deployments,
+    eksa_env_map,
+    eksa_generate_cluster_config,
+    eksa_generate_secrets,
+    eksa_provider,
+)
 from .templates import eksa_generate_control_plane, eksa_generate_workers, eksa_infrastructure_bundle
 from .validate import (
     eksa_set_defaults,
@@ -20,6 +26,7 @@ from .validate import (
 )
 
 __all__ = [
+    "eksa_capi_deployments",
     "eksa_cleanup_machines",
     "eksa_conformance_case",
     "eksa_env_map",

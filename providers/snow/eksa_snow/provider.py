@@ -123,3 +123,9 @@ def eksa_env_map(spec: Any, context: Any) -> dict[str, str] | None:
     if isinstance(image, str) and image:
         out["SNOW_CONTROLLER_IMAGE"] = image
     return out
+
+
+@hookimpl
+def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
+    """The Snow Cluster API provider's controller (``GetDeployments``)."""
+    return {"capas-system": ["capas-controller-manager"]}

@@ -102,3 +102,9 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject]:
         _generated_machine_config(name),
         _generated_machine_config(f"{name}-etcd"),
     ]
+
+
+@hookimpl
+def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
+    """The vSphere Cluster API provider's controller (``GetDeployments``)."""
+    return {"capv-system": ["capv-controller-manager"]}
