@@ -224,7 +224,8 @@ def _mhc(name: str, cluster_name: str, selector: dict[str, Any], check: MachineH
     return {
         "apiVersion": CLUSTER_API_VERSION,
         "kind": "MachineHealthCheck",
-        "metadata": metadata(name),
+        # the cluster-name label (CAPI's webhook would default it) also lets a move find the check
+        "metadata": metadata(name, labels={CLUSTER_NAME_LABEL: cluster_name}),
         "spec": {
             "clusterName": cluster_name,
             "selector": selector,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ..capi import machine_health_checks
 from ..context import ClusterHandle
 from ..convert import unstructure
 from ..errors import EksaError
@@ -204,6 +205,10 @@ def apply_and_wait(
         except KubeError as exc:
             text = CONDITION_ERRORS.get(condition, f"waiting for cluster condition {condition}")
             raise ClusterOperationError(f"{text}: {exc}") from exc
+    # Machine health checks once the machines exist (EKS-A's controller installs them after the cluster is up).
+    checks = machine_health_checks(spec.cluster)
+    kube.apply(checks, field_manager=FIELD_MANAGER, force=True)
+    ctx.record("apply", cluster=cluster.name, objects=[f"MachineHealthCheck/{c['metadata']['name']}" for c in checks])
 
 
 def write_kubeconfig(ctx: WorkflowContext, management: ClusterHandle, spec: Spec) -> Path:

@@ -29,6 +29,7 @@ from tests.kube.fixtures import RecordingSleep
 CAPI_KINDS = [
     ("cluster.x-k8s.io/v1beta2", "Cluster"),
     ("cluster.x-k8s.io/v1beta2", "MachineDeployment"),
+    ("cluster.x-k8s.io/v1beta2", "MachineHealthCheck"),
     ("controlplane.cluster.x-k8s.io/v1beta2", "KubeadmControlPlane"),
     ("bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfigTemplate"),
     ("infrastructure.cluster.x-k8s.io/v1beta1", "TestCluster"),

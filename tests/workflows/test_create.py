@@ -223,3 +223,16 @@ def test_kubeconfig_goes_through_the_update_hook(env: Env) -> None:
                    installer=env.installer, options=options())
     written = (env.workdir / "w01" / "w01-eks-a-cluster.kubeconfig").read_text()
     assert written.endswith("# adjusted for w01\n")
+
+
+def test_machine_health_checks_follow_the_cluster_to_its_management_cluster(env: Env) -> None:
+    create_mgmt(env)
+    names = {"mgmt-kcp-unhealthy", "mgmt-md-0-worker-unhealthy"}
+    moved = {o["metadata"]["name"] for o in env.management.list_objects(
+        "cluster.x-k8s.io/v1beta2", "MachineHealthCheck", "eksa-system")}
+    assert names <= moved
+    left = env.bootstrap.list_objects("cluster.x-k8s.io/v1beta2", "MachineHealthCheck", "eksa-system")
+    assert left == []
+    kcp = env.management.get_object("cluster.x-k8s.io/v1beta2", "MachineHealthCheck", "mgmt-kcp-unhealthy",
+                                    "eksa-system")
+    assert kcp["spec"]["clusterName"] == "mgmt"
