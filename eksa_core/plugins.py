@@ -284,11 +284,16 @@ class Plugins:
 
     def distribution_version(self, plugin: object) -> str:
         """Version of the distribution that installed ``plugin`` ("" when unknown)."""
-        owner = self.owner_of(plugin)
-        try:
-            return importlib.metadata.version(owner)
-        except importlib.metadata.PackageNotFoundError:
-            return ""
+        return installed_version(self.owner_of(plugin))
+
+
+def installed_version(distribution: str, default: str = "") -> str:
+    """The installed version of ``distribution`` (``default`` when it is not installed, e.g. a source tree on
+    ``sys.path``). Providers use it for :attr:`ProviderInfo.version`."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return default
 
 
 _default: Plugins | None = None

@@ -185,6 +185,16 @@ def _management_handle(spec: Spec, kubeconfig: PathLike | None) -> ClusterHandle
     return ClusterHandle(spec.cluster.management_cluster_name, Path(kubeconfig))
 
 
+def _workload_management(spec: Spec, kubeconfig: PathLike | None, *, required: bool) -> ClusterHandle | None:
+    """The management cluster of a workload cluster (``kubeconfig``); an :class:`EksaError` when it is missing
+    and ``required``."""
+    handle = _management_handle(spec, kubeconfig)
+    if handle is None and required:
+        raise EksaError(f"cluster {spec.name} is a workload cluster of {spec.cluster.management_cluster_name}: "
+                        "management_kubeconfig is required")
+    return handle
+
+
 def create_cluster(
     spec: Spec,
     *,
@@ -221,10 +231,7 @@ def create_cluster(
     ctx = _context(spec, plugins=plugins, workdir=workdir, bootstrapper=bootstrapper, installer=installer,
                    dry_run=dry_run, options=options)
     if not self_managed:
-        ctx.management_cluster = _management_handle(spec, management_kubeconfig)
-        if ctx.management_cluster is None:
-            raise EksaError(f"cluster {spec.name} is a workload cluster of {spec.cluster.management_cluster_name}: "
-                            "management_kubeconfig is required")
+        ctx.management_cluster = _workload_management(spec, management_kubeconfig, required=True)
     resuming = resume and checkpoint_path(ctx.cluster_dir, spec.name).exists()
     kubeconfig = ctx.kubeconfig_path
     if not dry_run and not resuming and kubeconfig.is_file() and kubeconfig.stat().st_size > 0:
@@ -260,10 +267,7 @@ def upgrade_cluster(
     if spec.cluster.is_self_managed():
         ctx.management_cluster = _management_handle(spec, management_kubeconfig) or own
     else:
-        ctx.management_cluster = _management_handle(spec, management_kubeconfig)
-        if ctx.management_cluster is None:
-            raise EksaError(f"cluster {spec.name} is a workload cluster of {spec.cluster.management_cluster_name}: "
-                            "management_kubeconfig is required")
+        ctx.management_cluster = _workload_management(spec, management_kubeconfig, required=True)
     ctx.workload_cluster = own
     return _run(build_upgrade_workflow, ctx, resume)
 
@@ -300,8 +304,8 @@ def delete_cluster(
     own = ClusterHandle(spec.name, ctx.kubeconfig_path)
     if self_managed:
         ctx.management_cluster = _management_handle(spec, management_kubeconfig) or own
-    else:
-        ctx.management_cluster = _management_handle(spec, management_kubeconfig)
+    else:  # the delete workflow itself reports a missing management cluster (after its own setup checks)
+        ctx.management_cluster = _workload_management(spec, management_kubeconfig, required=False)
     ctx.workload_cluster = own
     result = _run(build_delete_workflow, ctx, resume)
     if not dry_run:

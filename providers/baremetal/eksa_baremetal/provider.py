@@ -8,8 +8,9 @@ from typing import Any
 from eksa_core import hookimpl
 from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref, UserConfiguration
 from eksa_core.models.base import EksaObject
-from eksa_core.plugins import ProviderInfo
+from eksa_core.plugins import ProviderInfo, installed_version
 
+from . import __version__
 from .models import (
     ALL_KINDS,
     TinkerbellDatacenterConfig,
@@ -29,15 +30,6 @@ PLACEHOLDER_SSH_KEY = "ssh-rsa AAAA..."
 """The SSH key a generated spec carries until the user puts theirs (EKS Anywhere's placeholder)."""
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("eksa-provider-baremetal")
-    except PackageNotFoundError:
-        from . import __version__
-
-        return __version__
 
 
 @hookimpl
@@ -49,7 +41,7 @@ def eksa_provider() -> ProviderInfo:
         datacenter_kind=TinkerbellDatacenterConfig.KIND,
         machine_kind=TinkerbellMachineConfig.KIND,
         kinds=ALL_KINDS,
-        version=_version(),
+        version=installed_version("eksa-provider-baremetal", __version__),
         aliases=ALIASES,
     )
 

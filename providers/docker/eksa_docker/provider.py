@@ -7,8 +7,9 @@ from typing import Any
 from eksa_core import hookimpl
 from eksa_core.models import Cluster, ExternalEtcdConfiguration, ObjectMeta, Ref
 from eksa_core.models.base import EksaObject
-from eksa_core.plugins import ProviderInfo
+from eksa_core.plugins import ProviderInfo, installed_version
 
+from . import __version__
 from .models import DockerDatacenterConfig
 
 __all__ = ["NAME", "eksa_generate_cluster_config", "eksa_provider"]
@@ -17,15 +18,6 @@ NAME = "docker"
 """The provider name (``-p docker``, clusterctl ``--infrastructure docker``)."""
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("eksa-provider-docker")
-    except PackageNotFoundError:
-        from . import __version__
-
-        return __version__
 
 
 @hookimpl
@@ -36,7 +28,7 @@ def eksa_provider() -> ProviderInfo:
         datacenter_kind=DockerDatacenterConfig.KIND,
         machine_kind="",
         kinds=(DockerDatacenterConfig,),
-        version=_version(),
+        version=installed_version("eksa-provider-docker", __version__),
     )
 
 

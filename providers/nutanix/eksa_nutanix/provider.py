@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 from typing import Any
 
 from eksa_core import hookimpl
@@ -14,7 +13,7 @@ from eksa_core.models.cluster import (
     ExternalEtcdConfiguration,
     WorkerNodeGroupConfiguration,
 )
-from eksa_core.plugins import ProviderInfo
+from eksa_core.plugins import ProviderInfo, installed_version
 
 from .models import (
     DEFAULT_CREDENTIALS_NAME,
@@ -37,11 +36,6 @@ NAME = "nutanix"
 SSH_KEY_PLACEHOLDER = "ssh-rsa AAAA..."
 
 
-def _version() -> str:
-    try:
-        return importlib.metadata.version("eksa-provider-nutanix")
-    except importlib.metadata.PackageNotFoundError:
-        return ""
 
 
 @hookimpl
@@ -52,7 +46,7 @@ def eksa_provider() -> ProviderInfo:
         datacenter_kind=NutanixDatacenterConfig.KIND,
         machine_kind=NutanixMachineConfig.KIND,
         kinds=(NutanixDatacenterConfig, NutanixMachineConfig),
-        version=_version(),
+        version=installed_version("eksa-provider-nutanix"),
     )
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from eksa_core import hookimpl
 from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref
 from eksa_core.models.base import EksaObject
-from eksa_core.plugins import ProviderInfo
+from eksa_core.plugins import ProviderInfo, installed_version
 
+from . import __version__
 from .credentials import credentials_secret, env_map, read_credentials
 from .models import (
     ALL_KINDS,
@@ -28,15 +29,6 @@ NAME = "snow"
 """The provider name (``-p snow``, clusterctl ``--infrastructure snow``)."""
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("eksa-provider-snow")
-    except PackageNotFoundError:
-        from . import __version__
-
-        return __version__
 
 
 @hookimpl
@@ -48,7 +40,7 @@ def eksa_provider() -> ProviderInfo:
         datacenter_kind=SnowDatacenterConfig.KIND,
         machine_kind=SnowMachineConfig.KIND,
         kinds=ALL_KINDS,
-        version=_version(),
+        version=installed_version("eksa-provider-snow", __version__),
     )
 
 
