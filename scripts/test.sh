@@ -16,12 +16,15 @@ mypy eksa_core
 for plugin in providers/*/eksa_*/plugin.py; do
   mypy --ignore-missing-imports "$(dirname "$plugin")"
 done
-cases="${EKSA_CONFORMANCE_DIR:-../shared/conformance}/cases.yaml"
-if [ -f "$cases" ]; then
-  echo "== conformance runner: $cases"
-  python -m eksa_core.conformance "$cases" --json .conformance-results.json > .conformance-results.txt || true
-  tail -n 1 .conformance-results.txt
+cases="${EKSA_CONFORMANCE_DIR:-tests/conformance/data}/cases.yaml"
+echo "== conformance runner: $cases"
+# the runner exits non-zero when a case fails; that fails this command
+if ! python -m eksa_core.conformance "$cases" --json .conformance-results.json > .conformance-results.txt; then
   grep '^FAIL' .conformance-results.txt || true
+  tail -n 1 .conformance-results.txt
+  echo "conformance runner failed" >&2
+  exit 1
 fi
+tail -n 1 .conformance-results.txt
 echo "== pytest"
 python -m pytest -q "$@"

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from eksa_core.testing import conformance_dir as _conformance_dir
 from tests.kube.fixtures import kube, kube_api_server, kube_env  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def conformance_dir() -> Path | None:
-    """The shared conformance fixtures (``$EKSA_CONFORMANCE_DIR`` or ``../shared/conformance``)."""
-    env = os.environ.get("EKSA_CONFORMANCE_DIR")
-    path = Path(env) if env else REPO.parent / "shared" / "conformance"
-    return path if (path / "cases.yaml").is_file() else None
+    """The conformance fixtures (``$EKSA_CONFORMANCE_DIR`` or the repository's ``tests/conformance/data``)."""
+    return _conformance_dir(__file__)
 
 
 @pytest.fixture(scope="session")

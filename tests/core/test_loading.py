@@ -1,9 +1,8 @@
 """Entry points: load_spec_file / load_spec_text and EKS-A's single-kind readers, plus every `provider: api`
-conformance case of /work/shared/conformance/cases.yaml that the core can answer."""
+conformance case of tests/conformance/data/cases.yaml that the core can answer."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,12 @@ from eksa_core.loading import (
 )
 from eksa_core.models import Cluster, ObjectMeta
 from eksa_core.plugins import default_plugins
+from eksa_core.testing import conformance_dir
 
 from .fakelab import make_plugins
 from .specs import fakelab_docs, spec, to_yaml
 
-CONFORMANCE = Path(os.environ.get("EKSA_CONFORMANCE_DIR", "/work/shared/conformance"))
+CONFORMANCE = conformance_dir(__file__) or Path(__file__).parent / "no-conformance-fixtures"
 
 
 def test_load_spec_file_defaults_validates_and_keeps_warnings(tmp_path: Path) -> None:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from eksa_core.testing import conformance_dir
+
 
 def _releases_dir() -> Path | None:
-    env = os.environ.get("EKSA_CONFORMANCE_DIR")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[3] / "shared" / "conformance")
-    for base in candidates:
-        if (base / "releases" / "bundles.yaml").is_file():
-            return base / "releases"
+    base = conformance_dir(__file__)
+    if base is not None and (base / "releases" / "bundles.yaml").is_file():
+        return base / "releases"
     return None
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -35,9 +34,10 @@ from eksa_core.kube import KubeClient, RetryPolicy
 from eksa_core.plugins import Plugins
 from eksa_core.releases import build_spec_from_files
 from eksa_core.spec import Spec, parse_cluster_config
+from eksa_core.testing import conformance_dir
 
 REPO = Path(__file__).resolve().parents[3]
-CONFORMANCE = Path(os.environ.get("EKSA_CONFORMANCE_DIR") or REPO.parent / "shared" / "conformance")
+CONFORMANCE = conformance_dir(__file__) or REPO / "no-conformance-fixtures"
 RELEASES = [CONFORMANCE / "releases" / f for f in ("releases.yaml", "bundles.yaml", "kubernetes-1-21-eks-4.yaml")]
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f test@example.com"
 PASSWORD = "Bmc-Pa55word-never-shown"

@@ -21,6 +21,7 @@ from eksa_core import SpecErrors
 from eksa_core.context import HookContext
 from eksa_core.plugins import Plugins
 from eksa_core.spec import Spec, parse_cluster_config
+from eksa_core.testing import conformance_dir
 
 WITH_ENDPOINT = DOCKER_SPEC.replace("    count: 1\n  workerNode", "    count: 1\n    endpoint:\n      host: 1.2.3.4\n"
                                     "  workerNode", 1)
@@ -58,7 +59,7 @@ def test_other_providers_specs_are_ignored() -> None:
 
 
 def test_conformance_docker_spec_parses_and_passes_provider_rules() -> None:
-    path = Path("/work/shared/conformance/api/cluster_docker.yaml")
+    path = (conformance_dir(__file__) or Path("no-conformance-fixtures")) / "api" / "cluster_docker.yaml"
     if not path.exists():
         pytest.skip("conformance fixtures not present")
     config = parse_cluster_config(path.read_text(), file=str(path), registry=plugins().registry)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import time
 from pathlib import Path
@@ -21,9 +20,9 @@ from eksa_core.defaults import set_defaults
 from eksa_core.plugins import TemplateOptions, default_plugins
 from eksa_core.releases import build_spec_from_files
 from eksa_core.spec import parse_cluster_config
+from eksa_core.testing import conformance_dir
 
-CONFORMANCE = Path(os.environ.get("EKSA_CONFORMANCE_DIR")
-                   or Path(__file__).resolve().parents[3].parent / "shared" / "conformance")
+CONFORMANCE = conformance_dir(__file__) or Path(__file__).parent / "no-conformance-fixtures"
 
 
 def spec_text(groups: int) -> str:

@@ -12,8 +12,9 @@ from ruamel.yaml import YAML
 from eksa_core.convert import structure, unstructure
 from eksa_core.errors import SpecErrors
 from eksa_core.models.hostos import HostOSConfiguration
+from eksa_core.testing import conformance_dir
 
-CONFORMANCE = Path("/work/shared/conformance")
+CONFORMANCE = conformance_dir(__file__) or Path(__file__).parent / "no-conformance-fixtures"
 KINDS: dict[str, type[Any]] = {"VSphereDatacenterConfig": VSphereDatacenterConfig,
                                "VSphereMachineConfig": VSphereMachineConfig}
 

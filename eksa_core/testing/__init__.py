@@ -43,13 +43,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .convert import structure, unstructure
-from .errors import SpecError, SpecErrors
-from .hookspecs import ENTRY_POINT_GROUP
-from .models.base import EksaObject
-from .plugins import Plugins, ProviderHooks, ProviderInfo, TemplateOptions
-from .spec import ClusterConfig, Spec, parse_cluster_config
-from .yamlio import to_plain
+from ..convert import structure, unstructure
+from ..errors import SpecError, SpecErrors
+from ..hookspecs import ENTRY_POINT_GROUP
+from ..models.base import EksaObject
+from ..plugins import Plugins, ProviderHooks, ProviderInfo, TemplateOptions
+from ..spec import ClusterConfig, Spec, parse_cluster_config
+from ..yamlio import to_plain
 
 __all__ = [
     "SYSTEM_NAMESPACE",
@@ -73,9 +73,9 @@ CONFORMANCE_DIR_ENV = "EKSA_CONFORMANCE_DIR"
 def conformance_dir(start: str | os.PathLike[str] | None = None) -> Path | None:
     """The folder of EKS Anywhere conformance fixtures (the one holding ``cases.yaml``).
 
-    ``$EKSA_CONFORMANCE_DIR`` when it is set; otherwise the first ``shared/conformance`` folder found beside
-    ``start`` or one of its parents (``start`` defaults to the current directory; pass ``__file__`` from a test).
-    ``None`` when there is none, so tests can skip with a reason.
+    ``$EKSA_CONFORMANCE_DIR`` when it is set; otherwise the first ``tests/conformance/data`` folder (the copy this
+    repository carries) found at ``start`` or one of its parents (``start`` defaults to the current directory; pass
+    ``__file__`` from a test). ``None`` when there is none, so tests can skip with a reason.
     """
     env = os.environ.get(CONFORMANCE_DIR_ENV)
     if env:
@@ -83,10 +83,11 @@ def conformance_dir(start: str | os.PathLike[str] | None = None) -> Path | None:
         return path if (path / "cases.yaml").is_file() else None
     here = Path(start).resolve() if start is not None else Path.cwd()
     for folder in [here, *here.parents]:
-        candidate = folder / "shared" / "conformance"
+        candidate = folder / "tests" / "conformance" / "data"
         if (candidate / "cases.yaml").is_file():
             return candidate
     return None
+
 
 _CAMEL_PATH = re.compile(r"^[a-z][A-Za-z0-9]*(\[[^\]]+\])*(\.[a-z][A-Za-z0-9]*(\[[^\]]+\])*)*$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -172,15 +173,15 @@ def build_spec(plugins: Plugins, spec_text: str, *, env: Mapping[str, str] | Non
     """Parse, default and validate ``spec_text`` into a :class:`Spec`; raises :class:`SpecErrors` when it is
     invalid. With ``release_manifest`` (e.g. :data:`eksa_core.releases.BUNDLED_RELEASE_MANIFEST`) the spec gets
     its release bundle and EKS-D releases, which real renderers need; without, it has none."""
-    from .defaults import set_defaults
-    from .validation import validate
+    from ..defaults import set_defaults
+    from ..validation import validate
 
     config = parse_cluster_config(spec_text, file="contract.yaml", registry=plugins.registry)
     set_defaults(config, plugins=plugins, env=env)
     errors = [e for e in validate(config, plugins=plugins, env=env) if not e.warning]
     SpecErrors.raise_if_any(errors)
     if release_manifest is not None:
-        from .releases import build_spec as build_with_releases
+        from ..releases import build_spec as build_with_releases
 
         return build_with_releases(config, release_manifest=Path(release_manifest), plugins=plugins)
     return Spec(config, plugins=plugins)
@@ -193,7 +194,7 @@ def check_static_validation(
 
     :param expected: ``(kind, field)`` pairs that must be among the errors.
     """
-    from .defaults import set_defaults
+    from ..defaults import set_defaults
 
     hooks = plugins.provider(provider_name)
     config = parse_cluster_config(invalid_spec_text, file="contract.yaml", registry=plugins.registry)
