@@ -569,7 +569,7 @@ def _check_cert_sans(r: _Rules) -> None:
     invalid = [san for san in sans if not netutil.is_ip(san) and not netutil.is_domain_name(san)]
     if invalid:
         r.error(f"invalid ControlPlaneConfiguration.CertSANs; must be an IP or domain name: [{' '.join(invalid)}]",
-                "spec.controlPlaneConfiguration.certSANs")
+                "spec.controlPlaneConfiguration.certSans")
 
 
 def _check_api_server_extra_args(r: _Rules) -> None:

@@ -3,7 +3,7 @@
 Cluster API v1beta2 writes component flags as ordered lists of ``{name, value}``. EKS Anywhere renders each
 component's flags as a fixed prefix (flags every node of the provider gets, in a fixed order), then the flags
 derived from the spec sorted by name (a later source overrides an earlier one with the same name), then the node
-labels. :func:`arg_list` builds that list from those groups.
+labels. :func:`arg_list` builds that list from those groups, one entry per flag name.
 """
 
 from __future__ import annotations
@@ -53,12 +53,17 @@ def arg_list(
     sorted_args: Mapping[str, str] | None = None,
     suffix: Iterable[tuple[str, str]] = (),
 ) -> list[dict[str, str]]:
-    """``[{name, value}]``: ``prefix`` in order, then ``sorted_args`` by name, then ``suffix`` in order."""
-    out = [{"name": k, "value": v} for k, v in prefix]
+    """``[{name, value}]``: ``prefix`` in order, then ``sorted_args`` by name, then ``suffix`` in order.
+
+    Every flag appears once (Cluster API v1beta2 rejects repeated names): a flag given again by a later source
+    (e.g. ``apiServerExtraArgs`` overriding a built-in audit flag) keeps the place of its first appearance and
+    takes the later source's value.
+    """
     sorted_args = sorted_args or {}
-    out += [{"name": k, "value": sorted_args[k]} for k in sorted(sorted_args)]
-    out += [{"name": k, "value": v} for k, v in suffix]
-    return out
+    merged: dict[str, str] = {}
+    for k, v in (*prefix, *((k, sorted_args[k]) for k in sorted(sorted_args)), *suffix):
+        merged[k] = v
+    return [{"name": k, "value": v} for k, v in merged.items()]
 
 
 def secure_tls_args() -> Args:

@@ -100,7 +100,7 @@ class ControlPlaneConfiguration:
     labels: dict[str, str] | None = field()
     upgrade_rollout_strategy: ControlPlaneUpgradeRolloutStrategy | None = field()
     skip_load_balancer_deployment: bool | None = field()
-    cert_sans: list[str] | None = field(wire="certSANs")
+    cert_sans: list[str] | None = field(wire="certSans", aliases=("certSANs",))
     machine_health_check: MachineHealthCheck | None = field()
     api_server_extra_args: dict[str, str] | None = field()
     kubelet_configuration: dict[str, Any] | None = field()
@@ -146,6 +146,7 @@ class CiliumConfig:
     routing_mode: str | None = field()
     ipv4_native_routing_cidr: str | None = field(wire="ipv4NativeRoutingCIDR")
     ipv6_native_routing_cidr: str | None = field(wire="ipv6NativeRoutingCIDR")
+    cni_exclusive: bool | None = field(doc="Whether Cilium removes other CNI configuration files (default true).")
     helm_values: dict[str, Any] | None = field()
 
 

@@ -90,6 +90,46 @@ def test_arg_list_keeps_prefix_order_sorts_spec_args_and_ends_with_labels() -> N
     assert out[-1]["value"] == "a=1,b=2"
 
 
+def test_arg_list_names_each_flag_once_and_the_later_source_wins() -> None:
+    out = arg_list([("audit-log-maxage", "30"), ("profiling", "false")], {"audit-log-maxage": "7", "v": "4"},
+                   [("profiling", "true")])
+    assert out == [{"name": "audit-log-maxage", "value": "7"}, {"name": "profiling", "value": "true"},
+                   {"name": "v", "value": "4"}]
+
+
+def _arg_lists(obj: Any, path: str = "") -> list[tuple[str, list[dict[str, str]]]]:
+    """Every ``...ExtraArgs`` / ``extraArgs`` list anywhere in ``obj`` with its path."""
+    found: list[tuple[str, list[dict[str, str]]]] = []
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key.lower().endswith("extraargs") and isinstance(value, list):
+                found.append((f"{path}.{key}", value))
+            else:
+                found += _arg_lists(value, f"{path}.{key}")
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            found += _arg_lists(item, f"{path}[{i}]")
+    return found
+
+
+def test_user_apiserver_args_overriding_built_in_flags_render_once_with_the_users_value() -> None:
+    built_in = args_of(kcp(make_cluster())["spec"]["kubeadmConfigSpec"]["clusterConfiguration"]["apiServer"][
+        "extraArgs"])
+    assert "audit-log-maxage" in built_in
+    override = {name: f"user-{name}" for name in built_in}
+    cluster = make_cluster(controlPlaneConfiguration={
+        "count": 3, "endpoint": {"host": "10.0.0.10"}, "apiServerExtraArgs": {**override, "v": "4"}})
+    obj = kcp(cluster)
+    lists = _arg_lists(obj)
+    assert lists
+    for where, items in lists:
+        names = [i["name"] for i in items]
+        assert len(names) == len(set(names)), f"{where} repeats a flag: {names}"
+    api = obj["spec"]["kubeadmConfigSpec"]["clusterConfiguration"]["apiServer"]["extraArgs"]
+    assert args_of(api) == {**override, "v": "4"}
+    assert [i["name"] for i in api][: len(built_in)] == list(built_in)
+
+
 def test_user_apiserver_args_override_derived_ones() -> None:
     args = apiserver_spec_args(extra={"profiling": "false"}, user_args={"profiling": "true", "v": "4"})
     assert args == {"profiling": "true", "v": "4"}
@@ -134,7 +174,7 @@ def test_oidc_aws_iam_pod_iam_and_encryption_flags_on_the_api_server() -> None:
 
 def test_stacked_etcd_cert_sans_replicas_rollout_and_default_taint() -> None:
     cluster = make_cluster(controlPlaneConfiguration={
-        "count": 5, "endpoint": {"host": "10.0.0.10"}, "certSans": ["api.example.com"],
+        "count": 5, "endpoint": {"host": "10.0.0.10"}, "certSANs": ["api.example.com"],
         "upgradeRolloutStrategy": {"rollingUpdate": {"maxSurge": 0}}})
     obj = kcp(cluster, default_taint=True)
     spec = obj["spec"]

@@ -243,7 +243,7 @@ FAILING = [
     ("eksa-semver", VS, setp("eksaVersion", "0.19"), "eksaVersion is not a valid semver", "spec.eksaVersion"),
     ("cert-sans", VS, setp("controlPlaneConfiguration.certSANs", ["ok.example.com", "bad_name!", "10.0.0.1", "-x"]),
      "invalid ControlPlaneConfiguration.CertSANs; must be an IP or domain name: [bad_name! -x]",
-     "spec.controlPlaneConfiguration.certSANs"),
+     "spec.controlPlaneConfiguration.certSans"),
     ("api-extra-args", VS, setp("controlPlaneConfiguration.apiServerExtraArgs", {"audit-log-maxage": "30"}),
      "configuring APIServerExtraArgs is not supported. Set env var API_SERVER_EXTRA_ARGS_ENABLED to enable",
      "spec.controlPlaneConfiguration.apiServerExtraArgs"),

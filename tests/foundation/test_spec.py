@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from eksa_core.convert import unstructure
 from eksa_core.errors import ErrorCode, SpecError, SpecErrors
 from eksa_core.models import Cluster, OIDCConfig
 from eksa_core.models.base import ObjectMeta
 from eksa_core.plugins import Plugins
 from eksa_core.spec import load_cluster_config, parse_cluster_config
+from eksa_core.yamlio import load_documents
 
 REGISTRY = Plugins().registry  # core kinds only
 
@@ -141,3 +143,30 @@ def test_errors_at_map_keys_with_dots_are_located() -> None:
     err = config.locate(SpecError("bad label", field="spec.controlPlaneConfiguration.labels[example.com/role]"),
                         config.cluster)
     assert err.line == 11
+
+
+@pytest.mark.parametrize("spelling", ["certSans", "certSANs"])
+def test_cert_sans_read_in_either_spelling_are_written_as_the_crds_certSans(spelling: str) -> None:
+    text = SPEC.replace("    count: 1", f"    count: 1\n    {spelling}: [api.example.com]")
+    config = parse_cluster_config(text, registry=REGISTRY)
+    cp = config.cluster.spec.control_plane_configuration
+    assert cp and cp.cert_sans == ["api.example.com"]
+    cp.count = 3  # a change, so the document is written from the model
+    written = config.dump()
+    reread = load_documents(written)[0].data["spec"]["controlPlaneConfiguration"]
+    assert reread["certSans"] == ["api.example.com"]
+    assert "certSANs" not in written
+    data = unstructure(config.cluster)
+    assert data["spec"]["controlPlaneConfiguration"]["certSans"] == ["api.example.com"]
+    assert "certSANs" not in data["spec"]["controlPlaneConfiguration"]
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_cilium_cni_exclusive_is_read_and_written(value: bool) -> None:
+    text = SPEC.replace("    count: 1", "    count: 1\n  clusterNetwork:\n    cniConfig:\n      cilium:\n"
+                        f"        cniExclusive: {str(value).lower()}")
+    config = parse_cluster_config(text, registry=REGISTRY)
+    network = config.cluster.spec.cluster_network
+    assert network and network.cni_config and network.cni_config.cilium
+    assert network.cni_config.cilium.cni_exclusive is value
+    assert unstructure(config.cluster)["spec"]["clusterNetwork"]["cniConfig"]["cilium"] == {"cniExclusive": value}
