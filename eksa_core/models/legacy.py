@@ -16,7 +16,6 @@ __all__ = ["AWSDatacenterConfig", "AWSDatacenterConfigSpec"]
 class AWSDatacenterConfigSpec:
     region: str | None = field()
     ami_id: str | None = field(wire="amiID")
-    certificate_id: str | None = field(wire="certificateID")
 
 
 @attrs.define(kw_only=True)
