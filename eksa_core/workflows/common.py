@@ -34,7 +34,7 @@ def components_request(ctx: WorkflowContext, spec: Spec | None = None) -> Compon
     """The provider's clusterctl environment, infrastructure bundle and component versions for ``spec``."""
     spec = spec or ctx.spec
     env = ctx.hook("eksa_env_map", spec=spec, context=ctx.hook_context) or {}
-    ctx.redact.add(env.values())
+    ctx.redact.add_env_map(env)
     bundle = ctx.hook("eksa_infrastructure_bundle", spec=spec)
     etcd = spec.cluster.spec.external_etcd_configuration
     return ComponentsRequest(

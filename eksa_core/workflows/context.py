@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["RecordingKube", "Redactor", "Timeouts", "WorkflowContext", "WorkflowOptions"]
 
 _SECRET_ENV = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE|_KEY$|APIKEY|B64ENCODED", re.I)
+#: A provider's clusterctl variables naming an account (``VSPHERE_USERNAME``, ``NUTANIX_USER``): half a credential.
+_ACCOUNT_ENV = re.compile(r"_USER(NAME)?$", re.I)
 
 
 @attrs.define
@@ -95,6 +97,12 @@ class Redactor:
     def add_env(self, env: Mapping[str, str]) -> None:
         """Treat the values of credential-looking variables (``*PASSWORD*``, ``*TOKEN*``...) as secrets."""
         self.add(v for k, v in env.items() if _SECRET_ENV.search(k))
+
+    def add_env_map(self, env: Mapping[str, str]) -> None:
+        """Treat the credential values of a provider's clusterctl environment as secrets: credential-looking
+        variables and account names (``*_USER``, ``*_USERNAME``). Flags, endpoints and versions (``true``, a
+        Prism Central address) stay readable, so plans, logs and events show them as they are."""
+        self.add(v for k, v in env.items() if _SECRET_ENV.search(k) or _ACCOUNT_ENV.search(k))
 
     def add_manifests(self, objects: Iterable[Mapping[str, Any]]) -> None:
         """Treat every value of every Secret among ``objects`` as a secret (encoded and decoded)."""
@@ -255,6 +263,10 @@ class WorkflowContext:
     def __attrs_post_init__(self) -> None:
         env = dict(self.options.env) if self.options.env is not None else dict(os.environ)
         self.redact.add_env(env)
+        registry_user, registry_password = env.get("REGISTRY_USERNAME"), env.get("REGISTRY_PASSWORD")
+        if registry_user is not None and registry_password:
+            # nodes authenticate to a registry mirror with this token (containerd's hosts.toml)
+            self.redact.add([base64.b64encode(f"{registry_user}:{registry_password}".encode()).decode()])
         self.hook_context = HookContext(
             cluster_dir=self.cluster_dir,
             env=env,

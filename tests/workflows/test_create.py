@@ -96,7 +96,7 @@ def test_management_create_end_to_end(env: Env) -> None:
     assert env.installer.calls == [("init", "mgmt-eks-a-cluster"), ("eksd", "mgmt-eks-a-cluster"),
                                    ("eksa", "mgmt-eks-a-cluster"), ("init", "mgmt"), ("eksd", "mgmt"),
                                    ("eksa", "mgmt")]
-    assert env.installer.env_keys[0] == ["EXP_CLUSTER_RESOURCE_SET", "TESTPROVIDER_PASSWORD",
+    assert env.installer.env_keys[0] == ["EXP_CLUSTER_RESOURCE_SET", "TESTPROVIDER_ENDPOINT", "TESTPROVIDER_PASSWORD",
                                          "TESTPROVIDER_USERNAME"]
     # lifecycle hooks on the right clusters, in order
     lifecycle_calls = [(c.hook, c.cluster) for c in recorder.CALLS if c.cluster is not None]

@@ -79,7 +79,8 @@ def test_plan_serialises_without_secrets(tmp_path: Path) -> None:
         assert ENV["TESTPROVIDER_USERNAME"] not in rendered
     install = plan.step("install-capi-components-bootstrap")
     init = next(a for a in install.actions if a["action"] == "clusterctl-init")
-    assert init["env_keys"] == ["EXP_CLUSTER_RESOURCE_SET", "TESTPROVIDER_PASSWORD", "TESTPROVIDER_USERNAME"]
+    assert init["env_keys"] == ["EXP_CLUSTER_RESOURCE_SET", "TESTPROVIDER_ENDPOINT", "TESTPROVIDER_PASSWORD",
+                                "TESTPROVIDER_USERNAME"]
 
 
 def test_workload_create_plan(tmp_path: Path) -> None:
@@ -112,3 +113,29 @@ def test_upgrade_and_delete_plans(tmp_path: Path) -> None:
                                  "eksa-components-bootstrap-install-delete-task", "delete-management-cluster",
                                  "clean-up-git-repo", "kind-cluster-delete"]
     assert any(a["action"] == "move" for a in delete.step("capi-management-move-for-delete").actions)
+
+
+def test_plan_files_are_exactly_the_rendered_manifests_with_only_secret_data_masked(tmp_path: Path) -> None:
+    """Only secret values are masked: flags such as ``EXP_CLUSTER_RESOURCE_SET=true`` of the provider's
+    clusterctl environment stay readable in the plan, which equals what would be applied but for Secret data."""
+    from eksa_core.testing import patched_env, render
+
+    plugins = make_plugins()
+    spec = make_spec(plugins, spec_text("mgmt"))
+    plan = create_cluster(spec, plugins=plugins, workdir=tmp_path / "work", dry_run=True, options=options())
+    assert isinstance(plan, Plan)
+    plan_file = tmp_path / "work" / "mgmt" / "generated" / "plan" / "workload-cluster-init.yaml"
+    assert plan_file in plan.manifest_files()
+    written = list(yaml.safe_load_all(plan_file.read_text()))
+    with patched_env(ENV):
+        control_plane, workers = render(plugins.provider("testprovider"), spec)
+    expected = []
+    for obj in control_plane + workers:
+        if obj["kind"] == "Secret":
+            obj = {**obj, **{k: dict.fromkeys(obj[k], "*****") for k in ("data", "stringData") if k in obj}}
+        expected.append(obj)
+    assert written == json.loads(json.dumps(expected))
+    text = plan_file.read_text()
+    assert "endpoint: https://infra.example:8443" in text  # TESTPROVIDER_ENDPOINT of the clusterctl environment
+    assert text.count("*****") == sum(len(o.get("data") or {}) + len(o.get("stringData") or {})
+                                      for o in written if o["kind"] == "Secret")

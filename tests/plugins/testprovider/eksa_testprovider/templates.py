@@ -138,9 +138,11 @@ def eksa_generate_secrets(spec: Any, context: Any) -> list[dict[str, Any]]:
 
 @hookimpl
 def eksa_env_map(spec: Any, context: Any) -> dict[str, str]:
-    """``TESTPROVIDER_USERNAME``/``TESTPROVIDER_PASSWORD`` for clusterctl; both are required."""
+    """``TESTPROVIDER_USERNAME``/``TESTPROVIDER_PASSWORD`` (both required) and, like Nutanix's
+    ``NUTANIX_ENDPOINT``, the datacenter's ``TESTPROVIDER_ENDPOINT`` for clusterctl."""
     record("eksa_env_map", context=context)
-    out = {"EXP_CLUSTER_RESOURCE_SET": "true"}
+    dc = spec.datacenter()
+    out = {"EXP_CLUSTER_RESOURCE_SET": "true", "TESTPROVIDER_ENDPOINT": dc.spec.endpoint if dc else ""}
     for key in (USERNAME_ENV, PASSWORD_ENV):
         value = context.env.get(key)
         if not value:
