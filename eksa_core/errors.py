@@ -17,6 +17,8 @@ __all__ = [
     "Location",
     "PluginError",
     "ReleaseError",
+    "ReleaseFetchError",
+    "ReleaseUnreachableError",
     "SpecError",
     "SpecErrors",
 ]
@@ -188,6 +190,31 @@ class ReleaseError(EksaError):
 
     def __str__(self) -> str:
         return f"{self.file}: {self.message}" if self.file else self.message
+
+
+class ReleaseFetchError(ReleaseError):
+    """Release data could not be downloaded: ``file`` is the URL, ``reason`` one of :attr:`REASONS`.
+
+    ``timeout`` (the server accepted the connection but did not answer in time), ``tls`` (certificate
+    verification or handshake failed), ``redirects`` (a redirect loop, too many redirects or a redirect to another
+    scheme), ``too-large`` (the answer is larger than allowed), ``http-status`` (an HTTP error status),
+    ``invalid-url``, ``unreachable`` (see :class:`ReleaseUnreachableError`) or ``failed`` (anything else).
+    """
+
+    REASONS = ("unreachable", "timeout", "tls", "redirects", "too-large", "http-status", "invalid-url", "failed")
+
+    def __init__(self, message: str, *, url: str, reason: str = "failed") -> None:
+        super().__init__(message, file=url)
+        self.url = url
+        self.reason = reason
+
+
+class ReleaseUnreachableError(ReleaseFetchError):
+    """The server of a release-data URL could not be reached at all (no route, name not resolved, connection
+    refused or not established in time). Callers may fall back to a cached copy or to bundled data."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message, url=url, reason="unreachable")
 
 
 class PluginError(EksaError):

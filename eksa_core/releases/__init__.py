@@ -12,7 +12,8 @@ Typical use::
     vb.vsphere.kube_vip.uri
 
 Release data is read leniently (unknown fields ignored; see :mod:`eksa_core.releases._convert`) and never from
-the network unless the caller passes a fetcher (see :mod:`eksa_core.releases.loading`).
+the network unless the caller passes a fetcher (see :mod:`eksa_core.releases.loading`;
+:class:`eksa_core.releases.remote.RemoteFetcher` is the one the ``eksa`` command line passes).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .eksd import (
     KubeDistro,
 )
 from .loading import (
+    FetchedBytes,
     Fetcher,
     HttpFetcher,
     Location,
@@ -127,6 +129,7 @@ __all__ = [
     "EksdReleaseStatus",
     "EtcdadmBootstrapBundle",
     "EtcdadmControllerBundle",
+    "FetchedBytes",
     "Fetcher",
     "FluxBundle",
     "HaproxyBundle",

@@ -46,7 +46,8 @@ __all__ = [
 ]
 
 DEFAULT_RELEASE_MANIFEST_URL = "https://anywhere-assets.eks.amazonaws.com/releases/eks-a/manifest.yaml"
-"""EKS Anywhere's production release manifest (read only through a fetcher: eksa downloads nothing by itself)."""
+"""EKS Anywhere's production release manifest (read only through a fetcher: the library downloads nothing by
+itself; the ``eksa`` command line reads it by default with :class:`~eksa_core.releases.remote.RemoteFetcher`)."""
 
 BUNDLED_RELEASE_MANIFEST = Path(__file__).resolve().parents[1] / "data" / "releases" / "releases.yaml"
 """Release data shipped with eksa for offline use (EKS Anywhere's public test fixtures: CLI version

@@ -7,8 +7,10 @@ Where a manifest is (a *location*) can be written as:
 * ``embed:///testdata/X`` or ``embed:///config/X`` (EKS Anywhere's compiled-in files): the file ``X`` in the
   folder of the manifest naming the URL, so a folder of release data works wherever it is placed;
 * ``http://`` / ``https://`` URLs, read only through a *fetcher* given by the caller. eksa never downloads
-  anything on its own: the default fetcher refuses with an error saying so. :class:`HttpFetcher` is an opt-in
-  fetcher for programs that do want downloads.
+  anything on its own: the default fetcher refuses with an error saying so. :class:`HttpFetcher` is a minimal
+  opt-in fetcher; :class:`eksa_core.releases.remote.RemoteFetcher` is the one the CLI uses (timeouts, TLS with a
+  custom CA bundle, bounded redirects and size, a revalidated cache). Relative locations inside a manifest read
+  from a URL resolve against that URL (the final one, when the fetcher returns :class:`FetchedBytes`).
 
 Documents are parsed safely (plain data only, size and alias limits). Like EKS Anywhere's YAML reader, a key that
 appears twice in a mapping keeps its last value, and timestamps stay strings. Every problem is a
@@ -35,6 +37,7 @@ from .models import Bundles, Release
 
 __all__ = [
     "EKSA_API_GROUP",
+    "FetchedBytes",
     "Fetcher",
     "HttpFetcher",
     "Location",
@@ -50,7 +53,20 @@ __all__ = [
 EKSA_API_GROUP = "anywhere.eks.amazonaws.com"
 
 Fetcher = Callable[[str], bytes | str]
-"""Reads an ``http(s)://`` URL and returns its content. Raise any exception to report a failure."""
+"""Reads an ``http(s)://`` URL and returns its content. Raise any exception to report a failure. A fetcher that
+follows redirects may return :class:`FetchedBytes` to say where the content finally came from."""
+
+
+class FetchedBytes(bytes):
+    """Content a fetcher read, with ``url``, the URL it finally came from (after redirects). Locations written
+    inside the document resolve against ``url``, and the document's ``source`` is ``url``."""
+
+    url: str
+
+    def __new__(cls, content: bytes, url: str) -> FetchedBytes:
+        obj = super().__new__(cls, content)
+        obj.url = url
+        return obj
 
 Location = str | Path
 """A resolved manifest location: a local :class:`~pathlib.Path` or an ``http(s)`` URL string."""
@@ -170,7 +186,8 @@ _ReleaseDataConstructor.add_constructor(
 )
 
 
-def _read(location: Location, fetcher: Fetcher | None) -> str:
+def _read(location: Location, fetcher: Fetcher | None) -> tuple[str, str]:
+    """The text at ``location`` and the name it is shown (and resolved) by: the final URL after redirects."""
     shown = str(location)
     if _is_url(location):
         try:
@@ -179,16 +196,18 @@ def _read(location: Location, fetcher: Fetcher | None) -> str:
             raise
         except Exception as exc:  # the fetcher is the caller's code: report any failure as ours
             raise ReleaseError(f"reading {shown}: {exc}", file=shown) from exc
+        if isinstance(content, FetchedBytes) and _is_url(content.url):
+            shown = content.url
         if isinstance(content, bytes):
             if len(content) > MAX_FILE_BYTES:
                 raise ReleaseError(f"{shown} is larger than the {MAX_FILE_BYTES} bytes eksa accepts", file=shown)
             try:
-                return content.decode("utf-8")
+                return content.decode("utf-8"), shown
             except UnicodeDecodeError:
                 raise ReleaseError(f"{shown} is not UTF-8 text", file=shown) from None
-        return str(content)
+        return str(content), shown
     try:
-        return read_text(location)
+        return read_text(location), shown
     except SpecError as exc:
         raise ReleaseError(exc.message, file=shown) from None
 
@@ -248,8 +267,8 @@ def load_release_document(
 ) -> Release | Bundles | EksdRelease:
     """Read a release-data file of any of the three kinds, chosen by its ``apiVersion`` group and ``kind``."""
     resolved = resolve_location(location, relative_to=relative_to)
-    shown = str(resolved)
-    data = _parse(_read(resolved, fetcher), shown)
+    text, shown = _read(resolved, fetcher)
+    data = _parse(text, shown)
     group, kind = _kind_of(data)
     entry = _KINDS.get((group, kind))
     if entry is None:
@@ -262,8 +281,8 @@ def load_release_document(
 
 def _load_kind(location: str | Path, cls: type[T], fetcher: Fetcher | None, relative_to: Location | None) -> T:
     resolved = resolve_location(location, relative_to=relative_to)
-    shown = str(resolved)
-    data = _parse(_read(resolved, fetcher), shown)
+    text, shown = _read(resolved, fetcher)
+    data = _parse(text, shown)
     group, kind = _kind_of(data)
     wanted = next(k for k, v in _KINDS.items() if v[0] is cls)
     what = _KINDS[wanted][1]
