@@ -50,13 +50,24 @@ __all__ = [
     "build_parser",
     "format_spec_error",
     "main",
+    "release_fetcher",
     "release_manifest_path",
 ]
 
 RELEASE_MANIFEST_ENV = "EKSA_RELEASE_MANIFEST"
-"""Environment variable naming the release manifest when ``--release-manifest`` is not given."""
+"""Environment variable naming the release manifest (path or URL) when ``--release-manifest`` is not given."""
 
-from .releases.build import BUNDLED_RELEASE_MANIFEST  # noqa: E402  (re-exported: the CLI's default)
+DEFAULT_RELEASE_MANIFEST_ENV = "EKSA_DEFAULT_RELEASE_MANIFEST"
+"""Environment variable replacing the default release manifest (EKS Anywhere's public one), e.g. by a mirror;
+unlike ``$EKSA_RELEASE_MANIFEST`` it keeps the default's fallback to the bundled snapshot. Tests set it."""
+
+BUNDLED_KEYWORD = "bundled"
+"""``--release-manifest bundled`` (or ``EKSA_RELEASE_MANIFEST=bundled``): the snapshot shipped with eksa, offline."""
+
+from .releases.build import BUNDLED_RELEASE_MANIFEST, DEFAULT_RELEASE_MANIFEST_URL  # noqa: E402  (CLI defaults)
+
+BUNDLED_RELEASE_DESCRIPTION = "EKS Anywhere test fixtures, v0.19.0-dev+latest"
+"""What the bundled release data is, for the warning saying it is used."""
 
 BUNDLED_KUBERNETES_VERSIONS = "1.18, 1.19, 1.20 and 1.21"
 """Kubernetes versions the bundled release data has complete EKS-D releases for."""
@@ -71,9 +82,13 @@ TIMESTAMP_VERBOSITY = 4
 
 RELEASE_HELP = (
     "Release data (which images and versions the cluster gets): --bundles-override FILE (a Bundles manifest) "
-    f"wins, then --release-manifest FILE, then ${RELEASE_MANIFEST_ENV}, else the manifest bundled with eksa: "
-    "EKS Anywhere's test-fixture release v0.19.0-dev+latest (Kubernetes 1.18-1.21, 1.29; development image "
-    "URIs), good for dry runs only. eksa never downloads release data."
+    f"wins, then --release-manifest, then ${RELEASE_MANIFEST_ENV}, else EKS Anywhere's public release manifest "
+    f"{DEFAULT_RELEASE_MANIFEST_URL} and the bundles and EKS-D manifests it names. Each takes a path or an "
+    "http(s) URL (relative locations inside a manifest resolve against it); 'bundled' names the snapshot shipped "
+    "with eksa, for offline use. Downloads are cached in ${XDG_CACHE_HOME:-~/.cache}/eksa/releases "
+    "($EKSA_RELEASE_CACHE) and revalidated with ETag/Last-Modified; $EKSA_RELEASE_CA_BUNDLE names "
+    "a PEM CA bundle for TLS. When a server cannot be reached the cached copy is used, and for the default "
+    "manifest then the bundled snapshot, with one warning. Dry runs read release data too (only that)."
 )
 
 
@@ -246,15 +261,37 @@ def format_spec_error(error: SpecError) -> str:
 # -- release data ---------------------------------------------------------------------------------------------
 
 
-def release_manifest_path(option: str | None, env: dict[str, str] | os._Environ[str] | None = None) -> tuple[Path, str]:
-    """The release manifest to use and where the choice came from (``--release-manifest``, the environment
-    variable or ``bundled``)."""
+def _release_location(value: str) -> Path | str:
+    """A release-data location the user wrote: ``bundled``, a path, a ``file://`` or an ``http(s)`` URL."""
+    from .releases import resolve_location
+
+    if value.strip() == BUNDLED_KEYWORD:
+        return BUNDLED_RELEASE_MANIFEST
+    return resolve_location(value)
+
+
+def release_manifest_path(
+    option: str | None, env: dict[str, str] | os._Environ[str] | None = None
+) -> tuple[Path | str, str]:
+    """The release manifest to use (a path or an ``http(s)`` URL) and where the choice came from:
+    ``--release-manifest``, ``EKSA_RELEASE_MANIFEST``, ``default`` (EKS Anywhere's public manifest, or
+    ``$EKSA_DEFAULT_RELEASE_MANIFEST``) or ``bundled`` (the snapshot shipped with eksa)."""
     env = os.environ if env is None else env
-    if option:
-        return Path(option), "--release-manifest"
-    if env.get(RELEASE_MANIFEST_ENV):
-        return Path(env[RELEASE_MANIFEST_ENV]), RELEASE_MANIFEST_ENV
-    return BUNDLED_RELEASE_MANIFEST, "bundled"
+    for value, source in ((option, "--release-manifest"), (env.get(RELEASE_MANIFEST_ENV), RELEASE_MANIFEST_ENV),
+                          (env.get(DEFAULT_RELEASE_MANIFEST_ENV) or DEFAULT_RELEASE_MANIFEST_URL, "default")):
+        if value:
+            return _release_location(value), "bundled" if value.strip() == BUNDLED_KEYWORD else source
+    raise AssertionError("unreachable: the default is never empty")  # pragma: no cover
+
+
+def release_fetcher(env: dict[str, str] | os._Environ[str] | None = None) -> Any:
+    """The :class:`~eksa_core.releases.remote.RemoteFetcher` the CLI reads release data with: cached in
+    ``$EKSA_RELEASE_CACHE`` (default ``${XDG_CACHE_HOME:-~/.cache}/eksa/releases``), TLS verified against
+    ``$EKSA_RELEASE_CA_BUNDLE`` when set."""
+    from .releases.remote import CA_BUNDLE_ENV, ReleaseCache, RemoteFetcher
+
+    env = os.environ if env is None else env
+    return RemoteFetcher(cache=ReleaseCache.default(env), ca_bundle=env.get(CA_BUNDLE_ENV) or None)
 
 
 # -- argument parsing -----------------------------------------------------------------------------------------
@@ -285,10 +322,10 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
 
 
 def _add_release_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--bundles-override", metavar="FILE", help="use this Bundles manifest (see below)")
-    parser.add_argument("--release-manifest", metavar="FILE",
-                        help=f"EKS-A release manifest (default: ${RELEASE_MANIFEST_ENV}, else the bundled test "
-                             "release)")
+    parser.add_argument("--bundles-override", metavar="FILE|URL", help="use this Bundles manifest (see below)")
+    parser.add_argument("--release-manifest", metavar="FILE|URL",
+                        help=f"EKS-A release manifest (default: ${RELEASE_MANIFEST_ENV}, else EKS Anywhere's public "
+                             "one; 'bundled': the snapshot shipped with eksa)")
 
 
 def _add_hidden_force_cleanup(parser: argparse.ArgumentParser) -> None:
@@ -548,31 +585,54 @@ def _reject_force_cleanup(args: argparse.Namespace) -> None:
 
 
 def _build_spec(run: _Run, config: Any) -> Any:
-    """Join a loaded config with its release data (:func:`eksa_core.releases.build_spec`)."""
+    """Join a loaded config with its release data (:func:`eksa_core.releases.build_spec`), read from local files
+    or downloaded (cached; see ``RELEASE_HELP``), falling back as described there with one warning."""
+    from .errors import ReleaseUnreachableError
     from .releases import build_spec
 
     args = run.args
+    manifest: Path | str | None
     manifest, source = release_manifest_path(args.release_manifest)
-    bundles: Path | None = None
+    bundles: Path | str | None = None
     if args.bundles_override:
-        bundles = Path(args.bundles_override)
-        if not bundles.is_file():
+        bundles = _release_location(args.bundles_override)
+        if isinstance(bundles, Path) and not bundles.is_file():
             raise CliError(f"the bundles override file {bundles} does not exist")
         run.say(f"Using bundles override {bundles}", 1)
-        if source == "bundled":
-            return build_spec(config, bundles_override=bundles, plugins=run.plugins)
-    if not manifest.is_file():
+        if source in ("default", "bundled"):
+            manifest = None  # the release manifest is read only when named
+    if isinstance(manifest, Path) and not manifest.is_file():
         raise CliError(f"the release manifest {manifest} ({source}) does not exist")
-    if source != "bundled":
+    fetcher = release_fetcher()
+
+    def from_snapshot() -> Any:
+        try:
+            return build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, bundles_override=bundles,
+                              plugins=run.plugins)
+        except ReleaseError as exc:
+            raise CliError(f"{exc}\nThe release data bundled with eksa covers Kubernetes "
+                           f"{BUNDLED_KUBERNETES_VERSIONS}; pass --release-manifest (or ${RELEASE_MANIFEST_ENV}) for "
+                           "other versions") from None
+
+    if source == "bundled" and manifest is not None:
+        run.say(f"Warning: using the release data bundled with eksa ({BUNDLED_RELEASE_DESCRIPTION}); pass "
+                "--release-manifest for real releases")
+        return from_snapshot()
+    if manifest is not None:
         run.say(f"Using release manifest {manifest} ({source})", 1)
-        return build_spec(config, release_manifest=manifest, bundles_override=bundles, plugins=run.plugins)
-    run.say("Warning: using the release data bundled with eksa (EKS Anywhere test fixtures, "
-            "v0.19.0-dev+latest); pass --release-manifest for real releases")
     try:
-        return build_spec(config, release_manifest=manifest, bundles_override=bundles, plugins=run.plugins)
-    except ReleaseError as exc:
-        raise CliError(f"{exc}\nThe release data bundled with eksa covers Kubernetes {BUNDLED_KUBERNETES_VERSIONS}; "
-                       "pass --release-manifest (or $EKSA_RELEASE_MANIFEST) for other versions") from None
+        spec = build_spec(config, release_manifest=manifest, bundles_override=bundles, fetcher=fetcher,
+                          plugins=run.plugins)
+    except ReleaseUnreachableError as exc:
+        if source != "default" or manifest is None:
+            raise
+        run.say(f"Warning: using the release data bundled with eksa ({BUNDLED_RELEASE_DESCRIPTION}): {exc.message}, "
+                f"and no copy of {exc.url} is cached in {fetcher.cache.root}")
+        return from_snapshot()
+    warning = fetcher.fallback_warning()
+    if warning is not None:
+        run.say(warning)
+    return spec
 
 
 def _hook_options(args: argparse.Namespace) -> dict[str, Any]:

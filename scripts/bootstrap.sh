@@ -33,4 +33,7 @@ echo "== eksa generate clusterconfig dev -p docker --kubernetes-version 1.21 > $
 eksa generate clusterconfig dev -p docker --kubernetes-version 1.21 > "$workdir/dev.yaml"
 cat "$workdir/dev.yaml"
 echo "== eksa create cluster -f $workdir/dev.yaml --dry-run"
-(cd "$workdir" && eksa create cluster -f dev.yaml --dry-run)
+# offline and deterministic: the release snapshot shipped with eksa instead of EKS Anywhere's public manifest
+# (set EKSA_DEFAULT_RELEASE_MANIFEST to a URL to read that instead)
+(cd "$workdir" && EKSA_DEFAULT_RELEASE_MANIFEST="${EKSA_DEFAULT_RELEASE_MANIFEST:-bundled}" \
+  eksa create cluster -f dev.yaml --dry-run)

@@ -294,7 +294,19 @@ def test_delete_without_file_looks_in_the_cluster_folder() -> None:
 
 
 def test_release_manifest_choice(tmp_path: Path) -> None:
-    assert release_manifest_path(None, {}) == (BUNDLED_RELEASE_MANIFEST, "bundled")
+    from eksa_core.releases import DEFAULT_RELEASE_MANIFEST_URL
+
+    # the default is EKS Anywhere's public manifest; a mirror may replace it; "bundled" is the offline snapshot
+    assert release_manifest_path(None, {}) == (DEFAULT_RELEASE_MANIFEST_URL, "default")
+    assert DEFAULT_RELEASE_MANIFEST_URL == "https://anywhere-assets.eks.amazonaws.com/releases/eks-a/manifest.yaml"
+    assert release_manifest_path(None, {"EKSA_DEFAULT_RELEASE_MANIFEST": "http://127.0.0.1:1/m.yaml"}) == (
+        "http://127.0.0.1:1/m.yaml", "default")
+    assert release_manifest_path(None, {"EKSA_DEFAULT_RELEASE_MANIFEST": "bundled"}) == (BUNDLED_RELEASE_MANIFEST,
+                                                                                       "bundled")
+    assert release_manifest_path("bundled", {}) == (BUNDLED_RELEASE_MANIFEST, "bundled")
+    assert release_manifest_path(None, {"EKSA_RELEASE_MANIFEST": "https://mirror.example/m.yaml"}) == (
+        "https://mirror.example/m.yaml", "EKSA_RELEASE_MANIFEST")
+    assert release_manifest_path(f"file://{tmp_path}/m.yaml", {}) == (tmp_path / "m.yaml", "--release-manifest")
     assert BUNDLED_RELEASE_MANIFEST.is_file()
     assert (BUNDLED_RELEASE_MANIFEST.parent / "NOTICE").is_file()
     assert release_manifest_path(None, {"EKSA_RELEASE_MANIFEST": "r.yaml"}) == (Path("r.yaml"),
@@ -307,7 +319,9 @@ def test_help_says_which_release_data_is_used() -> None:
     result = eksa("create", "cluster", "--help")
     assert result.code == 0
     text = " ".join(result.out.split())
-    assert "EKSA_RELEASE_MANIFEST" in text and "v0.19.0-dev+latest" in text and "never downloads" in text
+    assert "EKSA_RELEASE_MANIFEST" in text and "https://anywhere-assets.eks.amazonaws.com/releases/eks-a/" in text
+    assert "'bundled'" in text and "~/.cache}/eksa/releases" in text and "EKSA_RELEASE_CA_BUNDLE" in text
+    assert "Dry runs read release data too" in text
 
 
 # -- progress plugin ----------------------------------------------------------------------------------------
