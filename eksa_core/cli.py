@@ -584,17 +584,19 @@ def _reject_force_cleanup(args: argparse.Namespace) -> None:
         raise UsageError("please remove the --force-cleanup flag")
 
 
-def _build_spec(run: _Run, config: Any) -> Any:
-    """Join a loaded config with its release data (:func:`eksa_core.releases.build_spec`), read from local files
-    or downloaded (cached; see ``RELEASE_HELP``), falling back as described there with one warning."""
+def _with_release_data(run: _Run, use: Callable[[Path | str | None, Path | str | None, Any], Any]) -> Any:
+    """Call ``use(release_manifest, bundles_override, fetcher)`` with the release data the command line names
+    (see ``RELEASE_HELP``) and return its result. Downloads go through one cached
+    :class:`~eksa_core.releases.remote.RemoteFetcher`; when the default manifest's servers cannot be reached and
+    nothing is cached, ``use`` is called again with the bundled snapshot (and no fetcher). Exactly one warning
+    says when other data than the asked-for download is used."""
     from .errors import ReleaseUnreachableError
-    from .releases import build_spec
 
     args = run.args
     manifest: Path | str | None
-    manifest, source = release_manifest_path(args.release_manifest)
+    manifest, source = release_manifest_path(getattr(args, "release_manifest", None))
     bundles: Path | str | None = None
-    if args.bundles_override:
+    if getattr(args, "bundles_override", None):
         bundles = _release_location(args.bundles_override)
         if isinstance(bundles, Path) and not bundles.is_file():
             raise CliError(f"the bundles override file {bundles} does not exist")
@@ -607,8 +609,7 @@ def _build_spec(run: _Run, config: Any) -> Any:
 
     def from_snapshot() -> Any:
         try:
-            return build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, bundles_override=bundles,
-                              plugins=run.plugins)
+            return use(BUNDLED_RELEASE_MANIFEST, bundles, None)
         except ReleaseError as exc:
             raise CliError(f"{exc}\nThe release data bundled with eksa covers Kubernetes "
                            f"{BUNDLED_KUBERNETES_VERSIONS}; pass --release-manifest (or ${RELEASE_MANIFEST_ENV}) for "
@@ -621,8 +622,7 @@ def _build_spec(run: _Run, config: Any) -> Any:
     if manifest is not None:
         run.say(f"Using release manifest {manifest} ({source})", 1)
     try:
-        spec = build_spec(config, release_manifest=manifest, bundles_override=bundles, fetcher=fetcher,
-                          plugins=run.plugins)
+        result = use(manifest, bundles, fetcher)
     except ReleaseUnreachableError as exc:
         if source != "default" or manifest is None:
             raise
@@ -632,7 +632,16 @@ def _build_spec(run: _Run, config: Any) -> Any:
     warning = fetcher.fallback_warning()
     if warning is not None:
         run.say(warning)
-    return spec
+    return result
+
+
+def _build_spec(run: _Run, config: Any) -> Any:
+    """Join a loaded config with its release data (:func:`eksa_core.releases.build_spec`; the data as
+    :func:`_with_release_data` chooses it)."""
+    from .releases import build_spec
+
+    return _with_release_data(run, lambda manifest, bundles, fetcher: build_spec(
+        config, release_manifest=manifest, bundles_override=bundles, fetcher=fetcher, plugins=run.plugins))
 
 
 def _hook_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -32,6 +32,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -76,6 +77,7 @@ DEFAULT_READ_TIMEOUT = 60.0
 DEFAULT_MAX_REDIRECTS = 10
 """Redirects followed before giving up (as Go's HTTP client, which ``eksctl anywhere`` uses)."""
 
+_log = logging.getLogger("eksa.releases")
 _CHUNK = 64 * 1024
 _REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
@@ -268,8 +270,12 @@ class RemoteFetcher:
             self._unreachable.setdefault(origin, exc.message)
             if entry is None:
                 raise
+            try:
+                body = entry.read()
+            except OSError:
+                raise exc from None  # the cached copy vanished: as if there were none
             self.fallbacks.append(CacheFallback(url=url, entry=entry, reason=exc.message))
-            return FetchedBytes(entry.read(), entry.final_url)
+            return FetchedBytes(body, entry.final_url)
 
     def fallback_warning(self) -> str | None:
         """One sentence saying which cached data was used because servers could not be reached, or ``None``."""
@@ -303,10 +309,17 @@ class RemoteFetcher:
                 if entry is None or self.cache is None:
                     raise ReleaseFetchError(f"the server answered 304 Not Modified to {url}, which was not asked "
                                             "conditionally", url=url, reason="http-status")
-                confirmed = self.cache.confirm(entry, etag=response.headers.get("ETag"),
-                                               last_modified=response.headers.get("Last-Modified"))
+                try:
+                    body = entry.read()
+                except OSError:  # the cached copy vanished since it was looked up: ask again, unconditionally
+                    return self._fetch(url, None)
+                try:
+                    self.cache.confirm(entry, etag=response.headers.get("ETag"),
+                                       last_modified=response.headers.get("Last-Modified"))
+                except OSError as exc:
+                    _log.debug("cannot update the release cache in %s: %s", self.cache.root, exc)
                 self.fetched.append(url)
-                return FetchedBytes(confirmed.read(), confirmed.final_url)
+                return FetchedBytes(body, entry.final_url)
             if status >= 400 or not 200 <= status < 300:
                 reason = f" {response.reason}" if response.reason else ""
                 where = f" (redirected to {final})" if final != url else ""
@@ -314,8 +327,11 @@ class RemoteFetcher:
                                         reason="http-status")
             content = self._body(response, url)
         if self.cache is not None:
-            self.cache.store(url, content, final_url=final, etag=response.headers.get("ETag"),
-                             last_modified=response.headers.get("Last-Modified"))
+            try:
+                self.cache.store(url, content, final_url=final, etag=response.headers.get("ETag"),
+                                 last_modified=response.headers.get("Last-Modified"))
+            except OSError as exc:  # a read-only or full cache folder costs the cache, not the download
+                _log.debug("cannot write the release cache in %s: %s", self.cache.root, exc)
         self.fetched.append(url)
         return FetchedBytes(content, final)
 

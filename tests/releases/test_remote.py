@@ -309,3 +309,12 @@ def test_a_damaged_cache_entry_counts_as_absent(cache: ReleaseCache) -> None:
     assert cache.lookup(url) is None
     meta.write_text(json.dumps({"url": "http://elsewhere/x"}))
     assert cache.lookup(url) is None
+
+
+def test_an_unwritable_cache_costs_the_cache_not_the_download(server: ReleaseServer, tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    url = f"{server.url}/{MANIFEST_PATH}"
+    fetcher = RemoteFetcher(cache=ReleaseCache(blocked / "releases"))
+    assert load_release_manifest(url, fetcher=fetcher).source == url
+    assert fetcher.fetched == [url] and ReleaseCache(blocked / "releases").lookup(url) is None
