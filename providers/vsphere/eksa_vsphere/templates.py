@@ -61,6 +61,7 @@ __all__ = [
     "eksa_generate_secrets",
     "eksa_generate_workers",
     "eksa_infrastructure_bundle",
+    "failure_domain_name",
     "failure_domain_objects",
     "generate_control_plane",
     "generate_workers",
@@ -294,6 +295,8 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None,
             "thumbprint": dc.spec.thumbprint or "",
         },
     })
+    # where the workers may go (EKS-A's controller applies these before the machines; MDs name them)
+    objects += failure_domain_objects(spec)
     objects.append(machine_template(cp_name, dc, cp_mc))
     cp_node = _settings(cp_mc, taints=cpc.taints if cpc else None, labels=cpc.labels if cpc else None,
                         kubelet_configuration=cpc.kubelet_configuration if cpc else None)
@@ -412,7 +415,10 @@ def _worker_group(spec: Spec, cluster: Cluster, dc: VSphereDatacenterConfig, fla
         kubeadm_config_template(cluster, name=kct_name, flavor=flavor, images=images, node=node, env=env),
         machine_deployment(cluster, group, version=images.kubernetes_version,
                            machine_template_kind="VSphereMachineTemplate", machine_template_name=mt_name,
-                           kubeadm_config_template_name=kct_name),
+                           kubeadm_config_template_name=kct_name,
+                           # EKS-A places a group in the first of its failure domains
+                           failure_domain=failure_domain_name(spec, group.failure_domains[0])
+                           if group.failure_domains else None),
         machine_template(mt_name, dc, mc),
     ]
 
@@ -420,10 +426,16 @@ def _worker_group(spec: Spec, cluster: Cluster, dc: VSphereDatacenterConfig, fla
 # -- failure domains ------------------------------------------------------------------------------------------
 
 
+def failure_domain_name(spec: Spec, failure_domain: str) -> str:
+    """The name of the ``VSphereFailureDomain``/``VSphereDeploymentZone`` of a datacenter failure domain, which
+    worker MachineDeployments name as their ``failureDomain``: ``<cluster>-<datacenter config>-<domain>``."""
+    return f"{spec.cluster.name}-{_datacenter(spec).name}-{failure_domain}"
+
+
 def failure_domain_objects(spec: Spec, template_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """``VSphereFailureDomain`` + ``VSphereDeploymentZone`` per datacenter failure domain
     (EKS-A ``GenerateVsphereFailureDomainsSpec``). With ``template_names`` (failure domain -> object name) only
-    the named ones are rendered; without, all of them as ``<cluster>-<failure domain>``."""
+    the named ones are rendered; without, all of them, named by :func:`failure_domain_name`."""
     dc = _datacenter(spec)
     cluster = spec.cluster
     out: list[dict[str, Any]] = []
@@ -434,7 +446,7 @@ def failure_domain_objects(spec: Spec, template_names: Mapping[str, str] | None 
                 continue
             name = template_names[fd_name]
         else:
-            name = f"{cluster.name}-{fd_name}"
+            name = failure_domain_name(spec, fd_name)
         out.append({
             "apiVersion": INFRA_API_VERSION,
             "kind": "VSphereFailureDomain",

@@ -133,10 +133,28 @@ def test_failure_domains_default_names_and_bootstrap_proxy() -> None:
     spec = _spec(failure_domains=True, proxy=True)
     objs = T.failure_domain_objects(spec)
     assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [
-        ("VSphereFailureDomain", "t-fd-1"), ("VSphereDeploymentZone", "t-fd-1")]
+        ("VSphereFailureDomain", "t-t-fd-1"), ("VSphereDeploymentZone", "t-t-fd-1")]
     assert objs[0]["spec"]["zone"]["name"] == "cc1"
     opts = T.eksa_bootstrap_options(spec)
     assert opts.env["NO_PROXY"] == "internal,1.2.3.4,vc.example"
+
+
+def test_create_objects_carry_the_failure_domains_and_workers_are_placed_in_them() -> None:
+    """Like EKS-A: every datacenter failure domain becomes a VSphereFailureDomain + VSphereDeploymentZone
+    (``<cluster>-<datacenter>-<domain>``), applied with the control plane; a worker group's MachineDeployment
+    names the first of its failure domains."""
+    spec = _spec(failure_domains=True, worker_failure_domains=["fd-1"])
+    control_plane = T.generate_control_plane(spec, None, env={})
+    zones = [(o["kind"], o["metadata"]["name"]) for o in control_plane
+             if o["kind"] in ("VSphereFailureDomain", "VSphereDeploymentZone")]
+    assert zones == [("VSphereFailureDomain", "t-t-fd-1"), ("VSphereDeploymentZone", "t-t-fd-1")]
+    zone = next(o for o in control_plane if o["kind"] == "VSphereDeploymentZone")
+    assert zone["spec"]["failureDomain"] == "t-t-fd-1" and zone["spec"]["server"] == "vc.example"
+    _, md, _ = T.generate_workers(spec, None, None, env={})
+    assert md["spec"]["template"]["spec"]["failureDomain"] == "t-t-fd-1"
+    # a group without failure domains is placed by CAPV alone
+    _, plain_md, _ = T.generate_workers(_spec(failure_domains=True), None, None, env={})
+    assert "failureDomain" not in plain_md["spec"]["template"]["spec"]
 
 
 def test_workers_default_names_proxy_and_kubernetes_version() -> None:
@@ -160,7 +178,8 @@ def test_control_plane_object_set_with_registry_auth() -> None:
     assert objs[-1]["stringData"] == {"username": "ru", "password": "rp"}
 
 
-def _spec(*, failure_domains: bool = False, proxy: bool = False, mirror: bool = False) -> Any:
+def _spec(*, failure_domains: bool = False, proxy: bool = False, mirror: bool = False,
+          worker_failure_domains: list[str] | None = None) -> Any:
     from eksa_core.defaults import set_defaults
     from eksa_core.releases import build_spec_from_files
     from eksa_core.spec import parse_cluster_config
@@ -173,6 +192,7 @@ def _spec(*, failure_domains: bool = False, proxy: bool = False, mirror: bool = 
         cluster_extra += "  registryMirrorConfiguration:\n    endpoint: 5.6.7.8\n    authenticate: true\n"
     fds = "  failureDomains:\n  - name: fd-1\n    computeCluster: cc1\n    network: /dc/network/n\n" \
         if failure_domains else ""
+    worker_extra = f"    failureDomains: [{', '.join(worker_failure_domains)}]\n" if worker_failure_domains else ""
     text = f"""apiVersion: anywhere.eks.amazonaws.com/v1alpha1
 kind: Cluster
 metadata: {{name: t}}
@@ -185,7 +205,7 @@ spec:
   workerNodeGroupConfigurations:
   - count: 1
     machineGroupRef: {{kind: VSphereMachineConfig, name: m}}
-  datacenterRef: {{kind: VSphereDatacenterConfig, name: t}}
+{worker_extra}  datacenterRef: {{kind: VSphereDatacenterConfig, name: t}}
   clusterNetwork:
     cniConfig: {{cilium: {{}}}}
     pods: {{cidrBlocks: [192.168.0.0/16]}}
