@@ -626,8 +626,8 @@ def _with_release_data(run: _Run, use: Callable[[Path | str | None, Path | str |
     except ReleaseUnreachableError as exc:
         if source != "default" or manifest is None:
             raise
-        run.say(f"Warning: using the release data bundled with eksa ({BUNDLED_RELEASE_DESCRIPTION}): {exc.message}, "
-                f"and no copy of {exc.url} is cached in {fetcher.cache.root}")
+        run.say(f"Warning: using the release data bundled with eksa ({BUNDLED_RELEASE_DESCRIPTION}): {exc.url} "
+                f"could not be downloaded ({exc.message}) and no copy of it is cached in {fetcher.cache.root}")
         return from_snapshot()
     warning = fetcher.fallback_warning()
     if warning is not None:

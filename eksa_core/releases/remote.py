@@ -206,8 +206,10 @@ def _describe(exc: BaseException) -> str:
     match = re.search(r"\(Caused by \w+\((.*)\)\)\s*$", text, re.S)
     if match:
         text = match.group(1).strip().strip("'\"")
-        text = re.sub(r"^<[^>]*>:\s*", "", text)
-    return text
+    text = re.sub(r"^<[^>]*>:\s*", "", text)
+    text = re.sub(r"^\w*Connection\w*\(host=[^)]*\):\s*", "", text)  # the URL is named elsewhere
+    text = re.sub(r"^Failed to establish a new connection:\s*", "", text)
+    return re.sub(r"\[Errno -?\d+\]\s*", "", text).strip() or type(exc).__name__
 
 
 class RemoteFetcher:
@@ -286,7 +288,7 @@ class RemoteFetcher:
         more = len(self.fallbacks) - 1
         also = f" (and {more} more release file{'s' if more != 1 else ''})" if more else ""
         return (f"Warning: using cached release data: {first.url}{also} could not be downloaded ({first.reason}); "
-                f"using the copy cached in {self.cache.root if self.cache else '?'} (fetched {oldest})")
+                f"using the copies cached in {self.cache.root if self.cache else '?'} (fetched {oldest})")
 
     # -- internals --------------------------------------------------------------------------------------------
 
@@ -307,8 +309,8 @@ class RemoteFetcher:
             status = response.status_code
             if status == 304:
                 if entry is None or self.cache is None:
-                    raise ReleaseFetchError(f"the server answered 304 Not Modified to {url}, which was not asked "
-                                            "conditionally", url=url, reason="http-status")
+                    raise ReleaseFetchError("the server answered 304 Not Modified to a request that was not "
+                                            "conditional", url=url, reason="http-status")
                 try:
                     body = entry.read()
                 except OSError:  # the cached copy vanished since it was looked up: ask again, unconditionally
@@ -323,7 +325,7 @@ class RemoteFetcher:
             if status >= 400 or not 200 <= status < 300:
                 reason = f" {response.reason}" if response.reason else ""
                 where = f" (redirected to {final})" if final != url else ""
-                raise ReleaseFetchError(f"downloading {url}{where} failed: HTTP {status}{reason}", url=url,
+                raise ReleaseFetchError(f"the server answered HTTP {status}{reason}{where}", url=url,
                                         reason="http-status")
             content = self._body(response, url)
         if self.cache is not None:
@@ -362,37 +364,38 @@ class RemoteFetcher:
             current = target
 
     def _request(self, target: str, headers: dict[str, str], *, first: str) -> requests.Response:
-        shown = target if target == first else f"{target} (redirected from {first})"
+        at = "" if target == first else f" at {target} (redirected)"  # errors name ``first`` already
         try:
             return self.session.get(target, headers=headers, timeout=self.timeout, verify=self._verify(),
                                     allow_redirects=False, stream=True)
         except requests.exceptions.SSLError as exc:
             hint = f" (set a CA bundle with ${CA_BUNDLE_ENV} or ca_bundle=)" if self.ca_bundle is None else (
                 f" against the CA bundle {self.ca_bundle}")
-            raise ReleaseFetchError(f"TLS verification of {shown} failed{hint}: {_describe(exc)}", url=first,
+            raise ReleaseFetchError(f"TLS verification failed{at}{hint}: {_describe(exc)}", url=first,
                                     reason="tls") from None
         except requests.exceptions.ConnectTimeout:
-            raise ReleaseUnreachableError(f"no connection to {shown} within {self._timeout(0)} seconds",
+            raise ReleaseUnreachableError(f"no connection within {self._seconds(0)}{at}",
                                           url=first) from None
         except requests.exceptions.ReadTimeout:
-            raise ReleaseFetchError(f"{shown} did not answer within {self._timeout(1)} seconds", url=first,
+            raise ReleaseFetchError(f"the server did not answer within {self._seconds(1)}{at}", url=first,
                                     reason="timeout") from None
         except requests.exceptions.ConnectionError as exc:
-            raise ReleaseUnreachableError(f"cannot connect to {shown}: {_describe(exc)}", url=first) from None
+            raise ReleaseUnreachableError(f"cannot connect{at}: {_describe(exc)}", url=first) from None
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                 requests.exceptions.InvalidSchema) as exc:
             raise ReleaseFetchError(f"invalid URL {target}: {exc}", url=first, reason="invalid-url") from None
         except requests.exceptions.RequestException as exc:
-            raise ReleaseFetchError(f"downloading {shown} failed: {_describe(exc)}", url=first) from None
+            raise ReleaseFetchError(f"downloading failed{at}: {_describe(exc)}", url=first) from None
 
-    def _timeout(self, index: int) -> float:
-        return self.timeout[index] if isinstance(self.timeout, tuple) else self.timeout
+    def _seconds(self, index: int) -> str:
+        value = self.timeout[index] if isinstance(self.timeout, tuple) else self.timeout
+        return f"{value:g} second{'' if value == 1 else 's'}"
 
     def _body(self, response: requests.Response, url: str) -> bytes:
         limit = self.max_bytes
         declared = response.headers.get("Content-Length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise ReleaseFetchError(f"{url} is {declared} bytes, larger than the {limit} bytes eksa accepts",
+            raise ReleaseFetchError(f"the answer is {declared} bytes, larger than the {limit} bytes eksa accepts",
                                     url=url, reason="too-large")
         chunks: list[bytes] = []
         size = 0
@@ -400,7 +403,7 @@ class RemoteFetcher:
             for chunk in response.iter_content(_CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise ReleaseFetchError(f"{url} is larger than the {limit} bytes eksa accepts", url=url,
+                    raise ReleaseFetchError(f"the answer is larger than the {limit} bytes eksa accepts", url=url,
                                             reason="too-large")
                 chunks.append(chunk)
         except ReleaseFetchError:
@@ -408,7 +411,7 @@ class RemoteFetcher:
         except requests.exceptions.RequestException as exc:
             text = _describe(exc)
             if "timed out" in text.lower():
-                raise ReleaseFetchError(f"{url} stopped sending its answer (no data within {self._timeout(1)} "
-                                        "seconds)", url=url, reason="timeout") from None
-            raise ReleaseFetchError(f"reading the answer of {url} failed: {text}", url=url) from None
+                raise ReleaseFetchError(f"the server stopped sending its answer (no data within "
+                                        f"{self._seconds(1)})", url=url, reason="timeout") from None
+            raise ReleaseFetchError(f"reading the answer failed: {text}", url=url) from None
         return b"".join(chunks)

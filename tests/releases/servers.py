@@ -72,7 +72,7 @@ def publish_release(root: Path, snapshot: Path = BUNDLED_RELEASE_MANIFEST) -> di
 
 
 class Request:
-    """What the server saw."""
+    """What the server saw (``status`` is 0 until the answer starts)."""
 
     def __init__(self, path: str, headers: dict[str, str], status: int) -> None:
         self.path = path
@@ -98,8 +98,11 @@ class ReleaseServer:
                 pass
 
             def do_GET(self) -> None:
-                status = server._answer(self)
-                server.requests.append(Request(self.path, dict(self.headers.items()), status))
+                # recorded before answering, its status set before the answer is sent: a client that has its
+                # answer always finds the request recorded
+                self.record = Request(self.path, dict(self.headers.items()), 0)  # type: ignore[attr-defined]
+                server.requests.append(self.record)  # type: ignore[attr-defined]
+                server._answer(self)
 
         class Server(http.server.ThreadingHTTPServer):
             daemon_threads = True
@@ -148,6 +151,7 @@ class ReleaseServer:
 
     def _send(self, h: http.server.BaseHTTPRequestHandler, status: int, body: bytes = b"",
               headers: dict[str, str] | None = None) -> int:
+        h.record.status = status  # type: ignore[attr-defined]
         h.send_response(status)
         h.send_header("Connection", "close")  # no keep-alive: a stopped server answers nobody
         for key, value in (headers or {}).items():
@@ -195,6 +199,7 @@ class ReleaseServer:
         return self._send(h, 200, body, headers)
 
     def _chunked_big(self, h: http.server.BaseHTTPRequestHandler) -> int:
+        h.record.status = 200  # type: ignore[attr-defined]
         h.send_response(200)
         h.send_header("Connection", "close")
         h.send_header("Transfer-Encoding", "chunked")
@@ -209,6 +214,7 @@ class ReleaseServer:
         return 200
 
     def _half(self, h: http.server.BaseHTTPRequestHandler) -> int:
+        h.record.status = 200  # type: ignore[attr-defined]
         h.send_response(200)
         h.send_header("Connection", "close")
         h.send_header("Content-Length", "1000")

@@ -176,7 +176,7 @@ def test_unreachable_server_falls_back_to_the_cache_and_says_so_once(
     assert manifest_url in warning and "and 2 more release files" in warning and str(cache.root) in warning
 
     # nothing cached: the unreachable server is an error naming the URL
-    with pytest.raises(ReleaseUnreachableError, match="cannot connect to") as info:
+    with pytest.raises(ReleaseUnreachableError, match="cannot connect: Connection refused") as info:
         RemoteFetcher(cache=ReleaseCache(cache.root / "empty"))(manifest_url)
     assert info.value.url == manifest_url and manifest_url in str(info.value)
 
@@ -206,7 +206,7 @@ def test_a_server_that_never_answers_times_out(tmp_path: Path) -> None:
     silent = SilentServer()
     try:
         url = f"{silent.url}/{MANIFEST_PATH}"
-        with pytest.raises(ReleaseFetchError, match=r"did not answer within 0\.2 seconds") as info:
+        with pytest.raises(ReleaseFetchError, match=r"the server did not answer within 0\.2 seconds") as info:
             load_release_manifest(url, fetcher=RemoteFetcher(timeout=(10, 0.2)))
         assert info.value.reason == "timeout" and not isinstance(info.value, ReleaseUnreachableError)
         assert str(info.value).startswith(url)
@@ -215,10 +215,13 @@ def test_a_server_that_never_answers_times_out(tmp_path: Path) -> None:
 
 
 def test_a_server_that_stops_half_way_times_out(server: ReleaseServer) -> None:
-    url = f"{server.url}/half.yaml"
-    with pytest.raises(ReleaseFetchError, match="stopped sending its answer") as info:
-        RemoteFetcher(timeout=(10, 0.2))(url)
+    url = f"{server.url}/half.yaml"  # headers and a first line, then nothing while the test runs
+    with pytest.raises(ReleaseFetchError) as info:
+        RemoteFetcher(timeout=(10, 1))(url)
     assert info.value.reason == "timeout" and info.value.url == url
+    # (on a machine too loaded to send even the headers within the second, it is the headers that time out)
+    assert "stopped sending its answer (no data within 1 second)" in str(info.value) or (
+        "did not answer within 1 second" in str(info.value))
 
 
 def test_a_redirect_loop_is_an_error(server: ReleaseServer) -> None:
@@ -231,7 +234,7 @@ def test_a_redirect_loop_is_an_error(server: ReleaseServer) -> None:
 
 def test_http_errors_name_status_and_url(server: ReleaseServer) -> None:
     url = f"{server.url}/releases/eks-a/missing.yaml"
-    with pytest.raises(ReleaseFetchError, match="HTTP 404 Not Found") as info:
+    with pytest.raises(ReleaseFetchError, match="the server answered HTTP 404 Not Found") as info:
         load_release_manifest(url, fetcher=RemoteFetcher())
     assert info.value.reason == "http-status" and str(info.value).startswith(url)
 
@@ -271,7 +274,7 @@ def test_https_with_a_custom_ca_bundle(
 def test_https_without_the_ca_fails_verification(tls_server: tuple[ReleaseServer, Path]) -> None:
     srv, _ = tls_server
     url = f"{srv.url}/{MANIFEST_PATH}"
-    with pytest.raises(ReleaseFetchError, match=r"TLS verification of .* failed .*EKSA_RELEASE_CA_BUNDLE") as info:
+    with pytest.raises(ReleaseFetchError, match=r"TLS verification failed .*EKSA_RELEASE_CA_BUNDLE") as info:
         load_release_manifest(url, fetcher=RemoteFetcher())
     assert info.value.reason == "tls" and str(info.value).startswith(url)
     assert "CERTIFICATE_VERIFY_FAILED" in str(info.value) or "certificate verify failed" in str(info.value)
