@@ -321,3 +321,25 @@ def test_an_unwritable_cache_costs_the_cache_not_the_download(server: ReleaseSer
     fetcher = RemoteFetcher(cache=ReleaseCache(blocked / "releases"))
     assert load_release_manifest(url, fetcher=fetcher).source == url
     assert fetcher.fetched == [url] and ReleaseCache(blocked / "releases").lookup(url) is None
+
+
+def test_absolute_references_to_other_servers_are_followed(
+    server: ReleaseServer, tls_server: tuple[ReleaseServer, Path], published: tuple[Path, dict[str, list[str]]],
+    cache: ReleaseCache,
+) -> None:
+    """As EKS Anywhere publishes it: the manifest names its bundles by absolute URL on another host (here the
+    HTTPS server), and the bundles name their EKS-D releases on a third (here the HTTP server again)."""
+    root, files = published
+    srv_tls, ca = tls_server
+    version = kube_version(files)
+    manifest = root / MANIFEST_PATH
+    manifest.write_text(manifest.read_text().replace("../bundles/", f"{srv_tls.url}/releases/bundles/"))
+    bundles = root / files["bundles"][-1]
+    bundles.write_text(bundles.read_text().replace("../../../kubernetes-", f"{server.url}/kubernetes-"))
+    spec = build_spec(cluster_config(version), release_manifest=f"{server.url}/{MANIFEST_PATH}",
+                      cli_version=cli_version(), fetcher=RemoteFetcher(cache=cache, ca_bundle=ca))
+    assert spec.bundles.source == f"{srv_tls.url}/{files['bundles'][-1]}"
+    assert [r.path for r in srv_tls.requests] == ["/" + files["bundles"][-1]]
+    eksd_source = spec.eksd_releases[version].source
+    assert eksd_source is not None and eksd_source.startswith(f"{server.url}/kubernetes-")
+    assert [r.path for r in server.requests] == ["/" + MANIFEST_PATH, eksd_source.removeprefix(server.url)]
