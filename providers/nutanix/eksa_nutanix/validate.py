@@ -505,6 +505,10 @@ def _validate_spec(spec: Spec, context: HookContext) -> None:
     cluster = spec.cluster
     SpecErrors.raise_if_any(_cluster_spec_errors(cluster), summary="Nutanix cluster spec validation failed")
     dc = _datacenter_of(spec)
+    if context.dry_run:  # a dry run contacts nothing: Prism Central checks are planned, not made
+        context.record("validate-prism-central", endpoint=dc.spec.endpoint or "",
+                       machine_configs=sorted({mc.name for mc in spec.config.of_kind(NutanixMachineConfig)}))
+        return
     client = _client(spec, context)
     validate_datacenter(dc, cluster, client)
     errors: list[SpecError] = []
