@@ -33,7 +33,16 @@ from ..yamlio import read_text, to_plain
 from .cases import Case, case_environment, load_case_file
 from .compare import compare_data, compare_manifests, compare_zero_tolerant, error_matches, split_manifests
 
-__all__ = ["CaseResult", "apply_mutations", "build_case_spec", "run_case", "run_case_file", "summary_line"]
+__all__ = [
+    "RENDER_KINDS",
+    "CaseResult",
+    "apply_mutations",
+    "build_case_spec",
+    "render_case_objects",
+    "run_case",
+    "run_case_file",
+    "summary_line",
+]
 
 CLI_VERSION = "v0.19.0-dev+latest"
 """The EKS-A CLI version the public render cases were produced with (README: 'How a render case is built')."""
@@ -274,7 +283,34 @@ def build_case_spec(case: Case, plugins: Plugins) -> tuple[Spec, dict[str, Any]]
 # -- kinds --------------------------------------------------------------------------------------------------------
 
 
-def _run_render(case: Case, plugins: Plugins) -> str:
+RENDER_KINDS = ("render-control-plane", "render-workers")
+"""Case kinds the core renders through the providers' template hooks; other ``render-*`` kinds are the
+providers' own (answered by :func:`~eksa_core.hookspecs.eksa_conformance_case`)."""
+
+
+def render_case_objects(case: Case, plugins: Plugins | None = None) -> list[dict[str, Any]]:
+    """The objects a ``render-*`` case renders (what its expected file is compared with), as plain data.
+
+    The case is run exactly as :func:`run_case` runs it, in its environment, without comparing anything. A case
+    of another kind, or one the provider does not render, raises :class:`~eksa_core.errors.EksaError`.
+    """
+    plugins = plugins or default_plugins()
+    if not case.kind.startswith("render-"):
+        raise EksaError(f"case {case.id} is a {case.kind} case, not a render case")
+    try:
+        with case_environment(case) as env:
+            if case.kind in RENDER_KINDS:
+                objects = _render_objects(case, plugins)
+            else:
+                objects = _provider_case_result(case, plugins, env)
+    except (_Skip, _Fail) as exc:
+        raise EksaError(f"case {case.id}: {exc}") from None
+    if isinstance(objects, _Matched) or objects is None:
+        raise EksaError(f"case {case.id}: the provider rendered nothing")
+    return split_manifests(objects)
+
+
+def _render_objects(case: Case, plugins: Plugins) -> Any:
     hooks = _provider(plugins, case)
     spec, extra = build_case_spec(case, plugins)
     params = case.params
@@ -295,7 +331,11 @@ def _run_render(case: Case, plugins: Plugins) -> str:
         )
     if objects is None:
         raise _Skip(f"provider {hooks.info.name} does not render {case.kind}")
-    return _check_manifests(case, objects)
+    return objects
+
+
+def _run_render(case: Case, plugins: Plugins) -> str:
+    return _check_manifests(case, _render_objects(case, plugins))
 
 
 def _check_manifests(case: Case, objects: Any) -> str:
@@ -416,14 +456,18 @@ def _run_generate(case: Case, plugins: Plugins) -> str:
     return _check_manifests(case, [cluster_data(cluster)])
 
 
+def _provider_case_result(case: Case, plugins: Plugins, env: Mapping[str, str]) -> Any:
+    hooks = _provider(plugins, case)
+    inputs: dict[str, Any] = {"base_dir": case.base_dir, "spec": None, "env": env}
+    if case.release_files and case.input is not None and case.input.suffix in (".yaml", ".yml"):
+        inputs["spec"], inputs["builder_arguments"] = build_case_spec(case, plugins)
+    return _outcome(case, lambda: hooks.eksa_conformance_case(kind=case.kind, case=case.raw, inputs=inputs))
+
+
 def _run_provider_case(case: Case, plugins: Plugins) -> str:
     hooks = _provider(plugins, case)
-    inputs: dict[str, Any] = {"base_dir": case.base_dir, "spec": None, "env": {}}
     with case_environment(case) as env:
-        inputs["env"] = env
-        if case.release_files and case.input is not None and case.input.suffix in (".yaml", ".yml"):
-            inputs["spec"], inputs["builder_arguments"] = build_case_spec(case, plugins)
-        result = _outcome(case, lambda: hooks.eksa_conformance_case(kind=case.kind, case=case.raw, inputs=inputs))
+        result = _provider_case_result(case, plugins, env)
     if isinstance(result, _Matched):
         return f"error matched ({result.how})"
     if result is None and case.get("expected_error") is None:
@@ -460,7 +504,7 @@ def run_case(case: Case, plugins: Plugins | None = None) -> CaseResult:
                 res.detail = _run_api(case, plugins)
         elif case.kind == "generate-cluster":
             res.detail = _run_generate(case, plugins)
-        elif case.kind in ("render-control-plane", "render-workers"):
+        elif case.kind in RENDER_KINDS:
             with case_environment(case):
                 res.detail = _run_render(case, plugins)
         else:

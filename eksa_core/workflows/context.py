@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["RecordingKube", "Redactor", "Timeouts", "WorkflowContext", "WorkflowOptions"]
 
 _SECRET_ENV = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE|_KEY$|APIKEY|B64ENCODED", re.I)
-#: A provider's clusterctl variables naming an account (``VSPHERE_USERNAME``, ``NUTANIX_USER``): half a credential.
-_ACCOUNT_ENV = re.compile(r"_USER(NAME)?$", re.I)
+#: Values that are never secrets, whatever holds them (``verify-ssl: "true"`` in a credentials Secret): masking
+#: them would corrupt every flag of every text.
+_NEVER_SECRET = re.compile(r"(?i:true|false|yes|no|on|off|null)|[0-9]+")
 
 
 @attrs.define
@@ -90,8 +91,9 @@ class Redactor:
         self.add(values)
 
     def add(self, values: Iterable[str]) -> None:
+        """Treat each of ``values`` as a secret (values shorter than 4 characters, booleans and numbers are not)."""
         for value in values:
-            if isinstance(value, str) and len(value) >= 4:
+            if isinstance(value, str) and len(value) >= 4 and not _NEVER_SECRET.fullmatch(value):
                 self._values.add(value)
 
     def add_env(self, env: Mapping[str, str]) -> None:
@@ -99,10 +101,10 @@ class Redactor:
         self.add(v for k, v in env.items() if _SECRET_ENV.search(k))
 
     def add_env_map(self, env: Mapping[str, str]) -> None:
-        """Treat the credential values of a provider's clusterctl environment as secrets: credential-looking
-        variables and account names (``*_USER``, ``*_USERNAME``). Flags, endpoints and versions (``true``, a
-        Prism Central address) stay readable, so plans, logs and events show them as they are."""
-        self.add(v for k, v in env.items() if _SECRET_ENV.search(k) or _ACCOUNT_ENV.search(k))
+        """Treat the credential values of a provider's clusterctl environment as secrets (the same variables as
+        :meth:`add_env`). Flags, account names, endpoints and versions (``true``, ``admin``, a Prism Central
+        address) are not secrets: plans, logs and events show them as they are."""
+        self.add_env(env)
 
     def add_manifests(self, objects: Iterable[Mapping[str, Any]]) -> None:
         """Treat every value of every Secret among ``objects`` as a secret (encoded and decoded)."""
@@ -115,6 +117,18 @@ class Redactor:
                 self.add([str(value)])
                 with contextlib.suppress(ValueError, UnicodeDecodeError):
                     self.add([base64.b64decode(str(value), validate=True).decode()])
+
+    def redact_data(self, data: Any) -> Any:
+        """A copy of ``data`` (plain YAML/JSON data) with the secret values inside its strings masked: the
+        structure, every key and every other value stay as they are (a text-level replacement could break the
+        YAML it is applied to)."""
+        if isinstance(data, str):
+            return self(data)
+        if isinstance(data, Mapping):
+            return {k: self.redact_data(v) for k, v in data.items()}
+        if isinstance(data, list | tuple):
+            return [self.redact_data(v) for v in data]
+        return data
 
     def __call__(self, text: str) -> str:
         for value in sorted(self._values, key=len, reverse=True):

@@ -108,8 +108,10 @@ def write_plan_file(ctx: WorkflowContext, name: str, manifests: Sequence[Mapping
     plan_dir = ctx.plan_dir or ctx.generated_dir / "plan"
     plan_dir.mkdir(parents=True, exist_ok=True)
     path = plan_dir / name
-    text = yaml.safe_dump_all([redact_manifest(m) for m in manifests], sort_keys=False)
-    path.write_text(ctx.redact(text))
+    # masked value by value, never as text: apart from Secret data (and a secret some other object embeds, such as
+    # a registry mirror's credentials in a node file) the plan is exactly what would be applied
+    text = yaml.safe_dump_all([ctx.redact.redact_data(redact_manifest(m)) for m in manifests], sort_keys=False)
+    path.write_text(text)
     return path
 
 

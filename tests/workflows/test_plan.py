@@ -139,3 +139,18 @@ def test_plan_files_are_exactly_the_rendered_manifests_with_only_secret_data_mas
     assert "endpoint: https://infra.example:8443" in text  # TESTPROVIDER_ENDPOINT of the clusterctl environment
     assert text.count("*****") == sum(len(o.get("data") or {}) + len(o.get("stringData") or {})
                                       for o in written if o["kind"] == "Secret")
+
+
+def test_redactor_masks_secret_values_inside_strings_and_never_flags() -> None:
+    from eksa_core.workflows.context import Redactor
+
+    redact = Redactor()
+    redact.add_env_map({"EXP_CLUSTER_RESOURCE_SET": "true", "NUTANIX_USER": "admin",
+                        "NUTANIX_ENDPOINT": "prism.example.com", "NUTANIX_PASSWORD": "Prism-Secret-9"})
+    redact.add_manifests([{"kind": "Secret", "stringData": {"verify-ssl": "true", "port": "9440",
+                                                            "key": "api-key-1234"}}])
+    data = {"readOnly": True, "flag": "true", "port": "9440", "path": "/etc/kubernetes/admin.conf",
+            "endpoint": "prism.example.com", "conf": "password = Prism-Secret-9\nkey = api-key-1234\n"}
+    assert redact.redact_data(data) == {**data, "conf": "password = *****\nkey = *****\n"}
+    assert redact("NUTANIX_PASSWORD=Prism-Secret-9 EXP_CLUSTER_RESOURCE_SET=true") == \
+        "NUTANIX_PASSWORD=***** EXP_CLUSTER_RESOURCE_SET=true"
