@@ -505,12 +505,14 @@ class KubeClient:
         *,
         field_manager: str = "eks-a-cli",
         force: bool = True,
+        dry_run: bool = False,
     ) -> builtins.list[JSONObject]:
         """Server-side apply each object (in order) and return the objects as the server stored them.
 
         ``manifests`` is one object, a list of objects, or multi-document YAML text. Namespaced objects
         without a namespace go to ``default``. 409 conflicts other than field-manager conflicts, 429, 5xx and
-        connection failures are retried with back-off.
+        connection failures are retried with back-off. With ``dry_run`` the server validates, defaults and
+        prunes each object as it would store it (``dryRun=All``) and returns that, storing nothing.
         """
         applied: list[JSONObject] = []
         for index, obj in enumerate(self.load_manifests(manifests)):
@@ -529,7 +531,8 @@ class KubeClient:
             result = self._request(
                 "PATCH",
                 info.path(meta["name"], namespace),
-                query=[("fieldManager", field_manager), ("force", "true" if force else "false")],
+                query=[("fieldManager", field_manager), ("force", "true" if force else "false"),
+                       *([("dryRun", "All")] if dry_run else [])],
                 body=obj,
                 content_type=APPLY_PATCH,
                 ref=ref,
