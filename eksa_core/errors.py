@@ -35,6 +35,7 @@ class ErrorCode:
     DOCUMENT_SEPARATOR = "document-separator"
     TOO_LARGE = "too-large"
     ALIAS_LIMIT = "alias-limit"
+    LIMIT = "limit"
     UNKNOWN_FIELD = "unknown-field"
     TYPE_MISMATCH = "type-mismatch"
     MISSING_KIND = "missing-kind"

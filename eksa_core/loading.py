@@ -22,6 +22,7 @@ from .models.gitops import AWSIamConfig, OIDCConfig
 from .registry import KindRegistry
 from .spec import ClusterConfig, load_cluster_config, parse_cluster_config
 from .validation import validate, validate_awsiam_config, validate_cluster, validate_oidc_config
+from .yamlio import YamlLimits, decode_text
 
 if TYPE_CHECKING:
     from .plugins import Plugins
@@ -30,6 +31,7 @@ __all__ = [
     "get_and_validate_awsiam_config",
     "get_and_validate_cluster_config",
     "get_and_validate_oidc_config",
+    "load_spec_bytes",
     "load_spec_file",
     "load_spec_text",
     "prepare_config",
@@ -110,6 +112,23 @@ def load_spec_text(
     except (SpecError, SpecErrors) as exc:
         raise _as_spec_errors(exc) from None
     return prepare_config(config, plugins=plugins, env=env, stage=stage)
+
+
+def load_spec_bytes(
+    data: bytes,
+    *,
+    file: str | None = None,
+    plugins: Plugins | None = None,
+    env: Mapping[str, str] | None = None,
+    stage: Stage = "cli",
+) -> ClusterConfig:
+    """Like :func:`load_spec_file`, for a spec's raw bytes (decoded as UTF-8 the way files are read). Any byte
+    string gives a ready config or :class:`SpecErrors`; ``file`` only names it in errors."""
+    try:
+        text = decode_text(data, file=file, limit=YamlLimits.from_env().max_bytes)
+    except SpecError as exc:
+        raise _as_spec_errors(exc) from None
+    return load_spec_text(text, file=file, plugins=plugins, env=env, stage=stage)
 
 
 def _read_only(path: str | os.PathLike[str], kind: type[Cluster] | type[OIDCConfig] | type[AWSIamConfig]

@@ -3,9 +3,10 @@ data that decides images and versions (:class:`Spec`)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -27,6 +28,9 @@ __all__ = ["ClusterConfig", "Entry", "Spec", "load_cluster_config", "parse_clust
 ObjT = TypeVar("ObjT", bound=EksaObject)
 
 EKSA_GROUP = API_VERSION.split("/")[0]
+
+log = logging.getLogger(__name__)
+_V2 = logging.INFO - 2  # EKS-A's logger.V(2)
 
 
 def _missing_kind(kind: str) -> SpecError:
@@ -242,7 +246,10 @@ def parse_cluster_config(
     """Read the documents of a spec file's ``text`` into a :class:`ClusterConfig` (no defaults, no validation).
 
     Documents whose ``apiVersion`` is not ``anywhere.eks.amazonaws.com/...`` are kept as they are, and so are
-    EKS-A kinds no installed plugin defines (EKS Anywhere ignores them too; referencing one is reported later).
+    EKS-A kinds no installed plugin defines: like EKS Anywhere's config parser, they are ignored (logged at
+    verbosity 2, "Ignoring object in yaml of unknown type when parsing cluster Config"); referencing one is
+    reported later. As in EKS Anywhere, a second ``kind: Cluster`` document is refused ("only one Cluster per yaml
+    manifest is allowed") and so is a document with a kind but no apiVersion ("apiVersion not set for Kind: K").
     Every unknown field and type error of every document is collected and raised as one :class:`SpecErrors`.
 
     ``strict=False`` reads like EKS Anywhere's non-strict decoder (used by its test spec builders): unknown
@@ -256,6 +263,7 @@ def parse_cluster_config(
     config = ClusterConfig(documents=documents, file=file)
     errors: list[SpecError] = []
     seen: dict[tuple[str, str], int] = {}
+    cluster_document: int | None = None
     for doc in documents:
         if doc.is_empty:
             continue
@@ -264,11 +272,32 @@ def parse_cluster_config(
                                     code=ErrorCode.TYPE_MISMATCH, file=file, document=doc.index,
                                     line=doc.first_line_of_content()))
             continue
-        if not _is_eksa_document(doc.data):
-            continue
         kind = doc.data.get("kind")
+        api_version = doc.data.get("apiVersion")
+        if not api_version and not kind:
+            continue  # EKS-A skips documents without apiVersion and kind
+        if not api_version:
+            errors.append(SpecError(f"apiVersion not set for Kind: {kind}", code=ErrorCode.MISSING_KIND, file=file,
+                                    document=doc.index, line=doc.first_line_of_content()))
+            continue
+        if kind == Cluster.KIND:
+            if cluster_document is not None:
+                errors.append(SpecError("only one Cluster per yaml manifest is allowed", code=ErrorCode.DUPLICATE,
+                                        file=file, document=doc.index, kind=Cluster.KIND, name=_doc_name(doc.data),
+                                        line=doc.line_of(["kind"]) or doc.first_line_of_content()))
+                continue
+            cluster_document = doc.index
+        if not _is_eksa_document(doc.data):
+            log.log(_V2, "Ignoring object in yaml of unknown type when parsing cluster Config: kind=%s apiVersion=%s",
+                    kind, api_version)
+            continue
         info = registry.get(kind) if isinstance(kind, str) else None
         if info is None:
+            log.log(_V2, "Ignoring object in yaml of unknown type when parsing cluster Config: kind=%s", kind)
+            continue
+        key_errors = _key_errors(doc)
+        if key_errors:
+            errors += key_errors
             continue
         try:
             obj = _structure_document(doc, info.cls, strict=strict, warnings=config.warnings)
@@ -290,6 +319,48 @@ def parse_cluster_config(
     if errors:
         raise SpecErrors(errors, summary=f"cannot read {file or 'the cluster spec'}")
     return config
+
+
+def _key_errors(doc: Document) -> list[SpecError]:
+    """Map keys an EKS-A object cannot have: only strings name fields (a number, boolean or null key is not a
+    field name; EKS-A's JSON decoding refuses them the same way)."""
+    errors: list[SpecError] = []
+
+    def walk(node: Any, path: list[str | int]) -> None:
+        if len(errors) >= 20:
+            return
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    field = _field_text(path)
+                    errors.append(SpecError(
+                        f"invalid map key {to_plain(key)!r}{' under ' + field if field else ''}: field names are "
+                        "strings", code=ErrorCode.TYPE_MISMATCH, file=doc.file, document=doc.index,
+                        kind=_doc_kind(doc.data), name=_doc_name(doc.data), field=field or None,
+                        line=doc.line_of(path) or doc.first_line_of_content()))
+                    continue
+                walk(value, [*path, key])
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, [*path, i])
+
+    walk(doc.data, [])
+    return errors
+
+
+def _field_text(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int) or "." in part or "[" in part:
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _doc_kind(data: Any) -> str | None:
+    kind = data.get("kind") if hasattr(data, "get") else None
+    return kind if isinstance(kind, str) else None
 
 
 def _structure_document(doc: Document, cls: type[ObjT], *, strict: bool, warnings: list[SpecError]) -> ObjT:
