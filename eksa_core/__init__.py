@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from .defaults import set_defaults
 from .errors import EksaError, PluginError, ReleaseError, SpecError, SpecErrors
+from .files import write_file_atomic
 from .hookspecs import ENTRY_POINT_GROUP, hookimpl
-from .loading import load_spec_file, load_spec_text
+from .loading import load_spec_bytes, load_spec_file, load_spec_text
 from .plugins import Plugins, ProviderInfo, default_plugins
 from .spec import ClusterConfig, Spec, load_cluster_config, parse_cluster_config
 from .validation import validate
@@ -38,9 +39,11 @@ __all__ = [
     "default_plugins",
     "hookimpl",
     "load_cluster_config",
+    "load_spec_bytes",
     "load_spec_file",
     "load_spec_text",
     "parse_cluster_config",
     "set_defaults",
     "validate",
+    "write_file_atomic",
 ]

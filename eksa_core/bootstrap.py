@@ -27,6 +27,7 @@ import yaml
 
 from .context import ClusterHandle
 from .errors import EksaError
+from .files import PRIVATE, PUBLIC, write_file_atomic
 
 if TYPE_CHECKING:
     from .plugins import BootstrapOptions
@@ -111,16 +112,7 @@ class Bootstrapper(ABC):
 
 def _write_private(path: Path, content: str | bytes) -> None:
     """Write ``content`` to ``path`` with mode 0600 (atomically, never readable by others in between)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    data = content.encode() if isinstance(content, str) else content
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_file_atomic(path, content, mode=PRIVATE)
 
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
@@ -181,8 +173,7 @@ class KindBootstrapper(Bootstrapper):
             _write_private(kubeconfig, result.stdout)
             return ClusterHandle(name, kubeconfig)
         config_path = options.generated_dir / "kind_tmp.yaml"
-        config_path.parent.mkdir(parents=True, exist_ok=True)
-        config_path.write_text(yaml.safe_dump(self.kind_config(spec, options), sort_keys=False))
+        write_file_atomic(config_path, yaml.safe_dump(self.kind_config(spec, options), sort_keys=False), mode=PUBLIC)
         args = ["create", "cluster", "--name", name, "--kubeconfig", str(kubeconfig), "--config", str(config_path)]
         image = options.node_image or kind_node_image(spec)
         if image:

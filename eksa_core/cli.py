@@ -524,9 +524,13 @@ def _cmd_generate_hardware(run: _Run) -> int:
     if text is None:
         raise CliError("no installed provider generates hardware (install eksa-provider-baremetal)")
     if run.args.output:
-        fd = os.open(run.args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(text + "\n")
+        # BMC passwords inside: 0600 whatever the file was, a symlink replaced (never followed), a different
+        # existing file kept as <output>.bak
+        from .files import write_file_atomic
+
+        backup = write_file_atomic(run.args.output, text + "\n", keep_backup=True)
+        if backup is not None:
+            run.say(f"Kept the previous {run.args.output} as {backup}")
     else:
         run.console.out.write(text + "\n")
         run.console.out.flush()

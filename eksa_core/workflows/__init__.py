@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,10 +45,11 @@ from ..context import ClusterHandle
 from ..errors import EksaError
 from ..plugins import ComponentChangeDiff, Plugins, WorkflowEvent, default_plugins
 from .capi import ClusterAPIInstaller, ClusterctlInstaller, ComponentsRequest, ManifestInstaller, RecordingInstaller
-from .context import Timeouts, WorkflowContext, WorkflowOptions
+from .context import Timeouts, WorkflowContext, WorkflowOptions, remove_tree_keeping
 from .create import build_create_workflow
 from .delete import build_delete_workflow
 from .engine import Checkpoint, Task, Workflow, WorkflowError, WorkflowRun, checkpoint_path, run_workflow
+from .lock import ClusterFolderLocked, cluster_folder_lock
 from .plan import Plan, PlanStep
 from .upgrade import build_upgrade_workflow
 
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Checkpoint",
     "ClusterAPIInstaller",
+    "ClusterFolderLocked",
     "ClusterctlInstaller",
     "ComponentsRequest",
     "ManifestInstaller",
@@ -160,15 +161,16 @@ def _context(
         ctx.installer = RecordingInstaller(ctx)
         ctx.bootstrapper = DryRunBootstrapper(lambda: ctx)
         ctx.plan_dir = ctx.generated_dir / "plan"
-        if ctx.plan_dir.exists():
-            shutil.rmtree(ctx.plan_dir)
     return ctx
 
 
 def _run(build: Callable[[WorkflowContext], Workflow], ctx: WorkflowContext, resume: bool) -> Result | Plan:
-    workflow = build(ctx)
     try:
-        run: WorkflowRun = run_workflow(workflow, ctx, resume=resume)
+        with cluster_folder_lock(ctx.cluster_dir):  # one run per cluster folder, for the whole run
+            if ctx.dry_run and ctx.plan_dir is not None and ctx.plan_dir.exists():
+                remove_tree_keeping(ctx.plan_dir, ctx.options.keep_files)  # the last plan goes (user files stay)
+            workflow = build(ctx)
+            run: WorkflowRun = run_workflow(workflow, ctx, resume=resume)
     finally:
         ctx.close()
     if ctx.dry_run:

@@ -28,6 +28,7 @@ import yaml
 
 from ..context import ClusterHandle
 from ..errors import EksaError
+from ..files import PUBLIC, write_file_atomic
 from ..plugins import ComponentChangeDiff, InfrastructureBundle
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ class ClusterctlInstaller(ClusterAPIInstaller):
         components = None
         for source in request.infrastructure.manifests:
             name = Path(urllib.parse.urlsplit(source).path).name or "manifest.yaml"
-            (folder / name).write_bytes(self.reader(source))
+            write_file_atomic(folder / name, self.reader(source), mode=PUBLIC)
             if "components" in name:
                 components = folder / name
         config = request.overrides_dir.parent / "clusterctl_tmp.yaml"
@@ -190,7 +191,7 @@ class ClusterctlInstaller(ClusterAPIInstaller):
             "type": "InfrastructureProvider",
             "url": str(components or folder / "infrastructure-components.yaml"),
         }]
-        config.write_text(yaml.safe_dump({"providers": providers}, sort_keys=False))
+        write_file_atomic(config, yaml.safe_dump({"providers": providers}, sort_keys=False), mode=PUBLIC)
         return config
 
     def _run(self, args: Sequence[str], env: Mapping[str, str]) -> None:

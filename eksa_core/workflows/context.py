@@ -7,6 +7,7 @@ import contextlib
 import copy
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ import attrs
 
 from ..bootstrap import Bootstrapper
 from ..context import ClusterHandle, HookContext
+from ..files import PRIVATE, PUBLIC, write_file_atomic
 from ..plugins import ComponentChangeDiff, Plugins, ProviderHooks, WorkflowEvent
 
 if TYPE_CHECKING:
@@ -413,16 +415,23 @@ class WorkflowContext:
         self.record("write-file", path=str(path), mode="0600" if private else "0644")
         if self.dry_run:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-        try:
-            os.write(fd, content.encode())
-        finally:
-            os.close(fd)
-        if private:
-            os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        if self.is_kept(path):
+            # the user's own file (the spec given with -f): its old content is kept as <name>.bak, its mode stays
+            backup = write_file_atomic(path, content, mode=None, keep_backup=True)
+            if backup is not None:
+                self.record("backup-file", path=str(path), backup=str(backup))
+            return
+        write_file_atomic(path, content, mode=PRIVATE if private else PUBLIC)
+
+    def remove_tree(self, path: Path) -> None:
+        """Remove the folder ``path`` (generated files, plans, backups) except the user's files inside it
+        (:attr:`WorkflowOptions.keep_files`, e.g. a spec given with ``-f`` that sits under ``generated/``) and
+        the folders leading to them. A dry run only records it."""
+        if self.dry_run:
+            self.record("remove-directory", path=str(path))
+            return
+        for entry in remove_tree_keeping(path, self.options.keep_files):
+            self.record("keep-file", path=str(entry), reason="given by the user")
 
 
     def remove_file(self, path: Path) -> bool:
@@ -437,6 +446,33 @@ class WorkflowContext:
         if not self.dry_run:
             path.unlink(missing_ok=True)
         return True
+
+
+def remove_tree_keeping(path: Path, keep: Iterable[Path]) -> list[Path]:
+    """Remove the folder ``path`` except the files of ``keep`` inside it (and the folders leading to them);
+    return the kept entries."""
+    if not path.is_dir():
+        return []
+    root = path.resolve()
+    kept = [Path(k).resolve() for k in keep]
+    if not any(root == k or root in k.parents for k in kept):
+        shutil.rmtree(path, ignore_errors=True)
+        return []
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(path, topdown=False):
+        for name in [*files, *dirs]:
+            entry = Path(folder) / name
+            if entry.resolve() in kept:
+                found.append(entry)
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_symlink() or not entry.is_dir():
+                    entry.unlink()
+                else:
+                    entry.rmdir()  # only when empty: a folder holding a kept file stays
+    with contextlib.suppress(OSError):
+        path.rmdir()
+    return found
 
 
 def _redacted(details: Mapping[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:

@@ -25,8 +25,6 @@ import abc
 import datetime as _dt
 import json
 import logging
-import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -36,6 +34,7 @@ import attrs
 import yaml
 
 from ..errors import EksaError
+from ..files import PRIVATE, write_file_atomic
 from ..plugins import WorkflowEvent
 
 if TYPE_CHECKING:
@@ -171,15 +170,10 @@ class Checkpoint:
         return cls.from_data(data or {})
 
     def save(self, path: Path, redact: Callable[[str], str] = lambda s: s) -> None:
-        """Write atomically (temporary file + rename), so a crash never leaves half a checkpoint."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write atomically (a uniquely named temporary file, then a rename), mode 0600, so a crash never leaves
+        half a checkpoint and two writers never share a temporary file."""
         text = redact(yaml.dump(self.to_data(), Dumper=_NoAliasDumper, sort_keys=False))
-        tmp = path.with_name(f".{path.name}.tmp")
-        with open(tmp, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_file_atomic(path, text, mode=PRIVATE)
 
 
 def checkpoint_path(cluster_dir: Path, cluster_name: str) -> Path:
@@ -231,7 +225,15 @@ class _EventSink:
 
 
 def run_workflow(workflow: Workflow, ctx: WorkflowContext, *, resume: bool = False) -> WorkflowRun:
-    """Run ``workflow`` with ``ctx``; see the module docstring. Raises :class:`WorkflowError` on failure."""
+    """Run ``workflow`` with ``ctx``; see the module docstring. Raises :class:`WorkflowError` on failure, and
+    :class:`~eksa_core.workflows.lock.ClusterFolderLocked` at once when another run holds the cluster folder."""
+    from .lock import cluster_folder_lock
+
+    with cluster_folder_lock(ctx.cluster_dir):
+        return _run_workflow(workflow, ctx, resume=resume)
+
+
+def _run_workflow(workflow: Workflow, ctx: WorkflowContext, *, resume: bool) -> WorkflowRun:
     started = time.monotonic()
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H_%M_%S")
     log_file = None if ctx.dry_run else ctx.generated_dir / "logs" / f"{stamp}.log"
@@ -245,7 +247,8 @@ def run_workflow(workflow: Workflow, ctx: WorkflowContext, *, resume: bool = Fal
     ctx.resuming = bool(checkpoint.completed)
     ctx.checkpointed = set(checkpoint.completed)
     previous = dict(checkpoint.completed)
-    current = Checkpoint()
+    # completed tasks never regress: what the last run finished stays recorded until this run redoes it
+    current = Checkpoint(dict(previous))
     for task in workflow.tasks:
         ctx.current_task = task.name
         if task.name in previous:
@@ -323,9 +326,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def _remove_generated(ctx: WorkflowContext) -> None:
-    generated = ctx.generated_dir
-    if generated.is_dir():
-        shutil.rmtree(generated, ignore_errors=True)
+    ctx.remove_tree(ctx.generated_dir)  # the user's files in it (a spec given with -f) stay
 
 
 def _fail(

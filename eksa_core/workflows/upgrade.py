@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -300,10 +299,7 @@ class PostClusterUpgradeTask(Task):
             _pause_workload_clusters(ctx, False)
         ctx.info("Cleaning up backup resources")
         if ctx.backup_dir is not None:
-            if ctx.dry_run:
-                ctx.record("remove-directory", path=str(ctx.backup_dir))
-            else:
-                shutil.rmtree(ctx.backup_dir, ignore_errors=True)
+            ctx.remove_tree(ctx.backup_dir)
 
 
 class UpgradeCuratedPackagesTask(Task):

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from eksa_core import hookimpl
+from eksa_core import hookimpl, write_file_atomic
 from eksa_core.errors import EksaError
 from eksa_core.kube import KubeTimeoutError
 
@@ -177,7 +177,7 @@ class HelmStackInstaller:
 
         with tempfile.TemporaryDirectory(prefix="tinkerbell-") as tmp:
             values = Path(tmp) / "tinkerbell-chart-overrides.yaml"
-            values.write_text(to_yaml(request.values))
+            write_file_atomic(values, to_yaml(request.values))
             argv = [self.helm, "upgrade", "--install", request.release, f"oci://{request.chart}",
                     "--version", request.version, "--namespace", request.namespace, "--create-namespace",
                     "--values", str(values), "--wait"]

@@ -29,7 +29,6 @@ at local servers.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import tempfile
@@ -40,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from eksa_core import write_file_atomic
 from eksa_core.errors import SpecError, SpecErrors
 
 from .credentials import DEFAULT_REGION, DEVICE_API_PORT, EC2_API_PORT, SnowCredentials, read_credentials
@@ -316,12 +316,8 @@ def default_key_name(cluster_name: str, key_id: str | None = None) -> str:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+    """Mode 0600 whatever the umask or an existing file's mode; atomic; a symlink replaced, never followed."""
+    write_file_atomic(path, data)
 
 
 def generate_keypair() -> tuple[bytes, str]:

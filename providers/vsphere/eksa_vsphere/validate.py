@@ -17,7 +17,6 @@ from __future__ import annotations
 import errno
 import ipaddress
 import logging
-import os
 import socket
 import subprocess
 import tempfile
@@ -25,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eksa_core import hookimpl
+from eksa_core import hookimpl, write_file_atomic
 from eksa_core.errors import SpecError, SpecErrors
 from eksa_core.models.base import UserConfiguration
 
@@ -502,12 +501,8 @@ def _needs_key(mc: VSphereMachineConfig) -> bool:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+    """Mode 0600 whatever the umask or an existing file's mode; atomic; a symlink replaced, never followed."""
+    write_file_atomic(path, data)
 
 
 def _generate_keypair() -> tuple[bytes, str]:
