@@ -31,6 +31,8 @@ __all__ = ["RecordingKube", "Redactor", "Timeouts", "WorkflowContext", "Workflow
 _SECRET_ENV = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE|_KEY$|APIKEY|B64ENCODED", re.I)
 #: Values that are never secrets, whatever holds them (``verify-ssl: "true"`` in a credentials Secret): masking
 #: them would corrupt every flag of every text.
+# scheme://user:password@ — the password is a secret wherever such a URL appears (plans, logs, checkpoints)
+_URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s'\"]*:)[^@/\s'\"]+@")
 _NEVER_SECRET = re.compile(r"(?i:true|false|yes|no|on|off|null)|[0-9]+")
 
 
@@ -136,7 +138,8 @@ class Redactor:
         for value in sorted(self._values, key=len, reverse=True):
             if value in text:
                 text = text.replace(value, self.MASK)
-        return text
+        # the password of any URL carrying one (a proxy such as http://user:pass@proxy:3128), however short
+        return _URL_PASSWORD.sub(rf"\g<1>{self.MASK}@", text) if "@" in text else text
 
 
 def redact_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
