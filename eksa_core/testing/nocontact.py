@@ -125,10 +125,12 @@ def check_dry_run_contacts_nothing(
     env: Callable[[ContactListener], Mapping[str, str]] = lambda listener: {},
     *,
     commands: tuple[str, ...] = ("create", "upgrade", "delete"),
+    extra_args: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, str]:
     """Run ``eksa <command> cluster -f <spec> --dry-run`` for each of ``commands`` in ``workdir`` while nothing
     may be contacted; return each command's output. ``spec_text`` and ``env`` build the spec and the environment
-    from the listener (point every endpoint at it). Fails with an ``AssertionError`` listing what was contacted,
+    from the listener (point every endpoint at it); ``extra_args`` adds arguments per command (e.g. a hardware
+    CSV for create). Fails with an ``AssertionError`` listing what was contacted,
     or with the command's error output when a command fails.
     """
     from ..cli import main
@@ -158,6 +160,7 @@ def check_dry_run_contacts_nothing(
                     argv = [command, "cluster", "-f", str(spec), "--dry-run"]
                     if command != "create":
                         argv += ["--kubeconfig", str(kubeconfig)]
+                    argv += list((extra_args or {}).get(command, ()))
                     code = main(argv, plugins=plugins, stdout=out, stderr=err)
                     assert code == 0, f"eksa {' '.join(argv)} failed ({code}):\n{err.getvalue()}{out.getvalue()}"
                     outputs[command] = out.getvalue()
