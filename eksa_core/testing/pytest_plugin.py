@@ -1,0 +1,119 @@
+"""The pytest plugin of :mod:`eksa_core.testing`: real control plane fixtures and the ``realkube``/``capireal`` markers.
+
+Registered through the ``pytest11`` entry point of eksa-core, so every project that installs eksa-core (provider
+packages, third-party providers) gets these fixtures without importing anything:
+
+* ``control_plane`` (session): a started :class:`~eksa_core.testing.controlplane.ControlPlane` (etcd,
+  kube-apiserver, kube-controller-manager on 127.0.0.1); ``control_plane.kubeconfig`` is its admin kubeconfig.
+* ``second_control_plane`` (session): another, independent one (own etcd and CA), for tests that move objects
+  from one cluster to another.
+* ``control_plane_namespace`` (per test): a fresh namespace on ``control_plane``, deleted after the test.
+
+Tests using them are marked ``realkube`` automatically (mark them explicitly too, for readers). Where the control
+plane cannot run (no binaries and no Go to build them) they are skipped with one reason, the same for every test;
+with ``CI=true`` in the environment they fail with that reason instead, since CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .controlplane import ControlPlane, ControlPlaneUnavailable
+
+__all__ = ["control_plane", "control_plane_namespace", "in_ci", "second_control_plane"]
+
+MARKERS = {
+    "realkube": "needs the real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager built from Go)",
+    "capireal": "needs real Cluster API controllers built from Go",
+}
+
+_FIXTURES = frozenset({"control_plane", "second_control_plane", "control_plane_namespace"})
+
+_unavailable: list[ControlPlaneUnavailable] = []  # the first reason, reused so every test reports the same one
+
+
+def in_ci() -> bool:
+    """Whether the tests run in CI (``CI`` set to ``true``/``1``/``yes``): real components must run there."""
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers (so ``--strict-markers`` accepts them anywhere eksa-core is installed)."""
+    for name, doc in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {doc}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that uses a control plane fixture ``realkube``."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if _FIXTURES.intersection(names) and item.get_closest_marker("realkube") is None:
+            item.add_marker(pytest.mark.realkube)
+
+
+def unavailable(reason: ControlPlaneUnavailable) -> None:
+    """Skip (or, in CI, fail) the current test because the real control plane cannot run here."""
+    if not _unavailable:
+        _unavailable.append(reason)
+    message = f"real control plane unavailable: {_unavailable[0]}"
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: these tests must run in CI)", pytrace=False)
+    pytest.skip(message)
+
+
+def _started(name: str) -> Iterator[ControlPlane]:
+    if _unavailable:
+        unavailable(_unavailable[0])
+    plane = ControlPlane(name=name)
+    try:
+        plane.start()
+    except ControlPlaneUnavailable as exc:
+        unavailable(exc)
+    try:
+        yield plane
+    finally:
+        plane.stop()
+
+
+@pytest.fixture(scope="session")
+def control_plane() -> Iterator[ControlPlane]:
+    """A real control plane shared by the test session (see :mod:`eksa_core.testing.controlplane`)."""
+    yield from _started("eksa-test")
+
+
+@pytest.fixture(scope="session")
+def second_control_plane() -> Iterator[ControlPlane]:
+    """A second real control plane, independent of ``control_plane`` (move tests' target)."""
+    yield from _started("eksa-test-2")
+
+
+def _namespace_name(request: pytest.FixtureRequest) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-") or "test"
+    return f"t-{slug}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def control_plane_namespace(control_plane: ControlPlane, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A namespace of its own for this test on ``control_plane``; deleted (not awaited) afterwards."""
+    from kubernetes import client as k8s_client
+
+    name = _namespace_name(request)
+    api: Any = control_plane.api_client()
+    core = k8s_client.CoreV1Api(api)
+    try:
+        core.create_namespace(k8s_client.V1Namespace(metadata=k8s_client.V1ObjectMeta(name=name)))
+        yield name
+    finally:
+        try:
+            core.delete_namespace(name)
+        except k8s_client.ApiException as exc:
+            if exc.status != 404:
+                raise
+        finally:
+            api.close()
