@@ -66,11 +66,12 @@ BUNDLED_KEYWORD = "bundled"
 
 from .releases.build import BUNDLED_RELEASE_MANIFEST, DEFAULT_RELEASE_MANIFEST_URL  # noqa: E402  (CLI defaults)
 
-BUNDLED_RELEASE_DESCRIPTION = "EKS Anywhere test fixtures, v0.19.0-dev+latest"
+BUNDLED_RELEASE_DESCRIPTION = "a snapshot of EKS Anywhere v0.26.1, without image digests or artifact URLs"
 """What the bundled release data is, for the warning saying it is used."""
 
-BUNDLED_KUBERNETES_VERSIONS = "1.18, 1.19, 1.20 and 1.21"
-"""Kubernetes versions the bundled release data has complete EKS-D releases for."""
+BUNDLED_KUBERNETES_VERSIONS = "1.30 to 1.36"
+"""Kubernetes versions the bundled release snapshot (EKS Anywhere v0.26.1) has versions bundles and EKS-D releases
+for."""
 
 CREATE_SKIPPABLE_VALIDATIONS = ("vsphere-user-privilege",)
 UPGRADE_SKIPPABLE_VALIDATIONS = ("pod-disruption", "vsphere-user-privilege", "eksa-version-skew")
@@ -350,7 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     gcc.add_argument("name", nargs="?", metavar="NAME", help="the cluster name")
     gcc.add_argument("-p", "--provider", required=True, help="provider (see `eksa providers`)")
     gcc.add_argument("--kubernetes-version", metavar="X.Y", default=None,
-                     help="spec.kubernetesVersion (default: EKS Anywhere's, 1.36)")
+                     help="spec.kubernetesVersion (default: the newest of the release in use)")
+    _add_release_options(gcc)
     gcc.set_defaults(func=_cmd_generate)
     ghw = gen_sub.add_parser("hardware", help="print the Tinkerbell objects of a bare metal hardware CSV",
                              description="Turn a hardware CSV into its Hardware, BMC Machine and Secret objects "
@@ -507,9 +509,9 @@ def _cmd_generate(run: _Run) -> int:
     except SpecError as exc:
         raise CliError(exc.message) from None
     try:
-        options: dict[str, Any] = {}
-        if run.args.kubernetes_version:
-            options["kubernetes_version"] = run.args.kubernetes_version
+        options: dict[str, Any] = {
+            "kubernetes_version": run.args.kubernetes_version or _newest_kubernetes_version(run),
+        }
         config = generate_cluster_config(name, run.args.provider, plugins=run.plugins, **options)
     except PluginError as exc:
         raise CliError(f"failed to generate eks-a cluster config: {exc}") from None
@@ -646,6 +648,30 @@ def _build_spec(run: _Run, config: Any) -> Any:
 
     return _with_release_data(run, lambda manifest, bundles, fetcher: build_spec(
         config, release_manifest=manifest, bundles_override=bundles, fetcher=fetcher, plugins=run.plugins))
+
+
+def _release_bundles(run: _Run) -> Any:
+    """The bundles of the release in use, chosen as for ``create`` (:func:`_with_release_data`), for eksa's EKS
+    Anywhere version."""
+    from .releases import DEFAULT_CLI_VERSION, bundles_for_version, load_bundles
+
+    def use(manifest: Path | str | None, bundles: Path | str | None, fetcher: Any) -> Any:
+        if bundles is not None:
+            return load_bundles(bundles, fetcher=fetcher)
+        assert manifest is not None
+        return bundles_for_version(manifest, DEFAULT_CLI_VERSION, fetcher=fetcher)[1]
+
+    return _with_release_data(run, use)
+
+
+def _newest_kubernetes_version(run: _Run) -> str:
+    """What a generated spec's ``kubernetesVersion`` defaults to: the newest version of the release in use."""
+    from .releases import newest_kubernetes_version
+
+    try:
+        return str(newest_kubernetes_version(_release_bundles(run)))
+    except ReleaseError as exc:
+        raise CliError(f"failed to generate eks-a cluster config: {exc}") from None
 
 
 def _hook_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -15,12 +15,14 @@ __all__ = [
     "EksaError",
     "ErrorCode",
     "Location",
+    "NoMatchingReleaseError",
     "PluginError",
     "ReleaseError",
     "ReleaseFetchError",
     "ReleaseUnreachableError",
     "SpecError",
     "SpecErrors",
+    "UnsupportedKubernetesVersionError",
 ]
 
 
@@ -216,6 +218,36 @@ class ReleaseUnreachableError(ReleaseFetchError):
 
     def __init__(self, message: str, *, url: str) -> None:
         super().__init__(message, url=url, reason="unreachable")
+
+
+class UnsupportedKubernetesVersionError(ReleaseError):
+    """The release in use has no versions bundle for a Kubernetes version.
+
+    ``version`` is the version asked for, ``supported`` the versions the bundles do have (file order), ``bundles``
+    the bundles manifest's number. The message is EKS Anywhere's, followed by the supported versions.
+    """
+
+    def __init__(self, version: str, supported: list[str], *, bundles: int | str, file: str | None = None) -> None:
+        self.version = version
+        self.supported = list(supported)
+        self.bundles = bundles
+        listed = ", ".join(self.supported) or "none"
+        super().__init__(f"kubernetes version {version} is not supported by bundles manifest {bundles} "
+                         f"(supported Kubernetes versions: {listed})", file=file)
+
+
+class NoMatchingReleaseError(ReleaseError):
+    """A release manifest has no release for an EKS Anywhere version (the CLI's or a cluster's ``eksaVersion``).
+
+    ``version`` is the version asked for, ``available`` the versions the manifest lists. ``message`` starts with
+    EKS Anywhere's wording (``template``) and names the available releases.
+    """
+
+    def __init__(self, version: str, available: list[str], *, template: str, file: str | None = None) -> None:
+        self.version = version
+        self.available = list(available)
+        listed = ", ".join(self.available) or "none"
+        super().__init__(f"{template} (releases in the manifest: {listed})", file=file)
 
 
 class PluginError(EksaError):

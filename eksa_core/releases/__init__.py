@@ -29,6 +29,8 @@ from .build import (
     classify_release_files,
     eksa_release_name,
     eksd_release_for,
+    newest_kubernetes_version,
+    spec_with_release_data,
 )
 from .eksd import (
     EksdAsset,
@@ -171,6 +173,8 @@ __all__ = [
     "load_eksd_release",
     "load_release_document",
     "load_release_manifest",
+    "newest_kubernetes_version",
     "refuse_network",
     "resolve_location",
+    "spec_with_release_data",
 ]

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ReleaseError, SpecError
+from ..errors import NoMatchingReleaseError, ReleaseError, SpecError
 from ..spec import ClusterConfig, Spec
 from .eksd import EksdRelease
 from .loading import (
@@ -43,6 +43,8 @@ __all__ = [
     "classify_release_files",
     "eksa_release_name",
     "eksd_release_for",
+    "newest_kubernetes_version",
+    "spec_with_release_data",
 ]
 
 DEFAULT_RELEASE_MANIFEST_URL = "https://anywhere-assets.eks.amazonaws.com/releases/eks-a/manifest.yaml"
@@ -50,13 +52,12 @@ DEFAULT_RELEASE_MANIFEST_URL = "https://anywhere-assets.eks.amazonaws.com/releas
 itself; the ``eksa`` command line reads it by default with :class:`~eksa_core.releases.remote.RemoteFetcher`)."""
 
 BUNDLED_RELEASE_MANIFEST = Path(__file__).resolve().parents[1] / "data" / "releases" / "releases.yaml"
-"""Release data shipped with eksa for offline use (EKS Anywhere's public test fixtures: CLI version
-``v0.19.0-dev+latest``, Kubernetes 1.18-1.21); real clusters need a real release manifest."""
+"""Release data shipped with eksa for offline use: a snapshot mirroring EKS Anywhere v0.26.1 (Kubernetes
+1.30-1.36; see the README of its folder for what it holds and what it leaves out)."""
 
-DEFAULT_CLI_VERSION = "v0.19.0-dev+latest"
-"""The EKS Anywhere version used when neither the caller nor the cluster's ``spec.eksaVersion`` names one: the
-newest ``v0.19.0-dev`` build, as in EKS Anywhere's own test data. Pass the release you target (e.g.
-``v0.21.3``) when reading the production manifest."""
+DEFAULT_CLI_VERSION = "v0.26.1"
+"""The EKS Anywhere version eksa acts as (EKS Anywhere's CLI version): the release picked from a release manifest
+when the cluster's ``spec.eksaVersion`` names none. The bundled snapshot mirrors this release."""
 
 
 def eksa_release_name(version: str) -> str:
@@ -86,7 +87,9 @@ def bundles_for_version(
 def _release_for(manifest: Release, version: str) -> EksARelease:
     release = manifest.release_for_version(version)
     if release is None:
-        raise ReleaseError(f"invalid version {version}, no matching release found", file=manifest.source)
+        raise NoMatchingReleaseError(version, [r.version for r in manifest.releases],
+                                     template=f"invalid version {version}, no matching release found",
+                                     file=manifest.source)
     return release
 
 
@@ -168,6 +171,52 @@ def build_spec(
         eksd.kube_distro()  # every asset a cluster needs must be there (EKS Anywhere fails the same way)
         spec.eksd_releases[kube_version] = eksd
     return spec
+
+
+def spec_with_release_data(
+    config: ClusterConfig,
+    template: Spec,
+    *,
+    fetcher: Fetcher | None = None,
+) -> Spec:
+    """A :class:`~eksa_core.spec.Spec` of ``config`` with the release data of ``template`` (its bundles and EKS
+    Anywhere version), for the Kubernetes versions ``config`` uses.
+
+    This is how the spec a cluster runs *now* gets its release data during an upgrade: each Kubernetes version it
+    runs (control plane, etcd, every worker group) is looked up in the bundles, so a cluster on 1.35 being
+    upgraded to 1.36 gets the 1.35 versions bundle and EKS-D release for what still runs 1.35. Versions bundles
+    and EKS-D releases already in ``template`` are reused. Raises EKS Anywhere's "kubernetes version ... is not
+    supported by bundles manifest ..." :class:`ReleaseError` when the bundles lack a version.
+    """
+    spec = Spec(config=config, bundles=template.bundles, eksa_version=template.eksa_version,
+                plugins=template.plugins)
+    for kube_version in spec.kubernetes_versions():
+        if kube_version in template.versions_bundles:
+            spec.versions_bundles[kube_version] = template.versions_bundles[kube_version]
+            if kube_version in template.eksd_releases:
+                spec.eksd_releases[kube_version] = template.eksd_releases[kube_version]
+                continue
+        elif template.bundles is not None:
+            spec.versions_bundles[kube_version] = template.bundles.versions_bundle(kube_version)
+        else:
+            raise ReleaseError(f"kubernetes version {kube_version} is not supported by the bundles of this spec")
+        eksd = eksd_release_for(spec.versions_bundles[kube_version], bundles=template.bundles, fetcher=fetcher)
+        eksd.kube_distro()
+        spec.eksd_releases[kube_version] = eksd
+    return spec
+
+
+def newest_kubernetes_version(bundles: Bundles) -> str:
+    """The newest Kubernetes version the bundles support (``"1.36"``); what a new cluster spec defaults to."""
+    versions: list[tuple[tuple[int, int], str]] = []
+    for version in bundles.kubernetes_versions():
+        major, _, minor = version.partition(".")
+        if major.isdigit() and minor.isdigit():
+            versions.append(((int(major), int(minor)), version))
+    if not versions:
+        raise ReleaseError(f"bundles manifest {bundles.spec.number} supports no Kubernetes version",
+                           file=bundles.source)
+    return max(versions)[1]
 
 
 class ReleaseFiles:

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ..errors import ReleaseError
+from ..errors import NoMatchingReleaseError, ReleaseError, UnsupportedKubernetesVersionError
 from ._convert import field, local, unstructure_lenient
 from .semver import Semver, SemverError
 
@@ -250,8 +250,10 @@ class Release:
             raise ReleaseError(f"failed to get EKS-A release for version {version}: {exc.message}",
                                file=self.source) from None
         if release is None:
-            raise ReleaseError(f"no matching release found for version {version} to get Bundles URL. "
-                               f"Latest available version is {self.spec.latest_version}", file=self.source)
+            raise NoMatchingReleaseError(
+                version, [r.version for r in self.spec.releases],
+                template=f"no matching release found for version {version} to get Bundles URL. "
+                         f"Latest available version is {self.spec.latest_version}", file=self.source)
         return release.bundle_manifest_url
 
     def to_data(self) -> dict[str, Any]:
@@ -659,8 +661,8 @@ class Bundles:
         """Like :meth:`find_versions_bundle`, raising EKS Anywhere's error when the version is not supported."""
         vb = self.find_versions_bundle(kube_version)
         if vb is None:
-            raise ReleaseError(f"kubernetes version {kube_version} is not supported by bundles manifest "
-                               f"{self.spec.number}", file=self.source)
+            raise UnsupportedKubernetesVersionError(kube_version, self.kubernetes_versions(),
+                                                    bundles=self.spec.number, file=self.source)
         return vb
 
     @property

@@ -15,8 +15,8 @@ from eksa_core.cli import main
 from tests.workflows.harness import CAPI_KINDS, ENV, Env, new_env, seed_management_cluster
 from tests.workflows.harness import spec_text as harness_spec_text
 
-#: The bundled release data covers Kubernetes 1.18 to 1.21.
-VERSION = "1.21"
+#: The bundled release snapshot covers Kubernetes 1.30 to 1.36: the newest.
+VERSION = "1.36"
 
 
 def spec_text(name: str, **kwargs: object) -> str:

@@ -34,14 +34,13 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def generated(version: str = "1.21") -> None:
+def generated(version: str = "1.36") -> None:
     code, _, err = eksa("generate", "clusterconfig", "dev", "-p", "docker", "--kubernetes-version", version)
     assert code == 0, err
 
 
 def test_create_dry_run_prints_the_plan_and_writes_manifests(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["generate", "clusterconfig", "dev", "-p", "docker", "--kubernetes-version", "1.21"],
-                plugins=docker_plugins())
+    code = main(["generate", "clusterconfig", "dev", "-p", "docker"], plugins=docker_plugins())
     Path("dev.yaml").write_text(capsys.readouterr().out)
     assert code == 0
     code, out, err = eksa("create", "cluster", "-f", "dev.yaml", "--dry-run")
@@ -61,11 +60,13 @@ def test_create_dry_run_prints_the_plan_and_writes_manifests(capsys: pytest.Capt
 def test_create_dry_run_with_unsupported_version_explains_the_bundled_data() -> None:
     from eksa_core.generate import generate_cluster_config, to_yaml
 
-    Path("dev.yaml").write_text(to_yaml(generate_cluster_config("dev", "docker", plugins=docker_plugins())))
+    Path("dev.yaml").write_text(to_yaml(generate_cluster_config("dev", "docker", plugins=docker_plugins(),
+                                                                kubernetes_version="1.29")))
     code, _, err = eksa("create", "cluster", "-f", "dev.yaml", "--dry-run")
     assert code == 1
-    assert "kubernetes version 1.36 is not supported" in err
-    assert "The release data bundled with eksa covers Kubernetes 1.18, 1.19, 1.20 and 1.21" in err
+    assert ("kubernetes version 1.29 is not supported by bundles manifest 1 (supported Kubernetes versions: "
+            "1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36)") in err
+    assert "The release data bundled with eksa covers Kubernetes 1.30 to 1.36" in err
     assert "Traceback" not in err
 
 
@@ -74,7 +75,7 @@ def test_release_manifest_option_and_missing_file() -> None:
     from eksa_core.generate import generate_cluster_config, to_yaml
 
     Path("dev.yaml").write_text(to_yaml(generate_cluster_config("dev", "docker", plugins=docker_plugins(),
-                                                                kubernetes_version="1.19")))
+                                                                kubernetes_version="1.31")))
     code, out, err = eksa("create", "cluster", "-f", "dev.yaml", "--dry-run", "--release-manifest",
                           str(BUNDLED_RELEASE_MANIFEST), "-v", "1")
     assert code == 0, err
@@ -88,7 +89,7 @@ def test_delete_dry_run_reads_the_cluster_folder() -> None:
 
     Path("dev").mkdir()
     Path("dev/dev-eks-a-cluster.yaml").write_text(
-        to_yaml(generate_cluster_config("dev", "docker", plugins=docker_plugins(), kubernetes_version="1.21")))
+        to_yaml(generate_cluster_config("dev", "docker", plugins=docker_plugins(), kubernetes_version="1.36")))
     code, out, err = eksa("delete", "cluster", "dev", "--dry-run")
     assert code == 0, err
     assert "Plan: delete" in out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eksa_core.errors import ReleaseError, SpecError
+from eksa_core.errors import NoMatchingReleaseError, ReleaseError, SpecError, UnsupportedKubernetesVersionError
 from eksa_core.releases import (
     DEFAULT_CLI_VERSION,
     EksARelease,
@@ -29,6 +29,9 @@ from eksa_core.releases import (
 from eksa_core.spec import Spec
 
 from .helpers import cluster_config
+
+#: The EKS Anywhere version of the v0.19 test fixtures (tests/conformance/data/releases).
+FIXTURES_VERSION = "v0.19.0-dev+latest"
 
 
 def _manifest(*versions: str, latest: str = "v0.0.2") -> Release:
@@ -90,7 +93,8 @@ def test_release_version_errors() -> None:
     with pytest.raises(ReleaseError) as info:
         manifest.bundle_manifest_url("v0.0.3")
     assert info.value.message == ("no matching release found for version v0.0.3 to get Bundles URL. "
-                                  "Latest available version is v0.0.2")
+                                  "Latest available version is v0.0.2 (releases in the manifest: v0.0.1, v0.0.2)")
+    assert isinstance(info.value, NoMatchingReleaseError) and info.value.available == ["v0.0.1", "v0.0.2"]
     assert manifest.bundle_manifest_url("v0.0.1") == "bundles-0.yaml"
     broken = _manifest("not-semver")
     with pytest.raises(ReleaseError, match="invalid version for release 0"):
@@ -103,7 +107,8 @@ def test_bundles_for_version(releases_dir: Path) -> None:
     assert bundles.source == str(releases_dir / "bundles.yaml")
     with pytest.raises(ReleaseError) as info:
         bundles_for_version(releases_dir / "releases.yaml", "v0.18.2")
-    assert info.value.message == "invalid version v0.18.2, no matching release found"
+    assert info.value.message == ("invalid version v0.18.2, no matching release found (releases in the "
+                                  "manifest: v0.19.0-dev+latest)")
     assert info.value.file == str(releases_dir / "releases.yaml")
 
 
@@ -113,7 +118,10 @@ def test_versions_bundle_by_exact_kube_version(releases_dir: Path) -> None:
     assert bundles.find_versions_bundle("1.2") is None
     with pytest.raises(ReleaseError) as info:
         bundles.versions_bundle("1.30")
-    assert info.value.message == "kubernetes version 1.30 is not supported by bundles manifest 0"
+    assert info.value.message == ("kubernetes version 1.30 is not supported by bundles manifest 0 (supported "
+                                  "Kubernetes versions: 1.18, 1.19, 1.20, 1.21, 1.29)")
+    assert isinstance(info.value, UnsupportedKubernetesVersionError)
+    assert info.value.version == "1.30" and info.value.supported == ["1.18", "1.19", "1.20", "1.21", "1.29"]
 
 
 def test_eksa_release_name() -> None:
@@ -190,7 +198,7 @@ def test_build_spec_from_conformance_files(releases_dir: Path) -> None:
 
 def test_build_spec_every_worker_version(releases_dir: Path) -> None:
     config = cluster_config("1.19", workers={"md-0": None, "md-1": "1.21", "md-2": "1.21", "md-3": "1.20"})
-    spec = build_spec(config, release_manifest=releases_dir / "releases.yaml")
+    spec = build_spec(config, release_manifest=releases_dir / "releases.yaml", cli_version=FIXTURES_VERSION)
     assert list(spec.versions_bundles) == ["1.19", "1.21", "1.20"]
     assert {k: v.channel for k, v in spec.eksd_releases.items()} == {"1.19": "1-19", "1.21": "1-21", "1.20": "1-20"}
     assert spec.versions_bundle("1.21").eks_d.channel == "1-21"
@@ -198,7 +206,7 @@ def test_build_spec_every_worker_version(releases_dir: Path) -> None:
 
 def test_build_spec_from_a_copied_folder(copied_releases: Path) -> None:
     config = cluster_config("1.21", workers={"md-0": "1.19"})
-    spec = build_spec_from_files(config, [copied_releases / "releases.yaml"])
+    spec = build_spec_from_files(config, [copied_releases / "releases.yaml"], cli_version=FIXTURES_VERSION)
     assert spec.bundles is not None and spec.bundles.source == str(copied_releases / "bundles.yaml")
     assert all(str(e.source).startswith(str(copied_releases)) for e in spec.eksd_releases.values())
     assert spec.eksd_release("1.21").kubernetes_image_repository() == "public.ecr.aws/eks-distro/kubernetes"
@@ -208,10 +216,11 @@ def test_build_spec_explicit_eksd_file_wins_by_channel(copied_releases: Path, tm
     # A renamed copy of the 1-19 EKS-D release, given explicitly, is used instead of the bundle's manifestUrl.
     explicit = tmp_path / "my-eksd.yaml"
     shutil.copy(copied_releases / "kubernetes-1-19-eks-4.yaml", explicit)
-    spec = build_spec_from_files(cluster_config("1.19"), [copied_releases / "releases.yaml", explicit])
+    spec = build_spec_from_files(cluster_config("1.19"), [copied_releases / "releases.yaml", explicit],
+                                 cli_version=FIXTURES_VERSION)
     assert spec.eksd_release().source == str(explicit)
     spec = build_spec(cluster_config("1.19"), release_manifest=copied_releases / "releases.yaml",
-                      eksd_overrides={"1-19": explicit})
+                      eksd_overrides={"1-19": explicit}, cli_version=FIXTURES_VERSION)
     assert spec.eksd_release().source == str(explicit)
 
 
@@ -232,14 +241,15 @@ def test_build_spec_cluster_eksa_version_wins(releases_dir: Path) -> None:
 def test_build_spec_errors(releases_dir: Path) -> None:
     manifest = releases_dir / "releases.yaml"
     with pytest.raises(ReleaseError) as info:
-        build_spec(cluster_config("1.30"), release_manifest=manifest)
-    assert info.value.message == "kubernetes version 1.30 is not supported by bundles manifest 0"
+        build_spec(cluster_config("1.30"), release_manifest=manifest, cli_version=FIXTURES_VERSION)
+    assert info.value.message == ("kubernetes version 1.30 is not supported by bundles manifest 0 (supported "
+                                  "Kubernetes versions: 1.18, 1.19, 1.20, 1.21, 1.29)")
     assert info.value.file == str(releases_dir / "bundles.yaml")
     with pytest.raises(ReleaseError, match=re.escape("invalid version v0.17.0, no matching release found")):
         build_spec(cluster_config("1.19"), release_manifest=manifest, cli_version="v0.17.0")
     # 1.29's EKS-D release is an https URL: refused, eksa never downloads on its own
     with pytest.raises(ReleaseError, match="network fetch is disabled") as net:
-        build_spec(cluster_config("1.29"), release_manifest=manifest)
+        build_spec(cluster_config("1.29"), release_manifest=manifest, cli_version=FIXTURES_VERSION)
     assert net.value.file == "https://distro.eks.amazonaws.com/kubernetes-1-29/kubernetes-1-29-eks-4.yaml"
     # no release manifest given: the production URL, which needs a fetcher
     with pytest.raises(ReleaseError, match="network fetch is disabled"):
@@ -264,7 +274,7 @@ def test_build_spec_with_a_fetcher(releases_dir: Path) -> None:
         return served[url]
 
     spec = build_spec(cluster_config("1.21"), release_manifest="https://assets.example/eks-a/manifest.yaml",
-                      fetcher=fake_fetcher)
+                      fetcher=fake_fetcher, cli_version=FIXTURES_VERSION)
     assert spec.eksd_release().channel == "1-21"
     assert calls == list(served)
 
@@ -273,7 +283,7 @@ def test_embed_url_inside_fetched_manifest_is_an_error(releases_dir: Path) -> No
     served = {"https://assets.example/manifest.yaml": (releases_dir / "releases.yaml").read_text()}
     with pytest.raises(ReleaseError, match="embed URL names a file beside the local manifest"):
         build_spec(cluster_config("1.19"), release_manifest="https://assets.example/manifest.yaml",
-                   fetcher=served.__getitem__)
+                   fetcher=served.__getitem__, cli_version=FIXTURES_VERSION)
 
 
 def test_classify_release_files_refuses_duplicates(releases_dir: Path) -> None:
@@ -288,7 +298,7 @@ def test_classify_release_files_refuses_duplicates(releases_dir: Path) -> None:
 def test_build_spec_checks_explicit_eksd_channel(releases_dir: Path) -> None:
     with pytest.raises(ReleaseError) as info:
         build_spec(cluster_config("1.19"), release_manifest=releases_dir / "releases.yaml",
-                   eksd_overrides={"1.19": releases_dir / "kubernetes-1-21-eks-4.yaml"})
+                   eksd_overrides={"1.19": releases_dir / "kubernetes-1-21-eks-4.yaml"}, cli_version=FIXTURES_VERSION)
     assert info.value.message == "the EKS-D release given for kubernetes version 1.19 is of channel 1-21"
 
 
@@ -296,6 +306,6 @@ def test_build_spec_needs_a_kubernetes_version(releases_dir: Path) -> None:
     config = cluster_config("1.19")
     config.cluster.spec.kubernetes_version = None
     with pytest.raises(SpecError) as info:
-        build_spec(config, release_manifest=releases_dir / "releases.yaml")
+        build_spec(config, release_manifest=releases_dir / "releases.yaml", cli_version=FIXTURES_VERSION)
     assert info.value.field == "spec.kubernetesVersion" and info.value.kind == "Cluster"
     assert info.value.file == "cluster.yaml"

@@ -15,16 +15,17 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vsphere-cluster.ya
 
 
 @pytest.mark.parametrize(("provider", "infrastructure"), [
-    ("vsphere", "v0.7.10"), ("cloudstack", "v0.4.0-alpha+e3b0c44"), ("tinkerbell", "v0.1.0+210860f"),
-    ("docker", "v0.3.23"), ("nutanix", "v1.2.4+4b53cc4"), ("snow", "v1.0.2"),
+    ("vsphere", "v1.16.1"), ("cloudstack", "deprecated"), ("tinkerbell", "v0.6.6"),
+    ("docker", "v1.13.2"), ("nutanix", "v1.6.1"), ("snow", "v0.3.3"),
 ])
 def test_every_component_has_its_bundle_version(provider: str, infrastructure: str) -> None:
-    text = EXAMPLE.read_text().replace('"1.30"', '"1.21"')
+    # the bundled snapshot (EKS Anywhere v0.26.1): CloudStack's bundle there says "deprecated"
+    text = EXAMPLE.read_text()
     spec = build_spec(parse_cluster_config(text, registry=Plugins().registry),
                       release_manifest=BUNDLED_RELEASE_MANIFEST)
     versions = component_versions(spec, provider)
     assert versions == {
-        "cluster-api": "v0.3.23", "bootstrap-kubeadm": "v0.3.23", "control-plane-kubeadm": "v0.3.23",
-        "bootstrap-etcdadm-bootstrap": "v0.1.0-beta-3.3", "bootstrap-etcdadm-controller": "v0.1.0-beta-3.5",
+        "cluster-api": "v1.13.2", "bootstrap-kubeadm": "v1.13.2", "control-plane-kubeadm": "v1.13.2",
+        "bootstrap-etcdadm-bootstrap": "v1.0.22", "bootstrap-etcdadm-controller": "v1.0.28",
         f"infrastructure-{provider}": infrastructure,
     }

@@ -11,7 +11,7 @@ from eksa_core.testing import ProviderContract
 
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK6SJUGXRpkVGw+SkRmbndwlv8+ywVD9RPD6Y1NciMn5 ops@example.net"
 
-# The bundled (offline) release data covers Kubernetes 1.18-1.21.
+# The bundled release snapshot (EKS Anywhere v0.26.1) covers Kubernetes 1.30-1.36.
 VALID = f"""\
 apiVersion: anywhere.eks.amazonaws.com/v1alpha1
 kind: Cluster
@@ -19,7 +19,7 @@ metadata:
   name: metal-1
   namespace: default
 spec:
-  kubernetesVersion: "1.21"
+  kubernetesVersion: "1.36"
   controlPlaneConfiguration:
     count: 3
     endpoint:
@@ -55,7 +55,7 @@ metadata:
   namespace: default
 spec:
   tinkerbellIP: 10.80.0.11
-  osImageURL: https://images.example.net/ubuntu-2004-kube-1-21.gz
+  osImageURL: https://images.example.net/ubuntu-2004-kube-1-36.gz
 ---
 apiVersion: anywhere.eks.amazonaws.com/v1alpha1
 kind: TinkerbellMachineConfig

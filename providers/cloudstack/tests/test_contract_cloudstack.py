@@ -13,7 +13,7 @@ API_URL = "https://cloudstack.dc1.example.net:8080/client/api"
 API_KEY = "Contract-ApiKey-3f9c1e"
 SECRET_KEY = "Contract-SecretKey-8b27d4"
 
-# The bundled (offline) release data covers Kubernetes 1.18-1.21.
+# The bundled release snapshot (EKS Anywhere v0.26.1) covers Kubernetes 1.30-1.36.
 VALID = f"""\
 apiVersion: anywhere.eks.amazonaws.com/v1alpha1
 kind: Cluster
@@ -21,7 +21,7 @@ metadata:
   name: cs-prod
   namespace: default
 spec:
-  kubernetesVersion: "1.21"
+  kubernetesVersion: "1.36"
   controlPlaneConfiguration:
     count: 3
     endpoint:
@@ -77,7 +77,7 @@ spec:
   computeOffering:
     name: m4-large
   template:
-    name: rhel-8-kube-v1.21
+    name: rhel-8-kube-v1.36
   users:
   - name: capc
     sshAuthorizedKeys:
@@ -94,7 +94,7 @@ spec:
   computeOffering:
     name: m4-medium
   template:
-    name: rhel-8-kube-v1.21
+    name: rhel-8-kube-v1.36
   users:
   - name: capc
     sshAuthorizedKeys:
@@ -110,7 +110,7 @@ spec:
   computeOffering:
     name: m4-xlarge
   template:
-    name: rhel-8-kube-v1.21
+    name: rhel-8-kube-v1.36
   diskOffering:
     name: Small
     mountPath: /data-small
@@ -130,7 +130,7 @@ spec:
 # A management endpoint that is not a URL, a control plane machine config without a template and a data disk
 # mounted at a relative path.
 INVALID = VALID.replace(f"managementApiEndpoint: {API_URL}", "managementApiEndpoint: cloudstack-dc1").replace(
-    "  template:\n    name: rhel-8-kube-v1.21\n  users:", "  users:", 1).replace(
+    "  template:\n    name: rhel-8-kube-v1.36\n  users:", "  users:", 1).replace(
     "mountPath: /data-small", "mountPath: data-small")
 
 INI = f"""\

@@ -11,7 +11,7 @@ kind: Cluster
 metadata:
   name: dev
 spec:
-  kubernetesVersion: "1.21"
+  kubernetesVersion: "1.36"
   controlPlaneConfiguration:
     count: 1
   externalEtcdConfiguration:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from eksa_core.releases import BUNDLED_RELEASE_MANIFEST
 from eksa_core.testing import ProviderContract, build_spec, check_entry_point, check_templates, patched_env
 
-# The bundled (offline) release data covers Kubernetes 1.18-1.21.
+# The bundled release snapshot (EKS Anywhere v0.26.1) covers Kubernetes 1.30-1.36.
 VALID = """\
 apiVersion: anywhere.eks.amazonaws.com/v1alpha1
 kind: Cluster
@@ -13,7 +13,7 @@ metadata:
   name: prod-ntnx
   namespace: default
 spec:
-  kubernetesVersion: "1.21"
+  kubernetesVersion: "1.36"
   controlPlaneConfiguration:
     count: 3
     endpoint:
@@ -80,7 +80,7 @@ spec:
   systemDiskSize: 40Gi
   image:
     type: name
-    name: ubuntu-2004-kube-v1.21
+    name: ubuntu-2004-kube-v1.36
   cluster:
     type: name
     name: pe-cluster-a
@@ -105,7 +105,7 @@ spec:
   systemDiskSize: 40Gi
   image:
     type: name
-    name: ubuntu-2004-kube-v1.21
+    name: ubuntu-2004-kube-v1.36
   cluster:
     type: name
     name: pe-cluster-a
@@ -149,7 +149,7 @@ spec:
 # control plane machines.
 INVALID = VALID.replace("  port: 9440\n", "  port: 99440\n").replace(
     "  vcpuSockets: 4\n  memorySize: 8Gi\n", "  vcpuSockets: 4\n  memorySize: 1Gi\n", 1).replace(
-    "  image:\n    type: name\n    name: ubuntu-2004-kube-v1.21\n", "  image:\n    type: uuid\n", 1)
+    "  image:\n    type: name\n    name: ubuntu-2004-kube-v1.36\n", "  image:\n    type: uuid\n", 1)
 
 CREDENTIALS = {"EKSA_NUTANIX_USERNAME": "svc-eksa-contract", "EKSA_NUTANIX_PASSWORD": "Contract-Prism-Secret-9"}
 

@@ -16,7 +16,7 @@ DEVICES = ("192.168.1.10", "192.168.1.11")
 ACCESS_KEY_ID = "AKIDCONTRACT00000001"
 SECRET_ACCESS_KEY = "Contract/SnowSecretKey+7x9Q2wLk4ZrT1bNf"
 
-# The bundled (offline) release data covers Kubernetes 1.18-1.21.
+# The bundled release snapshot (EKS Anywhere v0.26.1) covers Kubernetes 1.30-1.36.
 VALID = """\
 apiVersion: anywhere.eks.amazonaws.com/v1alpha1
 kind: Cluster
@@ -24,7 +24,7 @@ metadata:
   name: edge-1
   namespace: default
 spec:
-  kubernetesVersion: "1.21"
+  kubernetesVersion: "1.36"
   controlPlaneConfiguration:
     count: 3
     endpoint:

@@ -8,8 +8,8 @@ from eksa_core.releases import BUNDLED_RELEASE_MANIFEST
 from eksa_core.testing import ProviderContract
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "vsphere-cluster.yaml"
-# The bundled (offline) release data covers Kubernetes 1.18-1.21.
-VALID = EXAMPLE.read_text().replace('kubernetesVersion: "1.30"', 'kubernetesVersion: "1.21"')
+# The bundled release snapshot (EKS Anywhere v0.26.1) covers Kubernetes 1.30-1.36.
+VALID = EXAMPLE.read_text()
 INVALID = VALID.replace("server: vcenter.example.com", 'server: ""').replace(
     "datastore: /SDDC-Datacenter/datastore/WorkloadDatastore", 'datastore: ""', 1)
 
