@@ -89,12 +89,10 @@ def render_manifests(
     Secret values are added to the redactor. In a dry run (or when ``plan_file`` is given) the manifests are
     written, Secrets redacted, to ``<cluster>/generated/plan/<plan_file>`` and the file is recorded.
     """
-    options = TemplateOptions(control_plane_template_name=control_plane_template_name,
-                              etcd_template_name=etcd_template_name)
-    control_plane = ctx.hook("eksa_generate_control_plane", spec=spec, options=options) or []
-    workers = ctx.hook("eksa_generate_workers", spec=spec, machine_template_names=machine_template_names,
-                       kubeadm_config_template_names=kubeadm_config_template_names, options=options) or []
-    manifests = [dict(o) for o in [*control_plane, *workers]]
+    control_plane, workers = render_manifest_parts(
+        ctx, spec, control_plane_template_name=control_plane_template_name, etcd_template_name=etcd_template_name,
+        machine_template_names=machine_template_names, kubeadm_config_template_names=kubeadm_config_template_names)
+    manifests = [*control_plane, *workers]
     if not manifests:
         raise ClusterOperationError(f"provider {ctx.provider.info.name} rendered no Cluster API objects for "
                                     f"cluster {spec.name}")
@@ -102,6 +100,26 @@ def render_manifests(
     if ctx.dry_run and plan_file:
         write_plan_file(ctx, plan_file, manifests)
     return manifests
+
+
+def render_manifest_parts(
+    ctx: WorkflowContext,
+    spec: Spec,
+    *,
+    control_plane_template_name: str | None = None,
+    etcd_template_name: str | None = None,
+    machine_template_names: dict[str, str] | None = None,
+    kubeadm_config_template_names: dict[str, str] | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The Cluster API objects of ``spec`` in two parts: the control plane's (``eksa_generate_control_plane``:
+    the CAPI Cluster, infrastructure cluster, control plane, etcd and their machine templates) and the worker
+    groups' (``eksa_generate_workers``). Nothing is written or redacted here (see :func:`render_manifests`)."""
+    options = TemplateOptions(control_plane_template_name=control_plane_template_name,
+                              etcd_template_name=etcd_template_name)
+    control_plane = ctx.hook("eksa_generate_control_plane", spec=spec, options=options) or []
+    workers = ctx.hook("eksa_generate_workers", spec=spec, machine_template_names=machine_template_names,
+                       kubeadm_config_template_names=kubeadm_config_template_names, options=options) or []
+    return [dict(o) for o in control_plane], [dict(o) for o in workers]
 
 
 def write_plan_file(ctx: WorkflowContext, name: str, manifests: Sequence[Mapping[str, Any]]) -> Path:
@@ -173,8 +191,15 @@ def apply_and_wait(
     *,
     eksa_annotations: Mapping[str, str] | None = None,
     plan_file: str | None = None,
+    conditions: Sequence[str] | None = None,
+    health_checks: bool = True,
+    capi_ref: tuple[str, str] | None = None,
 ) -> None:
-    """Apply the spec's objects to ``cluster`` (the management or bootstrap cluster) and wait until ready."""
+    """Apply the spec's objects to ``cluster`` (the management or bootstrap cluster) and wait until ready.
+
+    ``conditions`` are the CAPI Cluster conditions waited for (default :func:`wait_conditions`);
+    ``health_checks`` applies the MachineHealthChecks once they hold; ``capi_ref`` (API version, namespace) of the
+    CAPI Cluster waited on, when ``manifests`` do not hold it (worker objects only)."""
     kube = ctx.kube(cluster)
     kube.create_namespace(SYSTEM_NAMESPACE)
     namespace = spec.cluster.namespace or "default"
@@ -186,7 +211,7 @@ def apply_and_wait(
     if plan_file and ctx.plan_dir is not None:
         ctx.record("apply", cluster=cluster.name, file=str(ctx.plan_dir / plan_file),
                    objects=len(manifests))
-    api_version, capi_namespace = capi_cluster_ref(manifests, spec.name)
+    api_version, capi_namespace = capi_ref or capi_cluster_ref(manifests, spec.name)
     timeouts = ctx.options.timeouts
     try:
         kube.wait_for_field_empty(api_version, "Cluster", spec.name, capi_namespace, "status.failureMessage",
@@ -195,7 +220,7 @@ def apply_and_wait(
         raise ClusterOperationError(str(exc)) from exc
     clock = getattr(kube, "clock", time.monotonic)
     start = clock()
-    for condition in wait_conditions(ctx, spec):
+    for condition in (wait_conditions(ctx, spec) if conditions is None else conditions):
         if timeouts.cluster_ready is None:
             budget = float("inf")
         elif ctx.dry_run:  # nothing waits in a dry run: the plan shows the whole budget
@@ -208,6 +233,8 @@ def apply_and_wait(
         except KubeError as exc:
             text = CONDITION_ERRORS.get(condition, f"waiting for cluster condition {condition}")
             raise ClusterOperationError(f"{text}: {exc}") from exc
+    if not health_checks:
+        return
     # Machine health checks once the machines exist (EKS-A's controller installs them after the cluster is up).
     checks = machine_health_checks(spec.cluster)
     kube.apply(checks, field_manager=FIELD_MANAGER, force=True)

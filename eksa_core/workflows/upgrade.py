@@ -28,7 +28,9 @@ from .ops import (
     apply_and_wait,
     backup_cluster,
     capi_cluster_ref,
+    render_manifest_parts,
     upgrade_template_names,
+    write_plan_file,
 )
 from .preflight import upgrade_validations
 
@@ -71,6 +73,7 @@ def _refs(cluster: dict[str, Any]) -> list[tuple[str, str]]:
 def load_current_spec(ctx: WorkflowContext, management: ClusterHandle | None) -> Spec:
     """The spec the cluster runs now: its EKS Anywhere objects in the management cluster when it serves them,
     else the cluster folder's ``<cluster>-eks-a-cluster.yaml``. Release data is the new spec's."""
+    from ..releases.build import spec_with_release_data
     from ..spec import Spec, parse_cluster_config
 
     text: str | None = None
@@ -97,8 +100,13 @@ def load_current_spec(ctx: WorkflowContext, management: ClusterHandle | None) ->
                         f"management cluster nor in {ctx.config_path}; pass current_spec")
     config = parse_cluster_config(text, file=source, registry=ctx.plugins.registry)
     new = ctx.spec
-    return Spec(config, bundles=new.bundles, versions_bundles=dict(new.versions_bundles),
-                eksd_releases=dict(new.eksd_releases), eksa_version=new.eksa_version, plugins=ctx.plugins)
+    if new.bundles is None:  # a spec built without release data (tests): nothing to look up
+        return Spec(config, bundles=None, versions_bundles=dict(new.versions_bundles),
+                    eksd_releases=dict(new.eksd_releases), eksa_version=new.eksa_version, plugins=ctx.plugins)
+    # each Kubernetes version the cluster runs now gets its own versions bundle and EKS-D release
+    current = spec_with_release_data(config, new)
+    current.plugins = ctx.plugins
+    return current
 
 
 class UpgradeSetupAndValidateTask(SetupAndValidateTask):
@@ -261,9 +269,39 @@ class UpgradeClusterTask(Task):
         probe = manifests(ctx)
         names = upgrade_template_names(ctx, management, ctx.current_spec, ctx.spec, probe)
         objects = manifests(ctx, plan_file=f"{self.name}.yaml", **names)
-        apply_and_wait(ctx, management, ctx.spec, objects, plan_file=f"{self.name}.yaml")
+        if not kubernetes_version_changes(ctx.current_spec, ctx.spec):
+            apply_and_wait(ctx, management, ctx.spec, objects, plan_file=f"{self.name}.yaml")
+            ctx.hook("eksa_post_control_plane_upgrade", spec=ctx.spec, current_spec=ctx.current_spec,
+                     cluster=management, context=ctx.hook_context)
+            return
+        # A Kubernetes version upgrade: the control plane (and etcd) first, ready on the new version, then the
+        # worker groups, each on its own version (EKS Anywhere upgrades one minor version at a time).
+        control_plane, workers = render_manifest_parts(ctx, ctx.spec, **names)
+        for part, objs in (("control-plane", control_plane), ("workers", workers)):
+            ctx.redact.add_manifests(objs)
+            if ctx.dry_run:
+                write_plan_file(ctx, f"upgrade-{part}.yaml", objs)
+        ctx.info("Upgrading the control plane", level=3)
+        apply_and_wait(ctx, management, ctx.spec, control_plane, plan_file="upgrade-control-plane.yaml",
+                       conditions=("ControlPlaneReady",), health_checks=False)
         ctx.hook("eksa_post_control_plane_upgrade", spec=ctx.spec, current_spec=ctx.current_spec,
                  cluster=management, context=ctx.hook_context)
+        ctx.info("Upgrading the worker node groups", level=3)
+        apply_and_wait(ctx, management, ctx.spec, workers, plan_file="upgrade-workers.yaml",
+                       capi_ref=capi_cluster_ref(control_plane, ctx.spec.name))
+
+
+def kubernetes_version_changes(current: Spec, new: Spec) -> bool:
+    """Whether an upgrade from ``current`` to ``new`` changes the Kubernetes version of the control plane or of
+    any worker group (a group without its own ``kubernetesVersion`` follows the cluster's)."""
+    old_cluster, new_cluster = current.cluster, new.cluster
+    if old_cluster.spec.kubernetes_version != new_cluster.spec.kubernetes_version:
+        return True
+    old_groups = {g.name: g.kubernetes_version or old_cluster.spec.kubernetes_version
+                  for g in old_cluster.worker_groups()}
+    new_default = new_cluster.spec.kubernetes_version
+    return any(g.name in old_groups and old_groups[g.name] != (g.kubernetes_version or new_default)
+               for g in new_cluster.worker_groups())
 
 
 class ResumeGitOpsTask(Task):
