@@ -1,4 +1,4 @@
-"""Every public conformance case of ../shared/conformance, as its own pytest test, through the runner."""
+"""Every public conformance case of tests/conformance/data (carried in the repository), through the runner."""
 
 from __future__ import annotations
 
