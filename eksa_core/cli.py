@@ -661,7 +661,16 @@ def _release_bundles(run: _Run) -> Any:
         assert manifest is not None
         return bundles_for_version(manifest, DEFAULT_CLI_VERSION, fetcher=fetcher)[1]
 
-    return _with_release_data(run, use)
+    manifest, source = release_manifest_path(getattr(run.args, "release_manifest", None))
+    if source == "bundled" and not getattr(run.args, "bundles_override", None):
+        return use(manifest, None, None)  # the snapshot, asked for: nothing to say
+    # stdout is the generated spec: what the release choice says (warnings, fallbacks) goes to stderr
+    out = run.console.out
+    run.console.out = run.console.err
+    try:
+        return _with_release_data(run, use)
+    finally:
+        run.console.out = out
 
 
 def _newest_kubernetes_version(run: _Run) -> str:
