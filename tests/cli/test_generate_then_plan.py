@@ -255,3 +255,18 @@ def test_a_skipped_minor_version_is_refused() -> None:
     assert code == 1
     assert "only +1 minor version skew is supported, minor version skew detected 2" in err
     assert "Traceback" not in err
+
+
+def test_release_selection_by_the_clusters_eksa_version() -> None:
+    plugins = provider_plugins("docker")
+    docs = generate(plugins, "docker")
+    docs[0]["spec"]["eksaVersion"] = DEFAULT_CLI_VERSION  # the CLI's own version: its release is used
+    Path("c1.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    code, _, err = eksa(plugins, "create", "cluster", "-f", "c1.yaml", "--dry-run")
+    assert code == 0, err
+    docs[0]["spec"]["eksaVersion"] = "v0.25.3"  # a release the manifest in use does not have
+    Path("c1.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    code, _, err = eksa(plugins, "create", "cluster", "-f", "c1.yaml", "--dry-run")
+    assert code == 1
+    assert ("invalid version v0.25.3, no matching release found (releases in the manifest: v0.26.1)") in err
+    assert "Traceback" not in err
