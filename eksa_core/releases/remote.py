@@ -215,10 +215,11 @@ def _describe(exc: BaseException) -> str:
 class RemoteFetcher:
     """Reads release data from ``http(s)`` URLs (see the module documentation).
 
-    ``timeout`` is seconds, or ``(connect, read)`` seconds; ``ca_bundle`` a PEM file of CA certificates
-    trusted instead of the default ones; ``verify=False`` turns TLS verification off (never do this for real
-    clusters). ``max_redirects`` and ``max_bytes`` bound redirects and answer size. ``cache`` keeps and
-    revalidates answers; ``session`` is the ``requests`` session to use (proxies from the environment apply).
+    ``timeout`` is seconds, or ``(connect, read)`` seconds; ``ca_bundle`` a PEM file (or an OpenSSL hashed
+    folder) of CA certificates trusted instead of the default ones; ``verify=False`` turns TLS verification off
+    (never do this for real clusters). ``max_redirects`` and ``max_bytes`` bound redirects and answer size.
+    ``cache`` keeps and revalidates answers; ``session`` is the ``requests`` session to use (proxies from the
+    environment apply).
     """
 
     def __init__(
@@ -233,9 +234,9 @@ class RemoteFetcher:
         session: requests.Session | None = None,
         user_agent: str | None = None,
     ) -> None:
-        if ca_bundle is not None and not Path(ca_bundle).is_file():
-            raise ReleaseFetchError(f"the CA bundle {ca_bundle} does not exist", url=str(ca_bundle),
-                                    reason="tls")
+        if ca_bundle is not None and not Path(ca_bundle).exists():
+            raise ReleaseFetchError(f"this CA bundle (${CA_BUNDLE_ENV}, ca_bundle=) does not exist",
+                                    url=str(ca_bundle), reason="tls")
         self.cache = cache
         self.timeout = timeout
         self.ca_bundle = Path(ca_bundle) if ca_bundle is not None else None
@@ -322,7 +323,7 @@ class RemoteFetcher:
                     _log.debug("cannot update the release cache in %s: %s", self.cache.root, exc)
                 self.fetched.append(url)
                 return FetchedBytes(body, entry.final_url)
-            if status >= 400 or not 200 <= status < 300:
+            if not 200 <= status < 300:
                 reason = f" {response.reason}" if response.reason else ""
                 where = f" (redirected to {final})" if final != url else ""
                 raise ReleaseFetchError(f"the server answered HTTP {status}{reason}{where}", url=url,

@@ -289,7 +289,8 @@ def test_https_never_redirects_down_to_http(tls_server: tuple[ReleaseServer, Pat
 
 
 def test_a_missing_ca_bundle_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ReleaseFetchError, match=r"the CA bundle .*nope\.pem does not exist"):
+    with pytest.raises(ReleaseFetchError,
+                       match=r"nope\.pem: this CA bundle \(\$EKSA_RELEASE_CA_BUNDLE, ca_bundle=\) does not exist"):
         RemoteFetcher(ca_bundle=tmp_path / "nope.pem")
 
 
