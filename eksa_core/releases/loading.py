@@ -6,8 +6,8 @@ Where a manifest is (a *location*) can be written as:
   directory when given directly), or a ``file://`` URL;
 * ``embed:///testdata/X`` or ``embed:///config/X`` (EKS Anywhere's compiled-in files): the file ``X`` in the
   folder of the manifest naming the URL, so a folder of release data works wherever it is placed;
-* ``http://`` / ``https://`` URLs, read only through a *fetcher* given by the caller. eksa never downloads
-  anything on its own: the default fetcher refuses with an error saying so. :class:`HttpFetcher` is a minimal
+* ``http://`` / ``https://`` URLs, read only through a *fetcher* given by the caller. The library never
+  downloads anything on its own: the default fetcher refuses with an error saying so. :class:`HttpFetcher` is a minimal
   opt-in fetcher; :class:`eksa_core.releases.remote.RemoteFetcher` is the one the CLI uses (timeouts, TLS with a
   custom CA bundle, bounded redirects and size, a revalidated cache). Relative locations inside a manifest read
   from a URL resolve against that URL (the final one, when the fetcher returns :class:`FetchedBytes`).
@@ -79,7 +79,7 @@ def refuse_network(url: str) -> bytes:
     raise ReleaseError(
         f"network fetch is disabled: eksa does not download {url}; give the release data as local files "
         "(a release manifest path, or a bundles override such as --bundles-override <bundles.yaml>) or pass a "
-        "fetcher (e.g. eksa_core.releases.HttpFetcher()) to allow downloads",
+        "fetcher (e.g. eksa_core.releases.remote.RemoteFetcher()) to allow downloads",
         file=url,
     )
 
