@@ -17,6 +17,8 @@ for provider in providers/*/; do
 done
 # the Snow provider's tests run a moto_server as the devices' EC2 endpoint
 python -m pip install --quiet -e "providers/snow[test]"
+# grpcio-tools regenerates the bare metal provider's committed gRPC stubs (its tests check they are current)
+python -m pip install --quiet -e "providers/baremetal[dev]"
 python -m pip install --quiet -e tests/plugins/testprovider
 
 if [ "${1:-}" = "--no-run" ]; then
