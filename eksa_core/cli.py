@@ -215,10 +215,11 @@ class ConsoleProgress:
         if self.log is not None:
             self.log.write({"T": _timestamp(event.timestamp), "V": event.level, "workflow": event.workflow,
                             "event": event.kind, "task": event.task, "M": event.message,
-                            "duration": event.duration, "error": event.error})
+                            "duration": event.duration, "error": event.error,
+                            **({"details": event.details} if event.details else {})})
         if self.quiet:
             return
-        if event.kind == "message":
+        if event.kind in ("message", "progress"):
             self.console.line(event.message, event.level, event.timestamp)
             return
         level = max(event.level, TASK_LEVEL)
@@ -333,8 +334,9 @@ def _add_hidden_force_cleanup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force-cleanup", action="store_true", help=argparse.SUPPRESS)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``eksa`` argument parser."""
+def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
+    """The ``eksa`` argument parser; with ``plugins``, also the options and ``generate`` commands they contribute
+    (:mod:`eksa_core.cli_extensions`)."""
     parser = _Parser(prog="eksa", description="Create, upgrade and delete EKS Anywhere clusters (eksa "
                                               f"{__version__}).")
     _add_common(parser, top=True)
@@ -442,7 +444,54 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(version)
     version.set_defaults(help_parser=version)
     version.set_defaults(func=_cmd_version)
+    if plugins is not None:
+        _add_plugin_options(plugins, {"create cluster": cc, "upgrade cluster": uc, "delete cluster": dc})
+        _add_plugin_generate_commands(plugins, gen_sub, epilog)
     return parser
+
+
+def _add_option(parser: argparse.ArgumentParser, option: Any) -> bool:
+    """Add one plugin :class:`~eksa_core.cli_extensions.CliOption`; ``False`` (and a log record) when one of its
+    option strings is taken."""
+    kwargs: dict[str, Any] = {"dest": option.dest, "help": option.help or None, "default": None}
+    if option.switch:
+        kwargs["action"] = "store_true"
+        kwargs["default"] = False
+    else:
+        kwargs["metavar"] = option.metavar
+    try:
+        parser.add_argument(*option.flags, **kwargs)
+    except argparse.ArgumentError as exc:
+        logging.getLogger("eksa").debug("plugin option %s not added: %s", "/".join(option.flags), exc)
+        return False
+    dests = list(parser.get_default("plugin_options") or [])
+    parser.set_defaults(plugin_options=[*dests, option.dest])
+    return True
+
+
+def _add_plugin_options(plugins: Plugins, commands: dict[str, argparse.ArgumentParser]) -> None:
+    for answer in plugins.hook.eksa_cli_options():
+        for option in answer or []:
+            for command in option.commands:
+                if command in commands:
+                    _add_option(commands[command], option)
+
+
+def _add_plugin_generate_commands(plugins: Plugins, gen_sub: Any, epilog: str) -> None:
+    for answer in plugins.hook.eksa_generate_commands():
+        for command in answer or []:
+            if command.name in gen_sub.choices:
+                continue  # the core's own command of that name wins
+            cmd = gen_sub.add_parser(command.name, help=command.help, description=command.description or command.help,
+                                     epilog=epilog if command.needs_spec else None)
+            _add_common(cmd)
+            if command.needs_spec:
+                cmd.add_argument("-f", "--filename", required=True, metavar="FILE",
+                                 help="Path that contains a cluster configuration")
+                _add_release_options(cmd)
+            cmd.set_defaults(plugin_options=[], generate_command=command, func=_cmd_generate_plugin)
+            for option in command.options:
+                _add_option(cmd, option)
 
 
 # -- commands -------------------------------------------------------------------------------------------------
@@ -536,6 +585,30 @@ def _cmd_generate_hardware(run: _Run) -> int:
     else:
         run.console.out.write(text + "\n")
         run.console.out.flush()
+    return 0
+
+
+def _cmd_generate_plugin(run: _Run) -> int:
+    """``eksa generate <name>`` of a plugin: its options (and the spec of ``-f``) to ``eksa_generate_artifact``."""
+    command = run.args.generate_command
+    options: dict[str, Any] = {}
+    for dest in run.args.plugin_options:
+        value = getattr(run.args, dest, None)
+        if value not in (None, False):
+            options[dest] = value
+    if command.needs_spec:
+        out = run.console.out
+        run.console.out = run.console.err  # notes and warnings must not mix with the generated document
+        try:
+            config = _load(run, run.args.filename, summary="the cluster config file provided is invalid")
+            options["spec"] = _build_spec(run, config)
+        finally:
+            run.console.out = out
+    text = run.plugins.hook.eksa_generate_artifact(kind=command.name, options=options)
+    if text is None:
+        raise CliError(f"no installed plugin generates {command.name}")
+    run.console.out.write(text if text.endswith("\n") else text + "\n")
+    run.console.out.flush()
     return 0
 
 
@@ -693,6 +766,10 @@ def _hook_options(args: argparse.Namespace) -> dict[str, Any]:
     skipped = getattr(args, "skip_validations_checked", None)
     if skipped:
         options["skip_validations"] = list(skipped)
+    for dest in getattr(args, "plugin_options", None) or []:  # options the installed plugins contribute
+        value = getattr(args, dest, None)
+        if value not in (None, False):
+            options[dest] = value
     return options
 
 
@@ -862,7 +939,8 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     console = _Console(0, out, err)
-    parser = build_parser()
+    loaded = plugins if plugins is not None else default_plugins()
+    parser = build_parser(loaded)
     try:
         with contextlib.redirect_stdout(out):  # --help goes where the caller wants output
             args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -892,7 +970,7 @@ def main(
                        "M": "eksa " + " ".join(sys.argv[1:] if argv is None else argv)})
 
     def load_plugins() -> Plugins:
-        return plugins if plugins is not None else default_plugins()
+        return loaded
 
     run = _Run(args, console, load_plugins)
     run.log = run_log

@@ -48,6 +48,8 @@ class HookContext:
     options: dict[str, Any] = attrs.field(factory=dict)
     recorded: list[dict[str, Any]] = attrs.field(factory=list)
     log: logging.Logger = logger
+    #: Where :meth:`progress` reports go: the workflow runner sets it to send ``progress`` workflow events.
+    emit_progress: Callable[[str, int, dict[str, Any]], None] | None = None
 
     @property
     def generated_dir(self) -> Path:
@@ -65,6 +67,17 @@ class HookContext:
 
             return KubeClient(cluster.kubeconfig)
         return self.kube_factory(cluster.kubeconfig)
+
+    def progress(self, message: str, *, level: int = 0, **details: Any) -> None:
+        """Report progress of a long operation (a machine being provisioned...) to the user and to every
+        subscriber: a ``progress`` :class:`~eksa_core.plugins.WorkflowEvent` carrying ``message`` (shown at
+        verbosity ``level``) and ``details`` (plain values). Safe to call from another thread. Outside a workflow
+        the message goes to :attr:`log`."""
+        if self.emit_progress is not None:
+            self.emit_progress(message, level, dict(details))
+        else:
+            self.log.log(logging.INFO if level <= 0 else max(logging.INFO - level, logging.DEBUG + 1), "%s",
+                         message)
 
     def record(self, action: str, **details: Any) -> None:
         """Note an action for the plan (always recorded; in a dry run it is all that happens)."""

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from .cli_extensions import CliOption, GenerateCommand
     from .context import ClusterHandle, HookContext
     from .errors import SpecError
     from .models.base import EksaObject, MachineConfigObject
@@ -121,6 +122,22 @@ def eksa_generate_artifact(kind: str, options: dict[str, Any]) -> str | None:
                 return None
             return hardware_yaml(read_csv_file(options["hardware_csv"]))
     """
+
+
+@hookspec
+def eksa_cli_options() -> list[CliOption] | None:
+    """Extra options of ``eksa create/upgrade/delete cluster`` (:class:`~eksa_core.cli_extensions.CliOption`).
+
+    A given value reaches the provider hooks as ``context.options[option.dest]``. Called on every plugin when the
+    CLI builds its parser; an option string already taken is an error of the plugin.
+    """
+
+
+@hookspec
+def eksa_generate_commands() -> list[GenerateCommand] | None:
+    """Extra ``eksa generate <name>`` commands (:class:`~eksa_core.cli_extensions.GenerateCommand`), answered by the
+    plugin's :func:`eksa_generate_artifact` with ``kind=name``. Called on every plugin when the CLI builds its
+    parser."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -342,6 +359,18 @@ def eksa_pre_capi_install_on_bootstrap(spec: Spec, cluster: ClusterHandle, conte
 @hookspec
 def eksa_post_bootstrap_setup(spec: Spec, cluster: ClusterHandle, context: HookContext) -> None:
     """After Cluster API is installed on the bootstrap cluster ("Provider specific post-setup")."""
+
+
+@hookspec(firstresult=True)
+def eksa_watch_provisioning(spec: Spec, cluster: ClusterHandle, context: HookContext) -> Any:
+    """Start following how the cluster's machines are being provisioned, while the workflow waits for the cluster
+    to be ready (create and upgrade).
+
+    :param cluster: the cluster holding the Cluster API objects (bootstrap or management cluster).
+    :return: a watch object with a ``stop()`` method (the workflow calls it once the wait ends, whatever the
+        outcome), or ``None``. The watch reports through ``context.progress(...)`` from its own thread; it must
+        never raise into the workflow, nor touch anything in a dry run.
+    """
 
 
 @hookspec

@@ -101,8 +101,11 @@ class ComponentChangeDiff:
 class WorkflowEvent:
     """A progress notification from the workflow runner.
 
-    :ivar kind: ``task-started``, ``task-finished``, ``task-failed``, ``task-skipped`` or ``message``.
+    :ivar kind: ``task-started``, ``task-finished``, ``task-failed``, ``task-skipped``, ``message``, or
+        ``progress`` (a provider's report on a long operation, e.g. one machine's provisioning, sent through
+        :meth:`~eksa_core.context.HookContext.progress`; its structured data is in ``details``).
     :ivar level: verbosity level of a message (0 = always shown, as EKS-A's ``logger.V(n)``).
+    :ivar details: structured data of a ``progress`` event (plain values), empty otherwise.
     """
 
     workflow: str
@@ -113,6 +116,7 @@ class WorkflowEvent:
     duration: float | None = None
     error: str | None = None
     timestamp: float = attrs.field(factory=time.time)
+    details: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen

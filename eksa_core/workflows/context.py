@@ -337,6 +337,13 @@ class WorkflowContext:
     def bind_events(self, workflow: str, emit: Callable[[WorkflowEvent], None]) -> None:
         self._workflow = workflow
         self._emit = emit
+        self.hook_context.emit_progress = self._progress
+
+    def _progress(self, message: str, level: int, details: dict[str, Any]) -> None:
+        """A provider's :meth:`~eksa_core.context.HookContext.progress` report as a ``progress`` event."""
+        if self._emit is not None:
+            self._emit(WorkflowEvent(self._workflow, "progress", task=self.current_task, message=message,
+                                     level=level, details=details))
 
     def info(self, message: str, level: int = 0) -> None:
         """Tell the user something (EKS Anywhere's ``logger.V(level).Info``)."""

@@ -25,6 +25,7 @@ import abc
 import datetime as _dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -200,13 +201,19 @@ class _EventSink:
         self.ctx = ctx
         self.run = run
         self.log_file = log_file
+        self._lock = threading.RLock()
 
     def __call__(self, event: WorkflowEvent) -> None:
+        with self._lock:  # providers report progress from their own threads
+            self._send(event)
+
+    def _send(self, event: WorkflowEvent) -> None:
         redact = self.ctx.redact
         event = attrs.evolve(event, message=redact(event.message),
-                             error=redact(event.error) if event.error is not None else None)
+                             error=redact(event.error) if event.error is not None else None,
+                             details={k: redact(v) if isinstance(v, str) else v for k, v in event.details.items()})
         self.run.events.append(event)
-        if event.kind == "message":
+        if event.kind in ("message", "progress"):
             log.log(logging.INFO if event.level == 0 else logging.DEBUG, "%s", event.message)
         else:
             log.debug("%s %s %s", event.kind, event.task, event.error or "")

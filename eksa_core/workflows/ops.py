@@ -14,6 +14,7 @@ EKS-A CRDs are installed), the spec's EKS Anywhere objects are applied too, as t
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,6 +49,8 @@ __all__ = [
     "render_manifests",
     "write_kubeconfig",
 ]
+
+log = logging.getLogger("eksa.workflows")
 
 SYSTEM_NAMESPACE = "eksa-system"
 CAPI_GROUP = "cluster.x-k8s.io"
@@ -218,6 +221,28 @@ def apply_and_wait(
                                   timeout=timeouts.failure_message, poll_interval=timeouts.poll_interval)
     except KubeFailureMessageError as exc:
         raise ClusterOperationError(str(exc)) from exc
+    watch = ctx.hook("eksa_watch_provisioning", spec=spec, cluster=cluster, context=ctx.hook_context)
+    try:
+        _wait_ready(ctx, kube, spec, api_version, capi_namespace, conditions)
+    finally:
+        if watch is not None:
+            try:
+                watch.stop()
+            except Exception:  # a watch only reports: it never fails the workflow
+                log.exception("stopping the provisioning watch failed (ignored)")
+    if not health_checks:
+        return
+    # Machine health checks once the machines exist (EKS-A's controller installs them after the cluster is up).
+    checks = machine_health_checks(spec.cluster)
+    kube.apply(checks, field_manager=FIELD_MANAGER, force=True)
+    ctx.record("apply", cluster=cluster.name, objects=[f"MachineHealthCheck/{c['metadata']['name']}" for c in checks])
+
+
+def _wait_ready(ctx: WorkflowContext, kube: Any, spec: Spec, api_version: str, capi_namespace: str,
+                conditions: Sequence[str] | None) -> None:
+    """Wait for the Cluster's ``conditions`` (default :func:`wait_conditions`), all within
+    ``timeouts.cluster_ready``."""
+    timeouts = ctx.options.timeouts
     clock = getattr(kube, "clock", time.monotonic)
     start = clock()
     for condition in (wait_conditions(ctx, spec) if conditions is None else conditions):
@@ -233,12 +258,6 @@ def apply_and_wait(
         except KubeError as exc:
             text = CONDITION_ERRORS.get(condition, f"waiting for cluster condition {condition}")
             raise ClusterOperationError(f"{text}: {exc}") from exc
-    if not health_checks:
-        return
-    # Machine health checks once the machines exist (EKS-A's controller installs them after the cluster is up).
-    checks = machine_health_checks(spec.cluster)
-    kube.apply(checks, field_manager=FIELD_MANAGER, force=True)
-    ctx.record("apply", cluster=cluster.name, objects=[f"MachineHealthCheck/{c['metadata']['name']}" for c in checks])
 
 
 def write_kubeconfig(ctx: WorkflowContext, management: ClusterHandle, spec: Spec) -> Path:
