@@ -576,7 +576,12 @@ def generate_hardware(hardware_csv: str | Path) -> str:
 @hookimpl
 def eksa_generate_artifact(kind: str, options: dict[str, Any]) -> str | None:
     """``hardware``: :func:`generate_hardware` of ``options["hardware_csv"]`` (EKS-A's "required flag
-    \"hardware-csv\" not set" without it). Other kinds: ``None``."""
+    \"hardware-csv\" not set" without it); ``tinkerbelltemplateconfig``:
+    :func:`eksa_baremetal.cli.generate_template_config` of ``options["spec"]``. Other kinds: ``None``."""
+    if kind == "tinkerbelltemplateconfig":
+        from .cli import generate_template_config
+
+        return generate_template_config(options["spec"], options.get("tinkerbell_bootstrap_ip"))
     if kind != "hardware":
         return None
     path = options.get("hardware_csv")
