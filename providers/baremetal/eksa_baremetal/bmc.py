@@ -9,9 +9,9 @@ rufio runs each as a ``Task`` and reports on the Job with conditions ``Running``
   when the Hardware's first interface boots UEFI), power on: what readies a machine for its Tinkerbell workflow;
 * :func:`power_off_job` - ``<machine>-poweroff``: power off (hard), after a machine is deleted.
 
-:func:`run_bmc_jobs` creates the jobs (replacing an older job of the same name, as tink does), waits for each to
-complete, all within one timeout, and raises :class:`BMCJobError` naming every job that failed or did not finish,
-with rufio's message.
+:func:`run_bmc_jobs` creates the jobs (replacing an older job of the same name and its tasks, as tink does), waits
+for each to complete, all within one timeout, and raises :class:`BMCJobError` naming every job that failed or did
+not finish, with rufio's message and the failed task's (the BMC's answer).
 """
 
 from __future__ import annotations
@@ -169,7 +169,9 @@ def run_bmc_jobs(kube: KubeClient, jobs: Sequence[Mapping[str, Any]], *, timeout
     for job in jobs:
         meta = job["metadata"]
         if kube.get_or_none(BMC_API_VERSION, "Job", meta["name"], meta["namespace"]) is not None:
-            kube.delete(BMC_API_VERSION, "Job", meta["name"], meta["namespace"])
+            # foreground: the Job goes only after its Tasks, so the new Job cannot meet the old Tasks (as tink does)
+            kube.delete(BMC_API_VERSION, "Job", meta["name"], meta["namespace"], ignore_not_found=True,
+                        propagation_policy="Foreground")
             _wait_deleted(kube, meta["name"], meta["namespace"], start + timeout, clock_fn, sleep_fn, poll_interval)
         kube.create(dict(job))
     pending = {str(j["metadata"]["name"]): j for j in jobs}
@@ -184,8 +186,11 @@ def run_bmc_jobs(kube: KubeClient, jobs: Sequence[Mapping[str, Any]], *, timeout
             if failed is None and done is None:
                 continue
             if failed is not None:
-                message = str(failed.get("message") or "") or _task_message(kube, name, namespace,
-                                                                           len(job["spec"]["tasks"]))
+                # rufio's Job says which task failed; the task says why (the BMC's answer)
+                message = str(failed.get("message") or "")
+                why = _task_message(kube, name, namespace, len(job["spec"]["tasks"]))
+                if why:
+                    message = f"{message}: {why}" if message else why
                 outcome = JobOutcome(name, machine, JOB_FAILED, message, clock_fn() - start)
             else:
                 outcome = JobOutcome(name, machine, JOB_COMPLETED, "", clock_fn() - start)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from eksa_core import hookimpl
+from eksa_core.kube import KubeError
 
 from .hardware import HARDWARE_NAMESPACE
 from .tinkerbell_grpc import TinkerbellClient, TinkerbellError, WorkflowAction
@@ -333,7 +334,7 @@ class WorkflowFollower:
         while not self._stop.is_set():
             try:
                 self.poll()
-            except (TinkerbellError, OSError, RuntimeError) as exc:
+            except (TinkerbellError, KubeError, OSError, RuntimeError) as exc:
                 if not self._warned:
                     log.warning("Cannot follow the Tinkerbell workflows (will retry): %s", exc)
                     self._warned = True
