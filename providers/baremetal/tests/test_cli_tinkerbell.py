@@ -30,7 +30,7 @@ spec:
     endpoint: {{host: 10.0.0.10}}
     machineGroupRef: {{kind: TinkerbellMachineConfig, name: bm-cp}}
   datacenterRef: {{kind: TinkerbellDatacenterConfig, name: bm}}
-  kubernetesVersion: "1.21"
+  kubernetesVersion: "1.33"
   managementCluster: {{name: bm}}
   workerNodeGroupConfigurations:
   - name: md-0
@@ -42,14 +42,14 @@ kind: TinkerbellDatacenterConfig
 metadata: {{name: bm}}
 spec:
   tinkerbellIP: 10.0.0.20
-  osImageURL: https://images.example/bottlerocket-1-21.img.gz
+  osImageURL: https://images.example/ubuntu-1-33.img.gz
 ---
 apiVersion: anywhere.eks.amazonaws.com/v1alpha1
 kind: TinkerbellMachineConfig
 metadata: {{name: bm-cp}}
 spec:
   hardwareSelector: {{type: cp}}
-  osFamily: bottlerocket
+  osFamily: ubuntu
   users: [{{name: ec2-user, sshAuthorizedKeys: ["{KEY}"]}}]
 ---
 apiVersion: anywhere.eks.amazonaws.com/v1alpha1
@@ -57,7 +57,7 @@ kind: TinkerbellMachineConfig
 metadata: {{name: bm-wk}}
 spec:
   hardwareSelector: {{type: worker}}
-  osFamily: bottlerocket
+  osFamily: ubuntu
   users: [{{name: ec2-user, sshAuthorizedKeys: ["{KEY}"]}}]
 """
 
@@ -108,12 +108,12 @@ def test_generate_tinkerbelltemplateconfig(tmp_path: Path, monkeypatch: pytest.M
     template = doc["spec"]["template"]
     assert (template["name"], template["version"], template["global_timeout"]) == ("bm", "0.1", 6000)
     actions = template["tasks"][0]["actions"]
-    expected = default_actions("bottlerocket", "https://images.example/bottlerocket-1-21.img.gz", "192.168.1.5",
+    expected = default_actions("ubuntu", "https://images.example/ubuntu-1-33.img.gz", "192.168.1.5",
                                "10.0.0.20")
     assert [a["name"] for a in actions] == [a.name for a in expected]
-    assert actions[0]["environment"]["IMG_URL"] == "https://images.example/bottlerocket-1-21.img.gz"
-    user_data = next(a for a in actions if a["name"] == "write Bottlerocket user data")
-    assert user_data["environment"]["HEGEL_URLS"] == "http://192.168.1.5:7172,http://10.0.0.20:7172"
+    assert actions[0]["environment"]["IMG_URL"] == "https://images.example/ubuntu-1-33.img.gz"
+    cloud_init = next(a for a in actions if a["name"] == "add cloud-init config")
+    assert "metadata_urls: [http://192.168.1.5:7172,http://10.0.0.20:7172]" in cloud_init["environment"]["CONTENTS"]
     # the output is a document the spec can take back: it parses as the provider's kind
     code, _, err = _run(["generate", "tinkerbelltemplateconfig"], tmp_path, monkeypatch)
     assert code == 2 and "-f/--filename" in err
