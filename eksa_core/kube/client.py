@@ -351,8 +351,10 @@ class KubeClient:
             reason = body.get("reason") or None
             message = str(body.get("message") or "")
             causes = (body.get("details") or {}).get("causes") or []
+            # a StatusCause's type is serialized as "reason" (a real server's SSA conflict: reason Conflict, each
+            # cause reason FieldManagerConflict)
             field_manager_conflict = any(
-                isinstance(c, dict) and c.get("type") == "FieldManagerConflict" for c in causes
+                isinstance(c, dict) and c.get("reason") == "FieldManagerConflict" for c in causes
             )
         if not message:
             message = f"HTTP {status}"
