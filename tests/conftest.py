@@ -1,4 +1,5 @@
-"""Shared test fixtures: the Kubernetes API-server double (tests/kube) and the conformance folder."""
+"""Shared test fixtures: the Kubernetes fixtures of tests/kube (real control plane, fault double) and the conformance
+folder. Tests using ``kube_env``/``kube`` run on the real control plane and are marked ``realkube`` here."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ from pathlib import Path
 import pytest
 
 from eksa_core.testing import conformance_dir as _conformance_dir
-from tests.kube.fixtures import kube, kube_api_server, kube_env  # noqa: F401
+from tests.kube.fixtures import fault_env, kube, kube_api_server, kube_env  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
+
+_REALKUBE_FIXTURES = frozenset({"kube_env", "kube"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that run on the real control plane through tests/kube's fixtures ``realkube``."""
+    for item in items:
+        if _REALKUBE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.realkube)
 
 
 def conformance_dir() -> Path | None:

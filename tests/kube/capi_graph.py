@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .apiserver_double import KubeAPIServerDouble
+from .fault_injection_double import KubeAPIServerDouble
 
 CAPI = "cluster.x-k8s.io/v1beta1"
 BOOTSTRAP = "bootstrap.cluster.x-k8s.io/v1beta1"

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .fixtures import kube, kube_api_server, kube_env
+from .fixtures import fault_env, kube, kube_api_server, kube_env
 
-__all__ = ["kube", "kube_api_server", "kube_env"]
+__all__ = ["fault_env", "kube", "kube_api_server", "kube_env"]

@@ -1,12 +1,15 @@
 """Pytest fixtures for code that talks to Kubernetes.
 
-By default the fixtures run against :class:`KubeAPIServerDouble` (a stand-in for an API server: no real one is
-available here). When the environment variable ``EKSA_TEST_KUBECONFIG`` names a kubeconfig, :func:`kube_env`
-runs against that real cluster instead, in a fresh namespace that is deleted afterwards; tests that must play
-a controller (set conditions, inject failures) or need kinds the cluster does not serve are skipped with the
-reason.
+* ``kube_env`` / ``kube``: the real control plane of :mod:`eksa_core.testing` (etcd, kube-apiserver and
+  kube-controller-manager built from their Go modules), each test in a namespace of its own. Kinds a test needs
+  are served by installing the real CRDs (:meth:`KubeTestEnv.need_kinds`).
+* ``fault_env``: the same shape on :class:`~tests.kube.fault_injection_double.KubeAPIServerDouble`, only for
+  tests that inject faults a real server cannot be made to produce on demand (5xx, 429, conflict storms,
+  dropped connections, errors echoing secrets).
+* ``kube_api_server``: a bare started double (fault injection elsewhere).
 
-Other test folders can use these fixtures by importing them into their conftest.py.
+When ``EKSA_TEST_KUBECONFIG`` names a kubeconfig, ``kube_env`` runs against that cluster instead of starting a
+control plane. Other test folders can use these fixtures by importing them into their conftest.py.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from pathlib import Path
 import pytest
 
 from eksa_core.kube import KubeClient, RetryPolicy
+from eksa_core.testing.controlplane import ControlPlane
+from eksa_core.testing.crds import ensure_crds, group_for_kind
 
-from .apiserver_double import KubeAPIServerDouble
+from .fault_injection_double import KubeAPIServerDouble
 
 REAL_KUBECONFIG_ENV = "EKSA_TEST_KUBECONFIG"
 
@@ -39,37 +44,35 @@ class RecordingSleep:
 
 @dataclass
 class KubeTestEnv:
-    """What a Kubernetes test gets: a client, a namespace of its own, and the double when there is one."""
+    """What a Kubernetes test gets: a client, a namespace of its own, and the double when it runs on one."""
 
     client: KubeClient
     namespace: str
     double: KubeAPIServerDouble | None
     sleep: RecordingSleep
     tmp_path: Path
+    kubeconfig: Path
 
     @property
     def is_real(self) -> bool:
-        """Whether the tests run against a real cluster."""
+        """Whether the tests run against a real API server."""
         return self.double is None
 
     def need_double(self, why: str) -> KubeAPIServerDouble:
-        """Return the double, or skip the test on a real cluster, saying why it needs the double."""
+        """The fault-injection double; a test on the real server asking for it is a mistake in the test."""
         if self.double is None:
-            pytest.skip(f"needs the API server double on a real cluster: {why}")
+            raise AssertionError(f"this test injects faults ({why}): use the fault_env fixture")
         return self.double
 
     def need_kinds(self, kinds: Sequence[tuple[str, str]]) -> None:
-        """Make ``(apiVersion, kind)`` pairs available: registered on the double, required on a real one."""
+        """Make ``(apiVersion, kind)`` pairs available: registered on the double, their real CRDs installed."""
         if self.double is not None:
             self.double.register_kinds(list(kinds))
             return
-        missing = [
-            f"{kind} ({api_version})"
-            for api_version, kind in kinds
-            if not self.client.has_kind(api_version, kind)
-        ]
+        missing = [(v, k) for v, k in kinds if not self.client.has_kind(v, k)]
         if missing:
-            pytest.skip(f"the real cluster does not serve {', '.join(missing)} (its CRDs are not installed)")
+            ensure_crds(self.kubeconfig, sorted({group_for_kind(v, k) for v, k in missing}))
+            self.client.invalidate_discovery()
 
     def new_client(
         self,
@@ -79,16 +82,14 @@ class KubeTestEnv:
         retry: RetryPolicy | None = None,
     ) -> KubeClient:
         """Another client for the same server (for example with a different retry policy, sleep or clock)."""
-        if self.double is not None:
-            path = str(self.double.write_kubeconfig(self.tmp_path / f"kubeconfig-{uuid.uuid4().hex[:6]}"))
-        else:
-            path = os.environ[REAL_KUBECONFIG_ENV]
-        return KubeClient(path, sleep=sleep or RecordingSleep(), clock=clock or time.monotonic, retry=retry)
+        return KubeClient(
+            str(self.kubeconfig), sleep=sleep or RecordingSleep(), clock=clock or time.monotonic, retry=retry
+        )
 
 
 @pytest.fixture
 def kube_api_server() -> Iterator[KubeAPIServerDouble]:
-    """A started :class:`KubeAPIServerDouble`, stopped after the test."""
+    """A started fault-injection :class:`KubeAPIServerDouble`, stopped after the test."""
     with KubeAPIServerDouble() as double:
         yield double
 
@@ -101,31 +102,46 @@ def client_for_double(
     return KubeClient(path, sleep=sleep or RecordingSleep(), retry=RetryPolicy())
 
 
+def _namespace() -> str:
+    return f"eksa-test-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture
-def kube_env(tmp_path: Path) -> Iterator[KubeTestEnv]:
-    """A :class:`KubeTestEnv` on the double (default) or on the cluster named by ``EKSA_TEST_KUBECONFIG``."""
-    namespace = f"eksa-test-{uuid.uuid4().hex[:8]}"
-    sleep = RecordingSleep()
+def kube_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KubeTestEnv]:
+    """A :class:`KubeTestEnv` on the real control plane (or the cluster named by ``EKSA_TEST_KUBECONFIG``)."""
     real = os.environ.get(REAL_KUBECONFIG_ENV)
     if real:
-        client = KubeClient(real, sleep=sleep)
-        client.create_namespace(namespace)
-        try:
-            yield KubeTestEnv(client, namespace, None, sleep, tmp_path)
-        finally:
-            client.delete("v1", "Namespace", namespace, ignore_not_found=True)
-            client.close()
-        return
+        kubeconfig = Path(real)
+    else:
+        plane: ControlPlane = request.getfixturevalue("control_plane")
+        kubeconfig = plane.kubeconfig
+    namespace = _namespace()
+    sleep = RecordingSleep()
+    client = KubeClient(str(kubeconfig), sleep=sleep)
+    client.create_namespace(namespace)
+    try:
+        yield KubeTestEnv(client, namespace, None, sleep, tmp_path, kubeconfig)
+    finally:
+        client.delete("v1", "Namespace", namespace, ignore_not_found=True)
+        client.close()
+
+
+@pytest.fixture
+def fault_env(tmp_path: Path) -> Iterator[KubeTestEnv]:
+    """A :class:`KubeTestEnv` on the fault-injection double (only for tests that inject faults)."""
+    namespace = _namespace()
+    sleep = RecordingSleep()
     with KubeAPIServerDouble() as double:
-        client = client_for_double(double, tmp_path, sleep)
+        kubeconfig = double.write_kubeconfig(tmp_path / f"kubeconfig-{double.port}")
+        client = KubeClient(kubeconfig, sleep=sleep, retry=RetryPolicy())
         client.create_namespace(namespace)
         try:
-            yield KubeTestEnv(client, namespace, double, sleep, tmp_path)
+            yield KubeTestEnv(client, namespace, double, sleep, tmp_path, Path(kubeconfig))
         finally:
             client.close()
 
 
 @pytest.fixture
 def kube(kube_env: KubeTestEnv) -> KubeClient:
-    """A :class:`KubeClient` against the double, or against ``EKSA_TEST_KUBECONFIG`` when that is set."""
+    """A :class:`KubeClient` against the real control plane (or ``EKSA_TEST_KUBECONFIG``)."""
     return kube_env.client

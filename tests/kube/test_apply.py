@@ -1,4 +1,4 @@
-"""Server-side apply: create, update, idempotency, retries of transient errors."""
+"""Server-side apply: create, update, idempotency (real control plane); retries of transient errors (fault double)."""
 
 from __future__ import annotations
 
@@ -79,9 +79,13 @@ items:
 
 
 def test_apply_puts_namespaced_objects_without_namespace_in_default(kube_env: KubeTestEnv) -> None:
-    kube_env.need_double("writes into the default namespace")
-    applied = kube_env.client.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "no-ns"}})
-    assert applied[0]["metadata"]["namespace"] == "default"
+    name = f"no-ns-{kube_env.namespace}"
+    try:
+        applied = kube_env.client.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}})
+        assert applied[0]["metadata"]["namespace"] == "default"
+        assert kube_env.client.get("v1", "ConfigMap", name, "default")["metadata"]["uid"]
+    finally:
+        kube_env.client.delete("v1", "ConfigMap", name, "default", ignore_not_found=True)
 
 
 def test_apply_rejects_manifests_without_name_or_kind(kube: KubeClient) -> None:
@@ -107,35 +111,35 @@ def test_apply_of_cluster_scoped_object(kube_env: KubeTestEnv) -> None:
     ("status", "reason"),
     [(409, "Conflict"), (500, "InternalError"), (503, "ServiceUnavailable"), (429, "TooManyRequests")],
 )
-def test_apply_retries_transient_errors(kube_env: KubeTestEnv, status: int, reason: str) -> None:
-    double = kube_env.need_double("injects failures")
+def test_apply_retries_transient_errors(fault_env: KubeTestEnv, status: int, reason: str) -> None:
+    double = fault_env.need_double("injects failures")
     double.inject_failure(status, method="PATCH", times=2, reason=reason)
 
-    applied = kube_env.client.apply(_config_map(kube_env.namespace))
+    applied = fault_env.client.apply(_config_map(fault_env.namespace))
 
     assert applied[0]["data"] == {"mode": "a"}
-    assert kube_env.sleep.calls == [0.5, 1.0]  # two retries with exponential back-off, no real sleeping
+    assert fault_env.sleep.calls == [0.5, 1.0]  # two retries with exponential back-off, no real sleeping
 
 
-def test_apply_retries_dropped_connections(kube_env: KubeTestEnv) -> None:
-    double = kube_env.need_double("drops connections")
+def test_apply_retries_dropped_connections(fault_env: KubeTestEnv) -> None:
+    double = fault_env.need_double("drops connections")
     double.inject_failure(method="PATCH", times=1, disconnect=True)
 
-    applied = kube_env.client.apply(_config_map(kube_env.namespace))
+    applied = fault_env.client.apply(_config_map(fault_env.namespace))
 
     assert applied[0]["metadata"]["name"] == "settings"
 
 
-def test_apply_gives_up_after_bounded_retries(kube_env: KubeTestEnv) -> None:
-    double = kube_env.need_double("injects failures")
+def test_apply_gives_up_after_bounded_retries(fault_env: KubeTestEnv) -> None:
+    double = fault_env.need_double("injects failures")
     double.inject_failure(503, method="PATCH", times=None, message="etcd is unhappy")
     sleep = RecordingSleep()
-    client = kube_env.new_client(
+    client = fault_env.new_client(
         sleep=sleep, retry=RetryPolicy(attempts=4, initial_delay=1, factor=3, max_delay=5)
     )
 
     with pytest.raises(KubeError, match="etcd is unhappy") as info:
-        client.apply(_config_map(kube_env.namespace))
+        client.apply(_config_map(fault_env.namespace))
 
     assert info.value.status == 503
     assert sleep.calls == [1, 3, 5]

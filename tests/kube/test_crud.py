@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eksa_core.kube import KubeClient, KubeConflictError, KubeNotFoundError
+from eksa_core.kube import KubeClient, KubeConflictError, KubeError, KubeNotFoundError
 
-from .apiserver_double import parse_label_selector
 from .fixtures import KubeTestEnv
 
 CAPI = "cluster.x-k8s.io/v1beta1"
@@ -61,14 +60,10 @@ def test_label_selector_mapping(labelled: KubeTestEnv) -> None:
     assert [o["metadata"]["name"] for o in items] == ["c"]
 
 
-def test_double_rejects_malformed_selectors() -> None:
-    assert parse_label_selector("a in (x, y),!b,c") == [
-        ("a", "in", frozenset({"x", "y"})),
-        ("b", "!", frozenset()),
-        ("c", "exists", frozenset()),
-    ]
-    with pytest.raises(ValueError, match="unable to parse"):
-        parse_label_selector("a in x")
+def test_malformed_selectors_are_rejected_by_the_server(kube_env: KubeTestEnv) -> None:
+    with pytest.raises(KubeError, match="unable to parse requirement") as info:
+        kube_env.client.list("v1", "ConfigMap", kube_env.namespace, label_selector="a in x")
+    assert info.value.status == 400
 
 
 def test_list_across_namespaces(kube_env: KubeTestEnv) -> None:

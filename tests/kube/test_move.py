@@ -13,8 +13,8 @@ import pytest
 from eksa_core.kube import KubeClient, KubeError, KubeNotFoundError, ObjectKey, discover_cluster_objects, move
 
 from . import capi_graph
-from .apiserver_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
 from .capi_graph import CAPI, CLUSTER, DECOYS, NAMESPACE
+from .fault_injection_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
 from .fixtures import client_for_double
 
 

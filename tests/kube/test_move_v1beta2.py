@@ -13,7 +13,7 @@ import pytest
 from eksa_core.kube import KubeError, discover_cluster_objects, move
 from eksa_core.kube.move import MOVE_COPIED_ANNOTATION
 
-from .apiserver_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
+from .fault_injection_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
 from .fixtures import client_for_double
 
 CAPI = "cluster.x-k8s.io/v1beta2"

@@ -1,4 +1,4 @@
-"""Secret data never reaches error messages or logs."""
+"""Secret data never reaches error messages or logs (real control plane; errors echoing secrets: fault double)."""
 
 from __future__ import annotations
 
@@ -36,9 +36,9 @@ def _assert_clean(text: str) -> None:
 
 @pytest.mark.parametrize("status", [422, 500])
 def test_server_errors_echoing_secret_values_are_redacted(
-    kube_env: KubeTestEnv, status: int, caplog: pytest.LogCaptureFixture
+    fault_env: KubeTestEnv, status: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    double = kube_env.need_double("makes the server echo secret values in an error")
+    double = fault_env.need_double("makes the server echo secret values in an error")
     double.inject_failure(
         status,
         method="PATCH",
@@ -49,7 +49,7 @@ def test_server_errors_echoing_secret_values_are_redacted(
     caplog.set_level(logging.DEBUG)
 
     with pytest.raises(KubeError) as info:
-        kube_env.client.apply(_secret(kube_env.namespace))
+        fault_env.client.apply(_secret(fault_env.namespace))
 
     error = info.value
     assert "vsphere-credentials" in str(error) and "<redacted>" in str(error)

@@ -1,4 +1,6 @@
-"""wait_for_condition and wait_for_field_empty with an injected clock: no real sleeping, no timing asserts."""
+"""wait_for_condition and wait_for_field_empty on the real control plane, with an injected clock: no real sleeping,
+no timing asserts. The test plays the controller: it writes the Cluster API Cluster's status subresource between
+polls, as Cluster API's controllers would."""
 
 from __future__ import annotations
 
@@ -7,13 +9,20 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from eksa_core.kube import KubeFailureMessageError, KubeNotFoundError, KubeTimeoutError
+from eksa_core.kube import KubeClient, KubeFailureMessageError, KubeNotFoundError, KubeTimeoutError
 
-from .apiserver_double import KubeAPIServerDouble
 from .fixtures import KubeTestEnv
 
-CAPI = "cluster.x-k8s.io/v1beta1"
-EKSA = "anywhere.eks.amazonaws.com/v1alpha1"
+CAPI = "cluster.x-k8s.io/v1beta2"
+# EKS Anywhere's own Cluster CRD (status.failureMessage) cannot be had from a module download here; the
+# failure-message waits run on the Cluster API Cluster, whose v1beta2 status carries the same kind of message at
+# status.deprecated.v1beta1.failureMessage (and observedGeneration), which the real server stores.
+FAILING = CAPI
+FAILURE_MESSAGE = "status.deprecated.v1beta1.failureMessage"
+
+
+def _failure(message: str) -> dict[str, object]:
+    return {"deprecated": {"v1beta1": {"failureMessage": message}}}
 
 
 @dataclass
@@ -34,24 +43,60 @@ class FakeClock:
             self.on_sleep(len(self.sleeps))
 
 
+@dataclass
+class ClusterController:
+    """Writes a Cluster's status subresource on the real server, as Cluster API's controllers do."""
+
+    client: KubeClient
+
+    def set_status(self, api_version: str, kind: str, name: str, namespace: str, status: dict[str, object]) -> None:
+        current = self.client.get(api_version, kind, name, namespace)
+        current["status"] = status
+        self.client.replace(current, subresource="status")
+
+    def set_condition(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str,
+        condition: str,
+        status: str,
+        reason: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        current = self.client.get(api_version, kind, name, namespace)
+        conditions = [c for c in (current.get("status") or {}).get("conditions", []) if c["type"] != condition]
+        entry: dict[str, object] = {
+            "type": condition,
+            "status": status,
+            "lastTransitionTime": "2026-01-01T00:00:00Z",
+            "reason": reason or "NoReasonGiven",  # v1beta2 conditions require a reason and a message
+            "message": message or "",
+        }
+        current.setdefault("status", {})["conditions"] = [*conditions, entry]
+        self.client.replace(current, subresource="status")
+
+    def get_object(self, api_version: str, kind: str, name: str, namespace: str) -> dict[str, object]:
+        return self.client.get(api_version, kind, name, namespace)
+
+
 @pytest.fixture
-def cluster(kube_env: KubeTestEnv) -> KubeAPIServerDouble:
-    double = kube_env.need_double("plays the Cluster API controller that sets conditions")
-    double.register_kinds([(CAPI, "Cluster"), (EKSA, "Cluster")])
-    for api_version in (CAPI, EKSA):
-        kube_env.client.apply(
-            {
-                "apiVersion": api_version,
-                "kind": "Cluster",
-                "metadata": {"name": "mgmt", "namespace": kube_env.namespace},
-                "spec": {},
-            }
-        )
-    return double
+def cluster(kube_env: KubeTestEnv) -> ClusterController:
+    kube_env.need_kinds([(CAPI, "Cluster")])
+    kube_env.client.apply(
+        {
+            "apiVersion": CAPI,
+            "kind": "Cluster",
+            "metadata": {"name": "mgmt", "namespace": kube_env.namespace},
+            "spec": {"paused": False},
+        }
+    )
+    return ClusterController(kube_env.new_client())
 
 
 def test_wait_for_condition_returns_once_condition_holds(
-    kube_env: KubeTestEnv, cluster: KubeAPIServerDouble
+    kube_env: KubeTestEnv, cluster: ClusterController
 ) -> None:
     ns = kube_env.namespace
     cluster.set_condition(CAPI, "Cluster", "mgmt", ns, "ControlPlaneReady", "False", "WaitingForControlPlane")
@@ -79,7 +124,7 @@ def test_wait_for_condition_returns_once_condition_holds(
 
 
 def test_wait_for_condition_times_out_with_what_it_saw(
-    kube_env: KubeTestEnv, cluster: KubeAPIServerDouble
+    kube_env: KubeTestEnv, cluster: ClusterController
 ) -> None:
     ns = kube_env.namespace
     cluster.set_condition(
@@ -106,7 +151,7 @@ def test_wait_for_condition_times_out_with_what_it_saw(
 
 
 def test_wait_for_condition_reports_missing_condition_and_object(
-    kube_env: KubeTestEnv, cluster: KubeAPIServerDouble
+    kube_env: KubeTestEnv, cluster: ClusterController
 ) -> None:
     ns = kube_env.namespace
     clock = FakeClock()
@@ -130,7 +175,7 @@ def test_wait_for_condition_reports_missing_condition_and_object(
         )
 
 
-def test_wait_for_condition_other_status(kube_env: KubeTestEnv, cluster: KubeAPIServerDouble) -> None:
+def test_wait_for_condition_other_status(kube_env: KubeTestEnv, cluster: ClusterController) -> None:
     ns = kube_env.namespace
     cluster.set_condition(CAPI, "Cluster", "mgmt", ns, "Paused", "False")
     clock = FakeClock()
@@ -141,32 +186,33 @@ def test_wait_for_condition_other_status(kube_env: KubeTestEnv, cluster: KubeAPI
     assert clock.sleeps == []
 
 
-def test_wait_for_failure_message_to_clear(kube_env: KubeTestEnv, cluster: KubeAPIServerDouble) -> None:
+def test_wait_for_failure_message_to_clear(kube_env: KubeTestEnv, cluster: ClusterController) -> None:
     ns = kube_env.namespace
-    cluster.set_status(EKSA, "Cluster", "mgmt", ns, {"failureMessage": "transient: webhook not ready"})
+    cluster.set_status(FAILING, "Cluster", "mgmt", ns, _failure("transient: webhook not ready"))
     clock = FakeClock()
-    clock.on_sleep = lambda polls: cluster.set_status(EKSA, "Cluster", "mgmt", ns, {}) if polls == 2 else None
+    cleared = {"observedGeneration": 1}  # v1beta2 status must not be empty: the controller cleared the message
+    clock.on_sleep = lambda polls: cluster.set_status(FAILING, "Cluster", "mgmt", ns, cleared) if polls == 2 else None
 
     obj = kube_env.client.wait_for_field_empty(
-        EKSA, "Cluster", "mgmt", ns, timeout=600, clock=clock, sleep=clock.sleep
+        FAILING, "Cluster", "mgmt", ns, FAILURE_MESSAGE, timeout=600, clock=clock, sleep=clock.sleep
     )
 
-    assert not obj.get("status", {}).get("failureMessage")
+    assert not obj.get("status", {}).get("deprecated")
     assert clock.sleeps == [5, 5]
 
 
 def test_persistent_failure_message_uses_eksa_wording(
-    kube_env: KubeTestEnv, cluster: KubeAPIServerDouble
+    kube_env: KubeTestEnv, cluster: ClusterController
 ) -> None:
     ns = kube_env.namespace
     cluster.set_status(
-        EKSA, "Cluster", "mgmt", ns, {"failureMessage": "VSphereDatacenterConfig datacenter not found"}
+        FAILING, "Cluster", "mgmt", ns, _failure("VSphereDatacenterConfig datacenter not found")
     )
     clock = FakeClock()
 
     with pytest.raises(KubeFailureMessageError) as info:
         kube_env.client.wait_for_field_empty(
-            EKSA, "Cluster", "mgmt", ns, timeout=20, clock=clock, sleep=clock.sleep
+            FAILING, "Cluster", "mgmt", ns, FAILURE_MESSAGE, timeout=20, clock=clock, sleep=clock.sleep
         )
 
     assert str(info.value) == (
@@ -178,23 +224,26 @@ def test_persistent_failure_message_uses_eksa_wording(
 
 
 def test_failure_message_waits_for_observed_generation(
-    kube_env: KubeTestEnv, cluster: KubeAPIServerDouble
+    kube_env: KubeTestEnv, cluster: ClusterController
 ) -> None:
     ns = kube_env.namespace
-    generation = cluster.get_object(EKSA, "Cluster", "mgmt", ns)["metadata"]["generation"]  # type: ignore[index]
-    cluster.set_status(EKSA, "Cluster", "mgmt", ns, {"observedGeneration": generation - 1})
+    kube_env.client.patch_merge(FAILING, "Cluster", "mgmt", {"spec": {"paused": True}}, ns)  # generation 2
+    generation = cluster.get_object(FAILING, "Cluster", "mgmt", ns)["metadata"]["generation"]  # type: ignore[index]
+    assert generation >= 2
+    cluster.set_status(FAILING, "Cluster", "mgmt", ns, {"observedGeneration": generation - 1})
     clock = FakeClock()
     clock.on_sleep = lambda polls: (
-        cluster.set_status(EKSA, "Cluster", "mgmt", ns, {"observedGeneration": generation})
+        cluster.set_status(FAILING, "Cluster", "mgmt", ns, {"observedGeneration": generation})
         if polls == 1
         else None
     )
 
     kube_env.client.wait_for_field_empty(
-        EKSA,
+        FAILING,
         "Cluster",
         "mgmt",
         ns,
+        FAILURE_MESSAGE,
         require_observed_generation=True,
         timeout=60,
         clock=clock,
@@ -203,6 +252,6 @@ def test_failure_message_waits_for_observed_generation(
     assert clock.sleeps == [5]
 
 
-def test_failure_message_wait_on_missing_object(kube_env: KubeTestEnv, cluster: KubeAPIServerDouble) -> None:
+def test_failure_message_wait_on_missing_object(kube_env: KubeTestEnv, cluster: ClusterController) -> None:
     with pytest.raises(KubeNotFoundError):
-        kube_env.client.wait_for_field_empty(EKSA, "Cluster", "nope", kube_env.namespace, timeout=1)
+        kube_env.client.wait_for_field_empty(FAILING, "Cluster", "nope", kube_env.namespace, timeout=1)

@@ -465,9 +465,9 @@ def test_dry_run_records_and_contacts_nothing(double: CloudStackAPIDouble, tmp_p
 
 
 def _kube_double_class() -> Any:
-    name = "eksa_kube_apiserver_double"
+    name = "eksa_kube_fault_injection_double"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "kube" / "apiserver_double.py")
+        spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "kube" / "fault_injection_double.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

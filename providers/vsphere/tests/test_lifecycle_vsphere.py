@@ -27,9 +27,9 @@ ENV = {"EKSA_VSPHERE_USERNAME": "admin@vsphere.local", "EKSA_VSPHERE_PASSWORD": 
 
 
 def _double_class() -> Any:
-    name = "eksa_kube_apiserver_double"
+    name = "eksa_kube_fault_injection_double"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "kube" / "apiserver_double.py")
+        spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "kube" / "fault_injection_double.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

@@ -1,8 +1,12 @@
-"""KubeAPIServerDouble: a test double standing in for a Kubernetes API server.
+"""KubeAPIServerDouble: a fault-injection double of a Kubernetes API server, for fault tests only.
 
-This is NOT a real API server (none is available where the tests run). It is an in-memory HTTP server on
-127.0.0.1 that speaks enough of the Kubernetes REST protocol for the official ``kubernetes`` Python client and
-for :class:`eksa_core.kube.KubeClient`:
+Everything that talks Kubernetes is tested on the real control plane (``eksa_core.testing``: etcd, kube-apiserver
+and kube-controller-manager built from their Go modules). This double stays for what a real server cannot be
+made to do on demand: inject faults (HTTP 5xx and 429 answers, conflict storms, timeouts, dropped connections,
+errors that echo secret values) and observe each request. It is NOT a real API server and its answers prove
+nothing about schemas, pruning or garbage collection: it accepts any field, merges lists whole and collects no
+garbage. It is an in-memory HTTP server on 127.0.0.1 that speaks enough of the Kubernetes REST protocol for the
+official ``kubernetes`` Python client and for :class:`eksa_core.kube.KubeClient`:
 
 * discovery: ``/version``, ``/api``, ``/apis``, ``/api/v1``, ``/apis/<group>``,
   ``/apis/<group>/<version>``, with core ``v1`` namespaces, secrets and configmaps plus every kind a test
@@ -17,7 +21,7 @@ for :class:`eksa_core.kube.KubeClient`:
 * DELETE honouring finalizers (``deletionTimestamp`` set; the object goes once its finalizers are emptied);
 * errors as ``Status`` JSON bodies (400, 401, 404, 405, 409, 422, 500 ...).
 
-Tests reach in to simulate controllers (:meth:`set_status`, :meth:`set_condition`), to seed objects
+Fault tests reach in to simulate controllers (:meth:`set_status`, :meth:`set_condition`), to seed objects
 (:meth:`put_object`) and to inject failures (:meth:`inject_failure`, :attr:`before_request`). Not implemented:
 watches, pagination, admission webhooks, garbage collection of dependents, ``dryRun``.
 """
@@ -1102,7 +1106,7 @@ class KubeAPIServerDouble:
         if conflicts and not force:
             causes = [
                 {
-                    "type": "FieldManagerConflict",
+                    "reason": "FieldManagerConflict",
                     "message": f'conflict with "{m}"',
                     "field": "." + ".".join(p),
                 }
