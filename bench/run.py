@@ -1,0 +1,391 @@
+"""eksa's speed benchmark: every figure of the performance goals beside its floor, measured in the same run.
+
+Usage (from the repository root, with eksa and its providers installed, e.g. ``. .venv/bin/activate``)::
+
+    python bench/run.py                  # every figure; exit code 1 when one is over its goal
+    python bench/run.py --repeat 9       # more runs per command figure (the minimum wall time is judged)
+    python bench/run.py --fleet 200      # a smaller fleet (the goal scales: 20 ms per cluster)
+    python bench/run.py --json out.json  # also write the figures as JSON
+
+Each command figure runs its command ``--repeat`` times in a fresh ``python`` process and reports the fastest wall
+time (the run least disturbed by other work on the machine, as ``timeit`` does), the median, and the CPU time
+(user + system) of the fastest run. A floor is the same kind of work done by the libraries eksa stands on
+(bare Python, importing attrs + cattrs + ruamel.yaml + pluggy, ruamel.yaml loading and dumping the same
+documents), measured the same way in the same run, so the figures can be read against the machine's load.
+
+Only public tools are used: :func:`time.perf_counter`, :mod:`subprocess` and :func:`os.wait4`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PY = sys.executable
+KUBERNETES_VERSIONS = ("1.18", "1.19", "1.20", "1.21")  # the versions the bundled release data covers
+
+
+# -- measuring --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    """Wall and CPU seconds of the runs of one command."""
+
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        return min(self.walls)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        return self.cpus[self.walls.index(self.best)]
+
+
+def run_once(argv: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run ``argv``; return (wall seconds, CPU seconds of the child). Fails loudly when the command fails."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # os.wait4 gives the child's own resource usage; communicate() first would reap it
+    assert proc.stdout is not None and proc.stderr is not None
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}\n"
+                         f"{out.decode(errors='replace')[-2000:]}\n{err.decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def measure(argv: Sequence[str], repeat: int, **kwargs: Any) -> Timing:
+    timing = Timing()
+    for _ in range(repeat):
+        wall, cpu = run_once(argv, **kwargs)
+        timing.walls.append(wall)
+        timing.cpus.append(cpu)
+    return timing
+
+
+def eksa_command() -> list[str]:
+    """``eksa`` as installed beside this Python (the console script), else ``python -m eksa_core``."""
+    script = Path(PY).parent / "eksa"
+    return [str(script)] if script.is_file() else [PY, "-m", "eksa_core"]
+
+
+# -- inputs -----------------------------------------------------------------------------------------------------
+
+CLUSTER = """\
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: Cluster
+metadata:
+  name: {name}
+spec:
+  clusterNetwork:
+    cniConfig:
+      cilium: {{}}
+    pods:
+      cidrBlocks:
+      - 192.168.0.0/16
+    services:
+      cidrBlocks:
+      - 10.96.0.0/12
+  controlPlaneConfiguration:
+    count: {control_plane}
+  datacenterRef:
+    kind: DockerDatacenterConfig
+    name: {name}
+  externalEtcdConfiguration:
+    count: {etcd}
+  kubernetesVersion: "{kubernetes}"
+  managementCluster:
+    name: {management}
+  workerNodeGroupConfigurations:
+{workers}
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: DockerDatacenterConfig
+metadata:
+  name: {name}
+spec: {{}}
+"""
+
+
+def docker_spec(name: str, *, groups: int = 1, control_plane: int = 1, etcd: int = 1, kubernetes: str = "1.21",
+                management: str | None = None, worker_count: int = 1) -> str:
+    """A Docker cluster spec (the provider that needs no infrastructure to plan)."""
+    workers = "\n".join(f"  - count: {worker_count}\n    name: md-{i}" for i in range(groups))
+    return CLUSTER.format(name=name, control_plane=control_plane, etcd=etcd, kubernetes=kubernetes,
+                          management=management or name, workers=workers)
+
+
+def fleet_specs(folder: Path, count: int) -> list[Path]:
+    """``count`` distinct workload cluster specs (managed by ``mgmt``): names, control plane and etcd sizes,
+    worker groups and counts, and Kubernetes versions vary."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        name = f"wl-{i:04d}"
+        text = docker_spec(name, groups=1 + i % 3, control_plane=(1, 3)[i % 2], etcd=(1, 3)[(i // 2) % 2],
+                           kubernetes=KUBERNETES_VERSIONS[i % len(KUBERNETES_VERSIONS)], management="mgmt",
+                           worker_count=1 + i % 5)
+        path = folder / f"{name}.yaml"
+        path.write_text(text)
+        paths.append(path)
+    return paths
+
+
+# -- floors run as their own processes --------------------------------------------------------------------------
+
+FLOOR_IMPORT = "import attrs, cattrs, ruamel.yaml, pluggy"
+
+ROUND_TRIP = """\
+import io, sys
+import attrs, cattrs, pluggy
+from ruamel.yaml import YAML
+yaml = YAML()
+for path in sys.argv[1:]:
+    with open(path) as f:
+        docs = list(yaml.load_all(f))
+    out = io.StringIO()
+    yaml.dump_all(docs, out)
+"""
+
+
+# -- the report -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float  # seconds (what the goal judges)
+    goal: float
+    floor: float | None
+    detail: str = ""
+    unit: str = "s"
+
+    @property
+    def ok(self) -> bool:
+        return self.value <= self.goal
+
+
+def fmt(seconds: float | None, unit: str = "s") -> str:
+    if seconds is None:
+        return "-"
+    if unit != "s":
+        return f"{seconds:g} {unit}"
+    return f"{seconds * 1000:8.0f} ms" if seconds < 10 else f"{seconds:8.2f} s "
+
+
+def report(figures: list[Figure], context: dict[str, Any]) -> None:
+    print()
+    print(f"{'figure':58} {'measured':>11} {'floor':>11} {'goal':>11}  verdict")
+    for f in figures:
+        verdict = "PASS" if f.ok else "OVER"
+        print(f"{f.name:58} {fmt(f.value, f.unit):>11} {fmt(f.floor, f.unit):>11} {fmt(f.goal, f.unit):>11}  {verdict}")
+        if f.detail:
+            print(f"    {f.detail}")
+    print()
+    for key, value in context.items():
+        print(f"{key}: {value}")
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
+    with contextlib.suppress(OSError):
+        info["load average (1, 5, 15 min) at start"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu model"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return info
+
+
+# -- figures ----------------------------------------------------------------------------------------------------
+
+
+def figures_startup(repeat: int, work: Path) -> tuple[list[Figure], float]:
+    bare = measure([PY, "-c", "pass"], repeat)
+    floor = measure([PY, "-c", FLOOR_IMPORT], repeat)
+    discovery = measure([PY, "-c", "import eksa_core; eksa_core.default_plugins()"], repeat)
+    helper = measure([*eksa_command(), "--help"], repeat)
+    small = work / "small.yaml"
+    small.write_text(docker_spec("dev"))
+    validate = measure([*eksa_command(), "validate", "-f", str(small)], repeat, cwd=work)
+    validate_floor = measure([PY, "-c", ROUND_TRIP, str(small)], repeat)
+    b = bare.best
+    figs = [
+        Figure("import eksa_core + discovery of every provider (over bare)", discovery.best - b, 0.100,
+               floor.best - b,
+               f"wall {discovery.best * 1000:.0f} ms (median {discovery.median * 1000:.0f}), cpu "
+               f"{discovery.cpu * 1000:.0f} ms; bare python {b * 1000:.0f} ms; floor = import attrs, cattrs, "
+               "ruamel.yaml, pluggy"),
+        Figure("eksa --help (wall)", helper.best, 0.150, b,
+               f"median {helper.median * 1000:.0f} ms, cpu {helper.cpu * 1000:.0f} ms; floor = bare python"),
+        Figure("eksa validate -f small Docker spec (wall)", validate.best, 0.250, validate_floor.best,
+               f"median {validate.median * 1000:.0f} ms, cpu {validate.cpu * 1000:.0f} ms; floor = ruamel.yaml "
+               "round trip of the file with the libraries imported"),
+    ]
+    return figs, b
+
+
+INNER_RELEASE = """\
+import json, sys, tempfile, time
+from pathlib import Path
+t0 = time.perf_counter()
+import eksa_core
+from eksa_core.loading import load_spec_text
+from eksa_core.releases import BUNDLED_RELEASE_MANIFEST, build_spec
+from eksa_core.workflows import plan_create
+plugins = eksa_core.default_plugins()
+texts = json.loads(sys.argv[1])
+times = []
+with tempfile.TemporaryDirectory() as work:
+    for text in texts:
+        start = time.perf_counter()
+        config = load_spec_text(text, plugins=plugins)
+        spec = build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, plugins=plugins)
+        plan_create(spec, workdir=work, plugins=plugins)
+        times.append(time.perf_counter() - start)
+stats = {}
+try:
+    from eksa_core.releases import release_data_cache_info
+    info = release_data_cache_info()
+    stats = {"parses": info.parses, "hits": info.hits, "files": info.files}
+except ImportError:
+    pass
+print(json.dumps({"times": times, "cache": stats}))
+"""
+
+INNER_RELEASE_FLOOR = """\
+import json, sys, time
+from pathlib import Path
+import yaml
+from eksa_core.releases import BUNDLED_RELEASE_MANIFEST
+folder = Path(BUNDLED_RELEASE_MANIFEST).parent
+files = sorted(folder.glob("*.yaml"))
+loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+start = time.perf_counter()
+for f in files:
+    yaml.load(f.read_text(), Loader=loader)
+print(json.dumps({"seconds": time.perf_counter() - start, "files": len(files)}))
+"""
+
+
+def figures_release() -> list[Figure]:
+    count = 20
+    texts = [docker_spec(f"rel-{i:02d}", kubernetes="1.21") for i in range(count)]
+    out = subprocess.run([PY, "-c", INNER_RELEASE, json.dumps(texts)], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"release figure failed:\n{out.stderr[-3000:]}")
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    floor = json.loads(subprocess.run([PY, "-c", INNER_RELEASE_FLOOR], capture_output=True, text=True,
+                                      check=True).stdout)
+    times = data["times"]
+    later = statistics.median(times[1:])
+    cache = data["cache"] or {"parses": count * 2, "files": 1, "hits": 0}  # no cache: every build parses
+    per_file = cache["parses"] / max(cache["files"], 1)
+    return [
+        Figure(f"release data parses per file, {count} builds in one process", per_file, 1, 1, unit="x",
+               detail=f"{cache['parses']} parses of {cache['files']} distinct files, {cache['hits']} reuses; "
+               "floor = each file parsed once"),
+        Figure("build_spec + plan_create of one small cluster (warm)", later, 0.020, floor["seconds"],
+               f"first call {times[0] * 1000:.0f} ms, median of the next {count - 1}: {later * 1000:.0f} ms; "
+               f"goal = the fleet goal per cluster; floor = one libyaml parse of the {floor['files']} bundled "
+               "release files"),
+    ]
+
+
+def figures_fleet(count: int, work: Path) -> list[Figure]:
+    specs_dir = work / "fleet"
+    paths = fleet_specs(specs_dir, count)
+    out_dir = work / "fleet-out"
+    wall, cpu = run_once([*eksa_command(), "generate", "manifests", "-o", str(out_dir), *map(str, paths)], cwd=work)
+    floor_wall, _ = run_once([PY, "-c", ROUND_TRIP, *map(str, paths)])
+    written = sum(1 for p in out_dir.iterdir() if p.is_dir()) if out_dir.is_dir() else 0
+    if written != count:
+        raise SystemExit(f"eksa generate manifests wrote {written} cluster folders for {count} specs")
+    return [
+        Figure(f"eksa generate manifests: {count} workload specs, one process", wall, 0.020 * count, floor_wall,
+               f"cpu {cpu:.2f} s, {wall / count * 1000:.1f} ms per cluster (load, defaults, validation, release, "
+               "control plane, workers, plan written); floor = ruamel.yaml round trip of the same files"),
+    ]
+
+
+def figures_workers(repeat: int, work: Path, bare: float) -> list[Figure]:
+    folder = work / "wg100"
+    folder.mkdir()
+    spec = folder / "wg100.yaml"
+    spec.write_text(docker_spec("wg100", groups=100))
+    timing = measure([*eksa_command(), "create", "cluster", "-f", str(spec), "--dry-run"], repeat, cwd=folder)
+    written = sorted(str(p) for p in (folder / "wg100").rglob("*.yaml"))
+    floor = measure([PY, "-c", ROUND_TRIP, str(spec), *written], repeat)
+    return [
+        Figure("eksa create cluster --dry-run, 100 worker groups (over bare)", timing.best - bare, 0.600,
+               floor.best - bare,
+               f"wall {timing.best * 1000:.0f} ms (median {timing.median * 1000:.0f}), cpu {timing.cpu * 1000:.0f} "
+               f"ms; floor = ruamel.yaml round trip of the spec and the {len(written)} manifest files it wrote"),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per command figure (default 5)")
+    parser.add_argument("--fleet", type=int, default=1000, help="specs in the fleet figure (default 1000)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--only", choices=("startup", "release", "fleet", "workers"), action="append",
+                        help="measure only these groups of figures (repeatable; default: all)")
+    args = parser.parse_args(argv)
+    context = machine()
+    work = Path(tempfile.mkdtemp(prefix="eksa-bench-"))
+    figures: list[Figure] = []
+    steps: list[tuple[str, Callable[[], list[Figure]]]] = []
+    try:
+        wanted = set(args.only or ("startup", "release", "fleet", "workers"))
+        if "startup" in wanted:
+            startup, bare = figures_startup(args.repeat, work)
+            figures += startup
+        else:
+            bare = measure([PY, "-c", "pass"], args.repeat).best
+        steps = [("release", figures_release),
+                 ("fleet", lambda: figures_fleet(args.fleet, work)),
+                 ("workers", lambda: figures_workers(args.repeat, work, bare))]
+        for name, step in steps:
+            if name in wanted:
+                figures += step()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        context["load average (1, 5, 15 min) at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    report(figures, context)
+    if args.json:
+        args.json.write_text(json.dumps({"machine": context, "figures": [
+            {"name": f.name, "seconds": f.value, "goal": f.goal, "floor": f.floor, "pass": f.ok, "detail": f.detail}
+            for f in figures]}, indent=2))
+    return 0 if all(f.ok for f in figures) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
