@@ -22,12 +22,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import urllib3
 import yaml
-from kubernetes import client as k8s_client
-from kubernetes import config as k8s_config
 
 from .errors import (
     KubeConflictError,
@@ -37,6 +34,12 @@ from .errors import (
     KubeNotFoundError,
     KubeTimeoutError,
 )
+
+if TYPE_CHECKING:
+    from kubernetes import client as k8s_client
+
+# The ``kubernetes`` package (and urllib3 under it) takes about a quarter of a second to import: it is imported
+# when a client is first made or used, not when this module loads.
 
 __all__ = [
     "KubeClient",
@@ -209,6 +212,9 @@ class KubeClient:
         if configuration is None:
             if kubeconfig is None:
                 raise KubeError("a kubeconfig path or a kubernetes.client.Configuration is required")
+            from kubernetes import client as k8s_client
+            from kubernetes import config as k8s_config
+
             configuration = k8s_client.Configuration()
             try:
                 k8s_config.load_kube_config(
@@ -218,6 +224,8 @@ class KubeClient:
                 raise KubeError(f"cannot load kubeconfig {os.fspath(kubeconfig)}: {exc}") from None
         self.kubeconfig = os.fspath(kubeconfig) if kubeconfig is not None else None
         self.configuration = configuration
+        from kubernetes import client as k8s_client
+
         self.api_client = k8s_client.ApiClient(configuration)
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
@@ -254,6 +262,8 @@ class KubeClient:
         body: Any,
     ) -> tuple[int, bytes]:
         """Send one request through the official client; return ``(status, body)`` for any HTTP status."""
+        from kubernetes import client as k8s_client
+
         api = self.api_client
         if hasattr(api, "param_serialize"):  # kubernetes >= 32: call_api(method, url, ...) returns any status
             request = api.param_serialize(
@@ -297,6 +307,9 @@ class KubeClient:
         retry_conflicts: bool = False,
     ) -> Any:
         """Send a request, retrying transient failures; return the decoded JSON body or raise a KubeError."""
+        import urllib3
+        from kubernetes import client as k8s_client
+
         ref = ref or _Ref()
         headers = {"Accept": "application/json"}
         if body is not None:

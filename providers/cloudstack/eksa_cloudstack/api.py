@@ -24,14 +24,15 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
-
-import requests
 
 from eksa_core.errors import EksaError
 
 from .credentials import CloudStackProfile
+
+if TYPE_CHECKING:  # requests loads when a client is made (about a fifth of a second), not with the plugin
+    import requests
 
 __all__ = [
     "ASYNC_JOB_FAILED",
@@ -211,7 +212,11 @@ class CloudStackClient:
         self._api_key = api_key
         self._secret_key = secret_key
         self.verify = verify
-        self.session = session or requests.Session()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self.session = session
         self.timeout = timeout
         self.page_size = page_size
         self.sleep = sleep
@@ -263,6 +268,8 @@ class CloudStackClient:
         url = f"{self.api_url}{'&' if '?' in self.api_url else '?'}{body}"
         where: dict[str, Any] = {"command": command, "endpoint": self.endpoint}
         logger.debug("cloudstack %s %s", command, self.endpoint)
+        import requests
+
         try:
             response = self.session.get(url, verify=self.verify, timeout=self.timeout)
         except requests.exceptions.SSLError as exc:

@@ -20,16 +20,15 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import certifi
-import requests
-import urllib3
 
 from eksa_core.errors import EksaError
 
 from .models import IDENTIFIER_UUID, NutanixResourceIdentifier
+
+if TYPE_CHECKING:  # requests (and urllib3, certifi) load when a client is made, not with the plugin
+    import requests
 
 __all__ = [
     "API_PATH",
@@ -110,7 +109,11 @@ class PrismClient:
         self.insecure = insecure
         self.timeout = timeout
         self.round_trips = 0
-        self._session = session or requests.Session()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self._session = session
         self._session.auth = (username, password)
         self._session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
         self._bundle = additional_trust_bundle or None
@@ -139,6 +142,8 @@ class PrismClient:
             yield True
             return
         # The additional bundle is trusted on top of the default roots, as EKS-A does.
+        import certifi
+
         defaults = ""
         try:
             with open(certifi.where(), encoding="utf-8") as fh:
@@ -154,6 +159,9 @@ class PrismClient:
             os.unlink(path)
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        import requests
+        import urllib3
+
         url = self.base_url + path
         self.round_trips += 1
         with self._verify() as verify:

@@ -23,18 +23,10 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from eksa_vsphere.vcenter import (
-    AuthenticationError,
-    ConnectionFailed,
-    InventoryObject,
-    RoundTrips,
-    TemplateInfo,
-    VCenter,
-    VCenterError,
-    normalize_thumbprint,
-)
+if TYPE_CHECKING:  # the vcenter module imports pyVmomi: it loads when a live check first runs
+    from eksa_vsphere.vcenter import InventoryObject, RoundTrips, TemplateInfo, VCenter
 
 __all__ = [
     "ENV_PASSWORD",
@@ -234,6 +226,8 @@ class LiveValidator:
         round_trips: RoundTrips | None = None,
         on_result: Callable[[CheckResult], None] | None = None,
     ) -> None:
+        from eksa_vsphere.vcenter import RoundTrips
+
         self.dc_config = datacenter_config
         self.machine_configs = _by_name(machine_configs)
         self.cluster = cluster
@@ -320,6 +314,8 @@ class LiveValidator:
     # ------------------------------------------------------------------ 1-3 connection, credentials, cert
 
     def _check_connection(self, server: str, thumbprint: str | None, insecure: bool) -> bool:
+        from eksa_vsphere.vcenter import ConnectionFailed, VCenter
+
         name = "vsphere-connection"
         prefix = "failed validating connection to vCenter: failed to reach server"
         if not server:
@@ -342,6 +338,8 @@ class LiveValidator:
 
     def _certificate_error(self, thumbprint: str | None, insecure: bool) -> str | None:
         """EKS-A's thumbprint rules; None when the certificate is acceptable (or not checked)."""
+        from eksa_vsphere.vcenter import VCenterError, normalize_thumbprint
+
         vc = self.vc
         if vc is None or insecure or not vc.uses_tls:
             return None
@@ -358,6 +356,8 @@ class LiveValidator:
         return None
 
     def _check_authentication(self, username: str, password: str) -> bool:
+        from eksa_vsphere.vcenter import AuthenticationError, ConnectionFailed
+
         name = "vsphere-authentication"
         assert self.vc is not None
         try:
@@ -570,6 +570,8 @@ class LiveValidator:
         return found
 
     def _check_templates(self, dc: InventoryObject | None, used: Mapping[str, Any]) -> None:
+        from eksa_vsphere.vcenter import VCenterError
+
         vc = self.vc
         located: dict[str, InventoryObject] = {}
         pending: list[tuple[str, str, str]] = []  # (check, mc name, template path)
@@ -638,6 +640,8 @@ class LiveValidator:
         return errors
 
     def _check_machine_tags(self, dc: InventoryObject | None, used: Mapping[str, Any]) -> None:
+        from eksa_vsphere.vcenter import VCenterError
+
         name = "vsphere-machine-tags"
         wanted = sorted({str(t) for mc in used.values() for t in (_get(mc, "spec", "tags") or [])})
         if not wanted:
@@ -670,6 +674,8 @@ class LiveValidator:
     def _check_capacity(
         self, dc: InventoryObject | None, groups: list[_Group], placements: Mapping[str, Mapping[str, Any]]
     ) -> None:
+        from eksa_vsphere.vcenter import VCenter
+
         ds_name, pool_name = "vsphere-datastore-capacity", "vsphere-resource-pool-memory"
         if dc is None or self.vc is None:
             self._skip(ds_name, "datacenter not validated")

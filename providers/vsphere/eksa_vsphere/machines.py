@@ -21,11 +21,12 @@ from .validate import (
     check_credentials,
     machine_group_refs,
 )
-from .vcenter import VCenter, VMInfo
 
 if TYPE_CHECKING:
     from eksa_core.context import HookContext
     from eksa_core.spec import Spec
+
+    from .vcenter import VMInfo
 
 __all__ = [
     "CONTROL_PLANE_ANNOTATION",
@@ -227,6 +228,8 @@ def eksa_cleanup_machines(spec: Spec, context: HookContext) -> None:
         context.record("vsphere-cleanup-vms", server=dc.spec.server, datacenter=dc.spec.datacenter,
                        name_prefix=f"{spec.name}-", folders=_folders(spec))
         return
+    from .vcenter import VCenter  # pyVmomi loads only when a cleanup talks to vCenter
+
     check_credentials(context.env)
     with VCenter(dc.spec.server or "", thumbprint=dc.spec.thumbprint or None, insecure=bool(dc.spec.insecure),
                  timeout=float(context.options.get("vsphere_timeout", 30.0))) as vc:

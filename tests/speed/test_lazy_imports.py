@@ -1,0 +1,70 @@
+"""Importing eksa_core and loading every installed provider plugin imports none of the heavy client libraries:
+they load when a client is first made or used (see ``bench/run.py`` for the time this saves)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("kubernetes", "urllib3", "requests", "pyVmomi", "pyVim", "boto3", "botocore", "grpc", "google.protobuf",
+         "pydantic", "moto")
+
+PROBE = """
+import importlib.util, json, sys
+import eksa_core
+plugins = eksa_core.default_plugins()
+heavy = json.loads(sys.argv[1])
+def installed(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+print(json.dumps({
+    "providers": sorted(plugins.providers),
+    "failures": [f.name for f in plugins.failures],
+    "installed": [m for m in heavy if installed(m)],
+    "imported": sorted(m for m in heavy if m in sys.modules),
+}))
+"""
+
+
+def _probe(code: str = PROBE) -> dict[str, list[str]]:
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(HEAVY)], capture_output=True, text=True,
+                         check=True)
+    result: dict[str, list[str]] = json.loads(out.stdout)
+    return result
+
+
+def test_loading_the_plugins_imports_no_client_library() -> None:
+    found = _probe()
+    assert not found["failures"], f"plugins failed to load: {found['failures']}"
+    assert found["providers"], "no provider installed: nothing was checked"
+    assert "kubernetes" in found["installed"]  # a core dependency: the check below is not vacuous
+    assert found["imported"] == [], f"loading eksa_core and its plugins imported {found['imported']}"
+
+
+def test_the_kubernetes_client_loads_when_a_client_is_made() -> None:
+    code = PROBE.replace("plugins = eksa_core.default_plugins()", """plugins = eksa_core.default_plugins()
+from kubernetes import client
+from eksa_core.kube import KubeClient
+KubeClient(configuration=client.Configuration()).close()""")
+    found = _probe(code)
+    assert "kubernetes" in found["imported"]
+
+
+@pytest.mark.parametrize("provider,module", [("vsphere", "pyVmomi"), ("cloudstack", "requests")])
+def test_a_provider_client_library_loads_on_first_use(provider: str, module: str) -> None:
+    uses = {
+        "vsphere": "from eksa_vsphere.vcenter import VCenter",
+        "cloudstack": "from eksa_cloudstack.api import CloudStackClient\n"
+                      "CloudStackClient('https://127.0.0.1/client/api', 'k', 's')",
+    }
+    anchor = "plugins = eksa_core.default_plugins()"
+    code = PROBE.replace(anchor, anchor + "\n" + uses[provider])
+    found = _probe(code)
+    if provider not in found["providers"]:
+        pytest.skip(f"the {provider} provider is not installed")
+    assert module in found["imported"]
