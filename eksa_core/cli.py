@@ -34,11 +34,14 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from . import __version__, hookimpl
+from . import __version__
 from .errors import EksaError, PluginError, ReleaseError, SpecError, SpecErrors
-from .plugins import Plugins, WorkflowEvent, default_plugins
+from .hookspecs import hookimpl
+
+if TYPE_CHECKING:  # models, plugins and release data load when a command needs them (`eksa --help` stays quick)
+    from .plugins import Plugins, WorkflowEvent
 
 __all__ = [
     "BUNDLED_RELEASE_MANIFEST",
@@ -925,6 +928,24 @@ def _report(error: BaseException, console: _Console, verbosity: int) -> int:
     return code
 
 
+_PLUGIN_OPTION_COMMANDS = {"create", "upgrade", "delete", "generate"}
+"""Commands whose parser needs the plugins (the options and ``generate`` commands they contribute); the others
+(``--help``, ``version``, ``validate``, ``providers``) parse without loading them."""
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv`` (its first argument that is not an option or an option's value)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("-v", "--verbosity"):
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -939,11 +960,16 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     console = _Console(0, out, err)
-    loaded = plugins if plugins is not None else default_plugins()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    loaded = plugins
+    if loaded is None and _command_of(argv) in _PLUGIN_OPTION_COMMANDS:
+        from .plugins import default_plugins
+
+        loaded = default_plugins()  # these commands take options and subcommands that plugins contribute
     parser = build_parser(loaded)
     try:
         with contextlib.redirect_stdout(out):  # --help goes where the caller wants output
-            args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+            args = parser.parse_args(argv)
     except UsageError as exc:
         print(f"Error: {exc}", file=err)
         return 2
@@ -967,9 +993,14 @@ def main(
     if run_log is not None:
         eksa_log.addHandler(run_log)
         run_log.write({"T": _timestamp(_dt.datetime.now().timestamp()), "V": 0,
-                       "M": "eksa " + " ".join(sys.argv[1:] if argv is None else argv)})
+                       "M": "eksa " + " ".join(argv)})
 
     def load_plugins() -> Plugins:
+        nonlocal loaded
+        if loaded is None:
+            from .plugins import default_plugins
+
+            loaded = default_plugins()
         return loaded
 
     run = _Run(args, console, load_plugins)
