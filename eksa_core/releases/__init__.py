@@ -11,9 +11,11 @@ Typical use::
     eksd.kubernetes_version_tag()                   # "v1.30.1-eks-1-30-8"
     vb.vsphere.kube_vip.uri
 
-Release data is read leniently (unknown fields ignored; see :mod:`eksa_core.releases._convert`) and never from
-the network unless the caller passes a fetcher (see :mod:`eksa_core.releases.loading`;
-:class:`eksa_core.releases.remote.RemoteFetcher` is the one the ``eksa`` command line passes).
+Release data is parsed once per process (libyaml where available; see :mod:`eksa_core.releases.cache`,
+:func:`release_data_cache_info`, :func:`clear_release_data_cache`), read leniently (unknown fields ignored; see
+:mod:`eksa_core.releases._convert`) and never from the network unless the caller passes a fetcher (see
+:mod:`eksa_core.releases.loading`; :class:`eksa_core.releases.remote.RemoteFetcher` is the one the ``eksa``
+command line passes).
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from .build import (
     newest_kubernetes_version,
     spec_with_release_data,
 )
+from .cache import CacheInfo
+from .cache import cache_info as release_data_cache_info
+from .cache import clear_cache as clear_release_data_cache
 from .eksd import (
     EksdAsset,
     EksdAssetArchive,
@@ -114,6 +119,7 @@ __all__ = [
     "BottlerocketHostContainersBundle",
     "Bundles",
     "BundlesSpec",
+    "CacheInfo",
     "CertManagerBundle",
     "CiliumBundle",
     "CloudStackBundle",
@@ -167,6 +173,7 @@ __all__ = [
     "build_spec_from_files",
     "bundles_for_version",
     "classify_release_files",
+    "clear_release_data_cache",
     "eksa_release_name",
     "eksd_release_for",
     "load_bundles",
@@ -175,6 +182,7 @@ __all__ = [
     "load_release_manifest",
     "newest_kubernetes_version",
     "refuse_network",
+    "release_data_cache_info",
     "resolve_location",
     "spec_with_release_data",
 ]

@@ -25,13 +25,12 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+import yaml
 
 from ..errors import ReleaseError, SpecError, SpecErrors
 from ..yamlio import MAX_FILE_BYTES, _check_expansion, read_text
 from ._convert import structure_lenient
+from .cache import PARSE, content_key, memoized, parse_release_yaml
 from .eksd import EKSD_API_GROUP, EksdRelease
 from .models import Bundles, Release
 
@@ -170,22 +169,6 @@ def _resolve_embed(ref: str, url_path: str, relative_to: Location | None) -> Pat
 # -- reading ----------------------------------------------------------------------------------------------------
 
 
-class _ReleaseDataConstructor(SafeConstructor):
-    """Plain data only; a repeated key keeps its last value (EKS Anywhere's YAML reader does the same, and
-    published bundles do repeat keys); timestamps stay strings (``date`` fields are strings in the models)."""
-
-    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
-        return True
-
-    def construct_timestamp_as_string(self, node: Any) -> Any:
-        return self.construct_scalar(node)
-
-
-_ReleaseDataConstructor.add_constructor(
-    "tag:yaml.org,2002:timestamp", _ReleaseDataConstructor.construct_timestamp_as_string
-)
-
-
 def _read(location: Location, fetcher: Fetcher | None) -> tuple[str, str]:
     """The text at ``location`` and the name it is shown (and resolved) by: the final URL after redirects."""
     shown = str(location)
@@ -213,17 +196,18 @@ def _read(location: Location, fetcher: Fetcher | None) -> tuple[str, str]:
 
 
 def _parse(text: str, shown: str) -> dict[str, Any]:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Constructor = _ReleaseDataConstructor
+    """Plain data only (libyaml where available, see :mod:`eksa_core.releases.cache`); a repeated key keeps its last
+    value (EKS Anywhere's YAML reader does the same, and published bundles do repeat keys); timestamps stay
+    strings (``date`` fields are strings in the models)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise ReleaseError(f"the manifest is larger than the {MAX_FILE_BYTES} bytes eksa accepts", file=shown)
     try:
-        docs = [d for d in yaml.load_all(text) if d is not None]
-    except MarkedYAMLError as exc:
+        docs = [d for d in parse_release_yaml(text) if d is not None]
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}: " if mark is not None else ""
         raise ReleaseError(f"unable to parse manifest: yaml: {where}{exc.problem or exc.context}", file=shown) from None
-    except YAMLError as exc:
+    except yaml.YAMLError as exc:
         raise ReleaseError(f"unable to parse manifest: {exc}", file=shown) from None
     if len(docs) != 1:
         raise ReleaseError(f"expected one YAML document in the manifest, found {len(docs)}", file=shown)
@@ -268,7 +252,8 @@ def load_release_document(
     """Read a release-data file of any of the three kinds, chosen by its ``apiVersion`` group and ``kind``."""
     resolved = resolve_location(location, relative_to=relative_to)
     text, shown = _read(resolved, fetcher)
-    data = _parse(text, shown)
+    key = content_key(shown, text)
+    data = memoized(PARSE, key, lambda: _parse(text, shown))
     group, kind = _kind_of(data)
     entry = _KINDS.get((group, kind))
     if entry is None:
@@ -276,20 +261,22 @@ def load_release_document(
             f"not release data: found kind {kind or '(none)'} of API group {group or '(none)'}; expected Release "
             f"or Bundles of {EKSA_API_GROUP}, or Release of {EKSD_API_GROUP}", file=shown)
     cls, what = entry
-    return _structure(data, cls, what, shown)  # type: ignore[no-any-return]
+    return memoized(cls, key, lambda: _structure(data, cls, what, shown))  # type: ignore[no-any-return]
 
 
 def _load_kind(location: str | Path, cls: type[T], fetcher: Fetcher | None, relative_to: Location | None) -> T:
+    # parsed and structured once per source and content (eksa_core.releases.cache): shared, read-only objects
     resolved = resolve_location(location, relative_to=relative_to)
     text, shown = _read(resolved, fetcher)
-    data = _parse(text, shown)
+    key = content_key(shown, text)
+    data = memoized(PARSE, key, lambda: _parse(text, shown))
     group, kind = _kind_of(data)
     wanted = next(k for k, v in _KINDS.items() if v[0] is cls)
     what = _KINDS[wanted][1]
     if (group, kind) != wanted:
         raise ReleaseError(f"not an {what}: expected kind {wanted[1]} of API group {wanted[0]}, found kind "
                            f"{kind or '(none)'} of API group {group or '(none)'}", file=shown)
-    return _structure(data, cls, what, shown)
+    return memoized(cls, key, lambda: _structure(data, cls, what, shown))
 
 
 def load_release_manifest(
