@@ -201,7 +201,8 @@ class ClusterConfig:
                 if to_plain(doc.data) == new:
                     out.append(doc)
                 else:
-                    out.append(Document(doc.index, merge_data(doc.data, new), doc.text, doc.first_line, doc.file))
+                    out.append(Document(doc.index, merge_data(doc.data, new), doc.text, doc.first_line, doc.file,
+                                        plain=doc.plain))
             elif doc.index in self.parsed_documents and id(doc) not in kept_docs:
                 continue  # an EKS-A object that was removed
             else:

@@ -38,6 +38,7 @@ __all__ = [
     "YamlLimits",
     "decode_text",
     "dump_documents",
+    "dump_plain_all",
     "load_documents",
     "merge_data",
     "read_documents",
@@ -119,12 +120,18 @@ def _limit_error(what: str, field: str, value: int, *, code: str = ErrorCode.LIM
                      file=file, document=document, line=line)
 
 
+NOT_KEPT: Any = type("NotKept", (), {"__repr__": lambda self: "NOT_KEPT"})()
+"""``Document.plain`` of a document made without its parsed data."""
+
+
 @attrs.define
 class Document:
     """One document of a YAML file.
 
     ``data`` is what ruamel.yaml built (``CommentedMap`` for a mapping, ``None`` for an empty document),
     ``text`` the document's original text and ``first_line`` the 1-based line where that text starts.
+    ``plain`` is the plain data ``text`` parses to (kept by :func:`load_documents`, so that
+    :func:`dump_documents` can tell an unchanged document without parsing its text again).
     """
 
     index: int
@@ -132,6 +139,7 @@ class Document:
     text: str
     first_line: int
     file: str | None = None
+    plain: Any = attrs.field(default=NOT_KEPT, eq=False, repr=False, kw_only=True)
 
     @property
     def is_empty(self) -> bool:
@@ -481,7 +489,8 @@ def load_documents(text: str, *, file: str | None = None, limits: YamlLimits | N
             raise SpecError(f"unable to parse {file or 'YAML text'}: yaml: {_construct_problem(None, exc)}",
                             code=ErrorCode.YAML_SYNTAX, file=file, document=index, line=first_line) from None
         used += getattr(yaml, "_eksa_nodes", 0)
-        docs.append(Document(index=index, data=data, text=chunk, first_line=first_line, file=file))
+        docs.append(Document(index=index, data=data, text=chunk, first_line=first_line, file=file,
+                             plain=to_plain(data)))
     return docs
 
 
@@ -592,7 +601,10 @@ def dump_documents(documents: Iterable[Document | Any]) -> str:
     out: list[str] = []
     yaml = _yaml()
     for doc in documents:
-        if isinstance(doc, Document):
+        if isinstance(doc, Document) and doc.plain is not NOT_KEPT:
+            unchanged = doc.plain == to_plain(doc.data)
+            text = doc.text if unchanged else _dump_one(yaml, doc.data)
+        elif isinstance(doc, Document):
             try:
                 reparsed = load_documents(doc.text)
                 unchanged = len(reparsed) == 1 and to_plain(reparsed[0].data) == to_plain(doc.data)
@@ -608,6 +620,16 @@ def dump_documents(documents: Iterable[Document | Any]) -> str:
             text += "\n"
         out.append(text)
     return "---\n".join(out)
+
+
+def dump_plain_all(documents: Iterable[Any]) -> str:
+    """Plain data (dicts, lists, scalars: generated manifests, plans) as a multi-document YAML text, keys in their
+    order, with PyYAML's libyaml emitter where available (several times faster than a pure-Python one). For
+    output nobody wrote by hand; the user's own files go through :func:`dump_documents`, which keeps comments."""
+    import yaml as pyyaml
+
+    dumper = getattr(pyyaml, "CSafeDumper", pyyaml.SafeDumper)
+    return pyyaml.dump_all(documents, Dumper=dumper, sort_keys=False)
 
 
 def _dump_one(yaml: YAML, data: Any) -> str:

@@ -9,6 +9,7 @@ Bottlerocket settings, NTP, certificate bundles – is decided here, once for al
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -450,7 +451,7 @@ def kubeadm_control_plane(
     files += _containerd_files(cluster, flavor, node, mirror)
     if aws_iam is not None:
         files += aws_iam_files(cluster.name)
-    audit = (cp.audit_policy_content if cp else None) or to_yaml(default_audit_policy(kube_minor))
+    audit = (cp.audit_policy_content if cp else None) or _default_audit_policy_yaml(kube_minor)
     files.append(node_file(AUDIT_POLICY_FILE, audit))
     if admission:
         files.append(admission_exclusion_file())
@@ -552,3 +553,9 @@ def kubeadm_config_template(
         "metadata": metadata(name),
         "spec": {"template": {"spec": spec}},
     }
+
+
+@functools.lru_cache(maxsize=32)
+def _default_audit_policy_yaml(kube_minor: str | None) -> str:
+    """The default audit policy file of a Kubernetes minor version: the same text for every cluster, written once."""
+    return to_yaml(default_audit_policy(kube_minor))
