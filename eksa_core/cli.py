@@ -368,6 +368,23 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     ghw.add_argument("-o", "--output", metavar="FILE", default=None,
                      help="write to FILE (mode 0600: it holds BMC credentials) instead of stdout")
     ghw.set_defaults(func=_cmd_generate_hardware)
+    gman = gen_sub.add_parser(
+        "manifests", help="plan many clusters at once: manifests, plan and defaulted spec per cluster",
+        description="For each spec file (a folder stands for its *.yaml files): load, default and validate it, "
+                    "join it with the release data and plan its creation (nothing is contacted), writing "
+                    "OUTPUT/<cluster>/: <cluster>-eks-a-cluster.yaml, plan.yaml and generated/plan/*.yaml. A bad "
+                    "file is reported and the others still run; the exit code is 1 when any file failed.",
+        epilog=RELEASE_HELP)
+    _add_common(gman)
+    gman.add_argument("specs", nargs="*", metavar="FILE_OR_FOLDER", help="cluster spec files or folders of them")
+    gman.add_argument("-f", "--filename", dest="spec_files", action="append", default=[], metavar="FILE",
+                      help="a cluster spec file (repeatable; same as a positional FILE)")
+    gman.add_argument("-o", "--output", required=True, metavar="FOLDER", help="where the cluster folders go")
+    gman.add_argument("--kubeconfig", metavar="FILE", default=None,
+                      help="management cluster kubeconfig named in workload clusters' plans (never read; default "
+                           "<management>/<management>-eks-a-cluster.kubeconfig)")
+    _add_release_options(gman)
+    gman.set_defaults(func=_cmd_generate_manifests)
 
     validate = sub.add_parser("validate", help="parse, default and validate a cluster spec file")
     _add_common(validate)
@@ -613,6 +630,43 @@ def _cmd_generate_plugin(run: _Run) -> int:
     run.console.out.write(text if text.endswith("\n") else text + "\n")
     run.console.out.flush()
     return 0
+
+
+def _cmd_generate_manifests(run: _Run) -> int:
+    from .batch import ManifestsResult, generate_manifests
+
+    args = run.args
+    paths = [*args.spec_files, *args.specs]
+    if not paths:
+        raise UsageError("please give cluster spec files or folders (FILE_OR_FOLDER or -f FILE)")
+    manifest, source = release_manifest_path(args.release_manifest)
+    if not args.bundles_override and not manifest.is_file():
+        raise CliError(f"the release manifest {manifest} ({source}) does not exist")
+    if args.bundles_override and not Path(args.bundles_override).is_file():
+        raise CliError(f"the bundles override file {args.bundles_override} does not exist")
+    if source == "bundled" and not args.bundles_override:
+        run.say("Warning: using the release data bundled with eksa (EKS Anywhere test fixtures, "
+                "v0.19.0-dev+latest); pass --release-manifest for real releases")
+    release = None if source == "bundled" and args.bundles_override else manifest
+
+    def report(result: ManifestsResult) -> None:
+        if result.ok:
+            run.say(f"✅ {result.file} -> {result.folder}", 1)
+            return
+        error = result.error
+        if isinstance(error, SpecErrors):
+            lines = [f"  {format_spec_error(e)}" for e in error]
+            print(f"❌ {result.file}: {error.summary}:\n" + "\n".join(lines), file=run.console.err)
+        elif isinstance(error, SpecError):
+            print(f"❌ {result.file}: {format_spec_error(error)}", file=run.console.err)
+        else:
+            print(f"❌ {result.file}: {error}", file=run.console.err)
+
+    result = generate_manifests(paths, args.output, plugins=run.plugins, release_manifest=release,
+                                bundles_override=args.bundles_override, management_kubeconfig=args.kubeconfig,
+                                on_result=report)
+    run.say(f"{len(result.generated)} clusters generated in {args.output}, {len(result.failed)} failed")
+    return 0 if result.ok else 1
 
 
 def _require_file(path: str) -> Path:
