@@ -200,7 +200,7 @@ class WriteClusterConfigTask(Task):
         from .awsiam import aws_iam_config, write_aws_iam_kubeconfig
 
         ctx.info(self.message)
-        ctx.write_file(ctx.config_path, ctx.spec.config.dump())
+        ctx.write_file(ctx.config_path, ctx.spec.config.dump)  # dumped only when written (not in a dry run)
         added, removed = self.IAM_MESSAGES[self.workflow]
         has_iam = aws_iam_config(ctx.spec) is not None
         if self.workflow.startswith("upgrade"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import copy
 import os
 import re
 import shutil
@@ -143,8 +142,11 @@ class Redactor:
 
 
 def redact_manifest(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``obj`` safe to show: a Secret's ``data``/``stringData`` values become ``*****``."""
-    out = copy.deepcopy(dict(obj))
+    """A copy of ``obj`` safe to show: a Secret's ``data``/``stringData`` values become ``*****``.
+
+    Only the top level is copied (the values replaced are top-level keys): treat the result as read-only.
+    """
+    out = dict(obj)
     if out.get("kind") == "Secret":
         for key in ("data", "stringData"):
             if isinstance(out.get(key), Mapping):
@@ -168,7 +170,13 @@ class RecordingKube:
     def apply(self, manifests: Any, **_: Any) -> list[dict[str, Any]]:
         from ..kube.client import KubeClient
 
-        objects = KubeClient.load_manifests(manifests)
+        if isinstance(manifests, Mapping):
+            manifests = [manifests]
+        if isinstance(manifests, list) and all(isinstance(m, Mapping) and not str(m.get("kind", "")).endswith("List")
+                                               for m in manifests):
+            objects = [dict(m) for m in manifests]  # nothing is sent: no need for the client's deep copies
+        else:
+            objects = KubeClient.load_manifests(manifests)
         self._record("apply", objects=[_describe_obj(o) for o in objects])
         return objects
 
@@ -420,11 +428,14 @@ class WorkflowContext:
             client.close()
         self._clients.clear()
 
-    def write_file(self, path: Path, content: str, *, private: bool = False) -> None:
-        """Write a file of the cluster folder (mode 0600 when ``private``); a dry run only records it."""
+    def write_file(self, path: Path, content: str | Callable[[], str], *, private: bool = False) -> None:
+        """Write a file of the cluster folder (mode 0600 when ``private``); a dry run only records it.
+        ``content`` may be a function making the text, called only when the file is really written."""
         self.record("write-file", path=str(path), mode="0600" if private else "0644")
         if self.dry_run:
             return
+        if callable(content):
+            content = content()
         if self.is_kept(path):
             # the user's own file (the spec given with -f): its old content is kept as <name>.bak, its mode stays
             backup = write_file_atomic(path, content, mode=None, keep_backup=True)
