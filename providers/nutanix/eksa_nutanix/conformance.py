@@ -25,7 +25,6 @@ from eksa_core.yamlio import load_documents, read_text, to_plain
 
 from .models import NutanixDatacenterConfig
 from .prism import PrismClient
-from .prism_double import PrismCentralDouble
 from .templates import generate_secret_objects
 from .validate import ENV_PASSWORD, ENV_USERNAME, validate_datacenter
 
@@ -92,6 +91,8 @@ def run_validate_datacenter(case: dict[str, Any], base_dir: Path, env: dict[str,
     environ = env if env is not None else dict(os.environ)
     username = environ.get(ENV_USERNAME) or "admin"
     password = environ.get(ENV_PASSWORD) or "password"
+    from .prism_double import PrismCentralDouble  # an HTTP server: loaded when a case runs, not with the plugin
+
     with PrismCentralDouble.from_params(mock, username=username, password=password) as prism, \
             PrismClient(prism.url, username=username, password=password,
                         additional_trust_bundle=dc.spec.additional_trust_bundle,

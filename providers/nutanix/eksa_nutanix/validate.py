@@ -18,7 +18,6 @@ import binascii
 import ipaddress
 import logging
 import re
-import ssl
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -169,6 +168,8 @@ def trust_bundle_problem(bundle: str) -> str | None:
             der = base64.b64decode("".join(body.split()), validate=True)
         except (binascii.Error, ValueError):
             return "x509: malformed base64 in PEM block"
+        import ssl  # loaded when a trust bundle is checked, not with the plugin
+
         try:
             ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=der)
         except ssl.SSLError as exc:
