@@ -342,7 +342,8 @@ def figures_fleet(count: int, work: Path) -> list[Figure]:
     specs_dir = work / "fleet"
     paths = fleet_specs(specs_dir, count)
     out_dir = work / "fleet-out"
-    wall, cpu = run_once([*eksa_command(), "generate", "manifests", "-o", str(out_dir), *map(str, paths)], cwd=work)
+    wall, cpu = run_once([*eksa_command(), "generate", "manifests", "--release-manifest", "bundled", "-o", str(out_dir),
+                          *map(str, paths)], cwd=work)
     floor_wall, _ = run_once([PY, "-c", ROUND_TRIP, *map(str, paths)])
     written = sum(1 for p in out_dir.iterdir() if p.is_dir()) if out_dir.is_dir() else 0
     if written != count:
@@ -359,7 +360,8 @@ def figures_workers(repeat: int, work: Path, bare: float) -> list[Figure]:
     folder.mkdir()
     spec = folder / "wg100.yaml"
     spec.write_text(docker_spec("wg100", groups=100))
-    timing = measure([*eksa_command(), "create", "cluster", "-f", str(spec), "--dry-run"], repeat, cwd=folder)
+    command = [*eksa_command(), "create", "cluster", "-f", str(spec), "--dry-run", "--release-manifest", "bundled"]
+    timing = measure(command, repeat, cwd=folder)
     written = sorted(str(p) for p in (folder / "wg100").rglob("*.yaml"))
     floor = measure([PY, "-c", ROUND_TRIP, str(spec), *written], repeat)
     return [

@@ -68,7 +68,7 @@ unlike ``$EKSA_RELEASE_MANIFEST`` it keeps the default's fallback to the bundled
 BUNDLED_KEYWORD = "bundled"
 """``--release-manifest bundled`` (or ``EKSA_RELEASE_MANIFEST=bundled``): the snapshot shipped with eksa, offline."""
 
-from .releases.build import BUNDLED_RELEASE_MANIFEST, DEFAULT_RELEASE_MANIFEST_URL  # noqa: E402  (CLI defaults)
+from .releases.constants import BUNDLED_RELEASE_MANIFEST, DEFAULT_RELEASE_MANIFEST_URL  # noqa: E402  (CLI defaults)
 
 BUNDLED_RELEASE_DESCRIPTION = "a snapshot of EKS Anywhere v0.26.1, without image digests or artifact URLs"
 """What the bundled release data is, for the warning saying it is used."""
@@ -634,22 +634,12 @@ def _cmd_generate_plugin(run: _Run) -> int:
 
 
 def _cmd_generate_manifests(run: _Run) -> int:
-    from .batch import ManifestsResult, generate_manifests
+    from .batch import BatchResult, ManifestsResult, generate_manifests
 
     args = run.args
     paths = [*args.spec_files, *args.specs]
     if not paths:
         raise UsageError("please give cluster spec files or folders (FILE_OR_FOLDER or -f FILE)")
-    manifest, source = release_manifest_path(args.release_manifest)
-    if not args.bundles_override and not manifest.is_file():
-        raise CliError(f"the release manifest {manifest} ({source}) does not exist")
-    if args.bundles_override and not Path(args.bundles_override).is_file():
-        raise CliError(f"the bundles override file {args.bundles_override} does not exist")
-    if source == "bundled" and not args.bundles_override:
-        run.say("Warning: using the release data bundled with eksa (EKS Anywhere test fixtures, "
-                "v0.19.0-dev+latest); pass --release-manifest for real releases")
-    release = None if source == "bundled" and args.bundles_override else manifest
-
     def report(result: ManifestsResult) -> None:
         if result.ok:
             run.say(f"✅ {result.file} -> {result.folder}", 1)
@@ -663,9 +653,17 @@ def _cmd_generate_manifests(run: _Run) -> int:
         else:
             print(f"❌ {result.file}: {error}", file=run.console.err)
 
-    result = generate_manifests(paths, args.output, plugins=run.plugins, release_manifest=release,
-                                bundles_override=args.bundles_override, management_kubeconfig=args.kubeconfig,
-                                on_result=report)
+    def use(manifest: Path | str | None, bundles: Path | str | None, fetcher: Any) -> BatchResult:
+        from .releases import load_bundles, load_release_manifest
+
+        # read once up front: an unreachable default falls back to the snapshot before any cluster runs
+        release = load_release_manifest(manifest, fetcher=fetcher) if manifest is not None else None
+        bundles_data = load_bundles(bundles, fetcher=fetcher) if bundles is not None else None
+        return generate_manifests(paths, args.output, plugins=run.plugins, release_manifest=release,
+                                  bundles_override=bundles_data, fetcher=fetcher,
+                                  management_kubeconfig=args.kubeconfig, on_result=report)
+
+    result: BatchResult = _with_release_data(run, use)
     run.say(f"{len(result.generated)} clusters generated in {args.output}, {len(result.failed)} failed")
     return 0 if result.ok else 1
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NoMatchingReleaseError, ReleaseError, SpecError
 from ..spec import ClusterConfig, Spec
+from .constants import BUNDLED_RELEASE_MANIFEST, DEFAULT_CLI_VERSION, DEFAULT_RELEASE_MANIFEST_URL
 from .eksd import EksdRelease
 from .loading import (
     Fetcher,
@@ -46,19 +47,6 @@ __all__ = [
     "newest_kubernetes_version",
     "spec_with_release_data",
 ]
-
-DEFAULT_RELEASE_MANIFEST_URL = "https://anywhere-assets.eks.amazonaws.com/releases/eks-a/manifest.yaml"
-"""EKS Anywhere's production release manifest (read only through a fetcher: the library downloads nothing by
-itself; the ``eksa`` command line reads it by default with :class:`~eksa_core.releases.remote.RemoteFetcher`)."""
-
-BUNDLED_RELEASE_MANIFEST = Path(__file__).resolve().parents[1] / "data" / "releases" / "releases.yaml"
-"""Release data shipped with eksa for offline use: a snapshot mirroring EKS Anywhere v0.26.1 (Kubernetes
-1.30-1.36; see the README of its folder for what it holds and what it leaves out)."""
-
-DEFAULT_CLI_VERSION = "v0.26.1"
-"""The EKS Anywhere version eksa acts as (EKS Anywhere's CLI version): the release picked from a release manifest
-when the cluster's ``spec.eksaVersion`` names none. The bundled snapshot mirrors this release."""
-
 
 def eksa_release_name(version: str) -> str:
     """Name of the ``EKSARelease`` object of an EKS Anywhere version (``v0.21.3`` -> ``eksa-v0-21-3``,
