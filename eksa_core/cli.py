@@ -740,7 +740,6 @@ def _with_release_data(run: _Run, use: Callable[[Path | str | None, Path | str |
             manifest = None  # the release manifest is read only when named
     if isinstance(manifest, Path) and not manifest.is_file():
         raise CliError(f"the release manifest {manifest} ({source}) does not exist")
-    fetcher = release_fetcher()
 
     def from_snapshot() -> Any:
         try:
@@ -756,6 +755,7 @@ def _with_release_data(run: _Run, use: Callable[[Path | str | None, Path | str |
         return from_snapshot()
     if manifest is not None:
         run.say(f"Using release manifest {manifest} ({source})", 1)
+    fetcher = release_fetcher()  # (requests loads here: not for the bundled snapshot)
     try:
         result = use(manifest, bundles, fetcher)
     except ReleaseUnreachableError as exc:
