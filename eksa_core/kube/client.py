@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
-import yaml
-
 from .errors import (
     KubeConflictError,
     KubeConnectionError,
@@ -493,6 +491,8 @@ class KubeClient:
     ) -> builtins.list[JSONObject]:
         """Normalise manifests (multi-document YAML text, one object, objects); ``*List`` kinds expanded."""
         if isinstance(manifests, str):
+            import yaml
+
             try:
                 docs: list[Any] = [d for d in yaml.safe_load_all(manifests) if d is not None]
             except yaml.YAMLError as exc:
