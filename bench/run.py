@@ -51,7 +51,7 @@ def child_env() -> dict[str, str]:
 
 
 ENV = child_env()
-KUBERNETES_VERSIONS = ("1.18", "1.19", "1.20", "1.21")  # the versions the bundled release data covers
+KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36")  # the bundled release data
 
 
 # -- measuring --------------------------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ spec: {{}}
 """
 
 
-def docker_spec(name: str, *, groups: int = 1, control_plane: int = 1, etcd: int = 1, kubernetes: str = "1.21",
+def docker_spec(name: str, *, groups: int = 1, control_plane: int = 1, etcd: int = 1, kubernetes: str = "1.33",
                 management: str | None = None, worker_count: int = 1) -> str:
     """A Docker cluster spec (the provider that needs no infrastructure to plan)."""
     workers = "\n".join(f"  - count: {worker_count}\n    name: md-{i}" for i in range(groups))
@@ -315,7 +315,7 @@ print(json.dumps({"seconds": time.perf_counter() - start, "files": len(files)}))
 
 def figures_release() -> list[Figure]:
     count = 20
-    texts = [docker_spec(f"rel-{i:02d}", kubernetes="1.21") for i in range(count)]
+    texts = [docker_spec(f"rel-{i:02d}", kubernetes="1.33") for i in range(count)]
     out = subprocess.run([PY, "-c", INNER_RELEASE, json.dumps(texts)], capture_output=True, text=True, check=False,
                          env=ENV)
     if out.returncode != 0:

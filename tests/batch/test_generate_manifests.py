@@ -32,7 +32,7 @@ spec:
   datacenterRef:
     kind: DockerDatacenterConfig
     name: {name}
-  kubernetesVersion: "1.21"
+  kubernetesVersion: "1.33"
   managementCluster:
     name: {management}
   workerNodeGroupConfigurations:
