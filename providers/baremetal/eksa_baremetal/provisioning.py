@@ -34,12 +34,14 @@ from eksa_core import hookimpl
 from eksa_core.kube import KubeError
 
 from .hardware import HARDWARE_NAMESPACE
-from .tinkerbell_grpc import TinkerbellClient, TinkerbellError, WorkflowAction
 
 if TYPE_CHECKING:
     from eksa_core.context import ClusterHandle, HookContext
     from eksa_core.kube import KubeClient
     from eksa_core.spec import Spec
+
+    # grpc and protobuf (under tinkerbell_grpc) load when the workflows are first followed, not with the plugin
+    from .tinkerbell_grpc import TinkerbellClient, WorkflowAction
 
 __all__ = [
     "CLUSTER_NAME_LABEL",
@@ -331,6 +333,8 @@ class WorkflowFollower:
         return self
 
     def _run(self) -> None:
+        from .tinkerbell_grpc import TinkerbellError
+
         while not self._stop.is_set():
             try:
                 self.poll()
@@ -410,6 +414,8 @@ def eksa_watch_provisioning(spec: Spec, cluster: ClusterHandle, context: HookCon
     context.record("follow-tinkerbell-workflows", cluster=cluster.name, target=target)
     if context.dry_run:
         return None
+    from .tinkerbell_grpc import TinkerbellClient
+
     tink = TinkerbellClient(target, tls=context.options.get("tinkerbell_grpc_tls"))
 
     def emit(event: ProvisioningEvent) -> None:
