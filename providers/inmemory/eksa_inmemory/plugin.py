@@ -1,0 +1,35 @@
+"""The in-memory provider plugin (entry point ``inmemory`` of group ``eksa.providers``).
+
+Clusters on Cluster API's in-memory backend (CAPD ``DevCluster`` / ``DevMachine`` with ``backend.inMemory``): no
+machines exist, CAPD simulates them. For local development and tests only. This module gathers the hooks:
+
+* :mod:`.provider` - identity, ``eksa generate clusterconfig`` documents, machine configs (none), deployments;
+* :mod:`.validate` - static rules (no endpoint, stacked etcd only, durations);
+* :mod:`.templates` - DevCluster / DevMachineTemplate and kubeadm manifests, infrastructure bundle.
+"""
+
+from __future__ import annotations
+
+from .provider import eksa_capi_deployments, eksa_generate_cluster_config, eksa_machine_configs, eksa_provider
+from .templates import (
+    eksa_env_map,
+    eksa_generate_control_plane,
+    eksa_generate_secrets,
+    eksa_generate_workers,
+    eksa_infrastructure_bundle,
+)
+from .validate import eksa_setup_and_validate_create, eksa_validate_config
+
+__all__ = [
+    "eksa_capi_deployments",
+    "eksa_env_map",
+    "eksa_generate_cluster_config",
+    "eksa_generate_control_plane",
+    "eksa_generate_secrets",
+    "eksa_generate_workers",
+    "eksa_infrastructure_bundle",
+    "eksa_machine_configs",
+    "eksa_provider",
+    "eksa_setup_and_validate_create",
+    "eksa_validate_config",
+]

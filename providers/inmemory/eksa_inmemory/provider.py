@@ -1,0 +1,82 @@
+"""Who the in-memory provider is, and the documents ``eksa generate clusterconfig NAME -p inmemory`` writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eksa_core import hookimpl
+from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref
+from eksa_core.models.base import EksaObject
+from eksa_core.plugins import ProviderInfo, installed_version
+
+from . import __version__
+from .models import InMemoryDatacenterConfig, InMemoryMachineConfig, InMemoryMachineConfigSpec
+
+__all__ = [
+    "LOOPBACK",
+    "NAME",
+    "eksa_capi_deployments",
+    "eksa_generate_cluster_config",
+    "eksa_machine_configs",
+    "eksa_provider",
+]
+
+NAME = "inmemory"
+"""The provider name (``-p inmemory``)."""
+
+LOOPBACK = "127.0.0.1"
+"""The control plane endpoint host of generated specs: CAPD serves its in-memory API servers on its ``POD_IP``."""
+
+
+@hookimpl
+def eksa_provider() -> ProviderInfo:
+    """The in-memory provider: ``InMemoryDatacenterConfig`` selects it, machines are ``InMemoryMachineConfig``."""
+    return ProviderInfo(
+        name=NAME,
+        datacenter_kind=InMemoryDatacenterConfig.KIND,
+        machine_kind=InMemoryMachineConfig.KIND,
+        kinds=(InMemoryDatacenterConfig, InMemoryMachineConfig),
+        version=installed_version("eksa-provider-inmemory", __version__),
+    )
+
+
+@hookimpl
+def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | None:
+    """Adjust the generated ``cluster`` for the in-memory backend and return its datacenter and machine configs.
+
+    Control plane: 1 node, endpoint ``127.0.0.1`` (CAPD opens the real endpoint on its ``POD_IP``), machines
+    ``<name>-cp``. Stacked etcd (etcdadm cannot run on simulated machines). One worker group with 1 node on machines
+    ``<name>``.
+    """
+    assert isinstance(cluster, Cluster)
+    spec = cluster.spec
+    kind = InMemoryMachineConfig.KIND
+    cp = spec.control_plane_configuration
+    if cp is not None:
+        cp.count = 1
+        cp.endpoint = Endpoint(host=LOOPBACK)
+        cp.machine_group_ref = Ref(kind=kind, name=f"{name}-cp")
+    spec.external_etcd_configuration = None
+    for group in cluster.worker_groups():
+        group.count = 1
+        group.machine_group_ref = Ref(kind=kind, name=name)
+    spec.datacenter_ref = Ref(kind=InMemoryDatacenterConfig.KIND, name=name)
+
+    def machines(machine_name: str) -> InMemoryMachineConfig:
+        return InMemoryMachineConfig(metadata=ObjectMeta(name=machine_name), spec=InMemoryMachineConfigSpec())
+
+    return [InMemoryDatacenterConfig(metadata=ObjectMeta(name=name)), machines(f"{name}-cp"), machines(name)]
+
+
+@hookimpl
+def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
+    """The in-memory backend is part of CAPD: its controller is the Docker provider's deployment."""
+    return {"capd-system": ["capd-controller-manager"]}
+
+
+@hookimpl
+def eksa_machine_configs(spec: Any) -> list[InMemoryMachineConfig] | None:
+    """The spec's ``InMemoryMachineConfig`` objects (``None`` for a spec of another provider)."""
+    if spec.cluster.datacenter_kind() != InMemoryDatacenterConfig.KIND:
+        return None
+    return [m for m in spec.config.machine_configs() if isinstance(m, InMemoryMachineConfig)]

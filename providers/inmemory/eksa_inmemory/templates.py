@@ -1,0 +1,210 @@
+"""Cluster API manifests of in-memory clusters: CAPD's ``DevCluster`` / ``DevMachineTemplate`` with
+``backend.inMemory``, and the kubeadm objects EKS Anywhere renders for every provider.
+
+Control plane: Cluster, DevCluster, the control plane DevMachineTemplate, KubeadmControlPlane (stacked etcd).
+Per worker group: KubeadmConfigTemplate, MachineDeployment, DevMachineTemplate. The machine templates carry the
+provisioning durations the in-memory backend waits for each simulated part of a machine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from eksa_core.capi import (
+    KubeadmFlavor,
+    NodeGroupSettings,
+    capi_cluster,
+    control_plane_template_name,
+    kubeadm_config_template,
+    kubeadm_config_template_name,
+    kubeadm_control_plane,
+    kubeadm_images,
+    machine_deployment,
+    metadata,
+    worker_machine_template_name,
+)
+from eksa_core.hookspecs import hookimpl
+from eksa_core.plugins import InfrastructureBundle, TemplateOptions
+
+from .models import DEFAULT_STARTUP_DURATION, InMemoryDatacenterConfig, InMemoryMachineConfig
+
+if TYPE_CHECKING:
+    from eksa_core.context import HookContext
+    from eksa_core.spec import Spec
+
+__all__ = [
+    "INFRA_API_VERSION",
+    "MACHINE_TEMPLATE_KIND",
+    "eksa_env_map",
+    "eksa_generate_control_plane",
+    "eksa_generate_secrets",
+    "eksa_generate_workers",
+    "eksa_infrastructure_bundle",
+    "generate_control_plane",
+    "generate_workers",
+    "machine_template",
+]
+
+INFRA_API_VERSION = "infrastructure.cluster.x-k8s.io/v1beta2"
+CLUSTER_KIND = "DevCluster"
+MACHINE_TEMPLATE_KIND = "DevMachineTemplate"
+
+INMEMORY_FLAVOR = KubeadmFlavor(
+    cert_sans=("localhost", "127.0.0.1"),
+    node_name=None,
+    include_format=False,
+    secure_kubelet=False,
+)
+"""The fixed kubeadm parts: none of substance (the in-memory backend runs no kubeadm); SANs for loopback."""
+
+
+def _startup_duration(spec: Spec, machine_group: str | None) -> str:
+    machines = spec.config.machine_config(machine_group, InMemoryMachineConfig.KIND)
+    if isinstance(machines, InMemoryMachineConfig) and machines.spec is not None:
+        return machines.spec.startup_duration or DEFAULT_STARTUP_DURATION
+    return DEFAULT_STARTUP_DURATION
+
+
+def machine_template(name: str | None, startup_duration: str = DEFAULT_STARTUP_DURATION) -> dict[str, Any]:
+    """A ``DevMachineTemplate`` on the in-memory backend, each simulated part provisioned in ``startup_duration``."""
+    provisioning = {"provisioning": {"startupDuration": startup_duration}}
+    return {
+        "apiVersion": INFRA_API_VERSION,
+        "kind": MACHINE_TEMPLATE_KIND,
+        "metadata": metadata(name),
+        "spec": {
+            "template": {
+                "spec": {
+                    "backend": {
+                        "inMemory": {
+                            "vm": dict(provisioning),
+                            "node": dict(provisioning),
+                            "apiServer": dict(provisioning),
+                            "etcd": dict(provisioning),
+                        }
+                    }
+                }
+            }
+        },
+    }
+
+
+def _is_inmemory(spec: Spec) -> bool:
+    return isinstance(spec.datacenter(), InMemoryDatacenterConfig)
+
+
+def generate_control_plane(
+    spec: Spec, options: TemplateOptions | None = None, env: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The control plane objects of an in-memory cluster, in apply order."""
+    options = options or TemplateOptions()
+    env = os.environ if env is None else env
+    cluster = spec.cluster
+    name = cluster.name
+    cpc = cluster.spec.control_plane_configuration
+    cp_name = options.control_plane_template_name or control_plane_template_name(name)
+    cp_ref = cpc.machine_group_ref if cpc else None
+    node = NodeGroupSettings(
+        taints=cpc.taints if cpc else None,
+        labels=cpc.labels if cpc else None,
+        kubelet_configuration=cpc.kubelet_configuration if cpc else None,
+    )
+    return [
+        capi_cluster(cluster, CLUSTER_KIND, external_etcd=False, service_domain="cluster.local"),
+        {
+            "apiVersion": INFRA_API_VERSION,
+            "kind": CLUSTER_KIND,
+            "metadata": metadata(name),
+            "spec": {"backend": {"inMemory": {}}},
+        },
+        machine_template(cp_name, _startup_duration(spec, cp_ref.name if cp_ref else None)),
+        kubeadm_control_plane(
+            cluster,
+            flavor=INMEMORY_FLAVOR,
+            images=kubeadm_images(spec),
+            node=node,
+            machine_template_kind=MACHINE_TEMPLATE_KIND,
+            machine_template_name=cp_name,
+            external_etcd=False,
+            env=env,
+        ),
+    ]
+
+
+def generate_workers(
+    spec: Spec,
+    machine_template_names: Mapping[str, str] | None = None,
+    kubeadm_config_template_names: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """For each worker group: KubeadmConfigTemplate, MachineDeployment, DevMachineTemplate."""
+    env = os.environ if env is None else env
+    cluster = spec.cluster
+    out: list[dict[str, Any]] = []
+    for group in cluster.worker_groups():
+        gname = group.name or ""
+        version = group.kubernetes_version or cluster.spec.kubernetes_version
+        images = kubeadm_images(spec, version)
+        mt_name = (machine_template_names or {}).get(gname) or worker_machine_template_name(cluster.name, gname)
+        kct_name = (kubeadm_config_template_names or {}).get(gname) or kubeadm_config_template_name(
+            cluster.name, gname
+        )
+        node = NodeGroupSettings(
+            taints=group.taints, labels=group.labels, kubelet_configuration=group.kubelet_configuration
+        )
+        out.append(
+            kubeadm_config_template(cluster, name=kct_name, flavor=INMEMORY_FLAVOR, images=images, node=node, env=env)
+        )
+        out.append(
+            machine_deployment(
+                cluster,
+                group,
+                version=images.kubernetes_version,
+                machine_template_kind=MACHINE_TEMPLATE_KIND,
+                machine_template_name=mt_name,
+                kubeadm_config_template_name=kct_name,
+            )
+        )
+        ref = group.machine_group_ref
+        out.append(machine_template(mt_name, _startup_duration(spec, ref.name if ref else None)))
+    return out
+
+
+@hookimpl
+def eksa_generate_control_plane(spec: Spec, options: TemplateOptions) -> list[dict[str, Any]] | None:
+    """In-memory control plane objects (see :func:`generate_control_plane`)."""
+    return generate_control_plane(spec, options) if _is_inmemory(spec) else None
+
+
+@hookimpl
+def eksa_generate_workers(
+    spec: Spec, machine_template_names: dict[str, str] | None, kubeadm_config_template_names: dict[str, str] | None
+) -> list[dict[str, Any]] | None:
+    """In-memory worker objects (see :func:`generate_workers`)."""
+    if not _is_inmemory(spec):
+        return None
+    return generate_workers(spec, machine_template_names, kubeadm_config_template_names)
+
+
+@hookimpl
+def eksa_generate_secrets(spec: Spec, context: HookContext) -> list[dict[str, Any]] | None:
+    """The in-memory backend needs no credentials."""
+    return [] if _is_inmemory(spec) else None
+
+
+@hookimpl
+def eksa_env_map(spec: Spec, context: HookContext) -> dict[str, str] | None:
+    """No clusterctl environment is needed."""
+    return {} if _is_inmemory(spec) else None
+
+
+@hookimpl
+def eksa_infrastructure_bundle(spec: Spec) -> InfrastructureBundle | None:
+    """The in-memory backend is CAPD's: the Docker provider's clusterctl repository of the bundle."""
+    if not _is_inmemory(spec):
+        return None
+    dk = spec.versions_bundle().docker
+    manifests = tuple(m.uri for m in (dk.components, dk.metadata, dk.cluster_template) if m.uri)
+    return InfrastructureBundle(folder_name=f"infrastructure-docker/{dk.version}/", manifests=manifests)
