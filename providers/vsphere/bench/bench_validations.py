@@ -1,6 +1,6 @@
 """Benchmark: all live vSphere validations of a 3-machine-config spec against VMware's simulator.
 
-Builds and starts vcsim (``.ci/vcsim.sh``, then ``tests/conftest.py``'s launcher) on 127.0.0.1, runs
+Builds and starts vcsim (``tools/components/vcsim/build.sh``, then ``tests/conftest.py``'s launcher) on 127.0.0.1, runs
 :func:`eksa_vsphere.live.validate_vcenter` ``--repeat`` times and prints wall time and round trips (SOAP
 calls by method, REST calls, other HTTP/TLS exchanges) per run. ``--vms``/``--pools``/``--clusters`` grow
 the simulated inventory to show that the number of round trips does not depend on its size.
@@ -40,11 +40,15 @@ def _load_harness() -> ModuleType:
 
 def _build() -> Path:
     proc = subprocess.run(
-        ["bash", str(REPO / ".ci" / "vcsim.sh")], capture_output=True, text=True, check=False, timeout=1200
+        ["bash", str(REPO / "tools" / "components" / "vcsim" / "build.sh")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
     )
     if proc.returncode != 0:
         sys.exit(f"building vcsim failed:\n{proc.stderr}")
-    return Path(proc.stdout.strip().splitlines()[-1])
+    return Path(proc.stdout.strip().splitlines()[-1]) / "eksa-vcsim"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,5 @@
 // Command eksa-vcsim runs VMware's vCenter simulator (govmomi/simulator) on 127.0.0.1 for the
-// eksa vSphere provider tests.
+// eksa vSphere provider tests. Built from the govmomi Go module by build.sh beside it.
 //
 // The inventory is the simulator's VPX model sized by flags; an optional JSON inventory file
 // (-inventory) adds folders, VMs, templates (disks, snapshot), tags and their attachments,
@@ -21,7 +21,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/ioutil"
 	"log"
 	"net/url"
 	"os"
@@ -134,6 +133,7 @@ func (a *authz) HasPrivilegeOnEntities(req *types.HasPrivilegeOnEntities) soap.H
 }
 
 type builder struct {
+	model   *simulator.Model
 	ctx     context.Context
 	client  *vim25.Client
 	finder  *find.Finder
@@ -310,7 +310,7 @@ func (b *builder) apply(inv *inventory) error {
 		if err != nil {
 			return fmt.Errorf("datastore %s: %w", d.Name, err)
 		}
-		obj := simulator.Map.Get(ds.Reference()).(*simulator.Datastore)
+		obj := b.model.Map().Get(ds.Reference()).(*simulator.Datastore)
 		obj.Summary.FreeSpace = d.FreeGiB * gib
 		obj.Info.GetDatastoreInfo().FreeSpace = d.FreeGiB * gib
 		if d.CapacityGiB > 0 {
@@ -322,18 +322,18 @@ func (b *builder) apply(inv *inventory) error {
 		if err != nil {
 			return fmt.Errorf("pool %s: %w", p.Path, err)
 		}
-		obj := simulator.Map.Get(rp.Reference()).(*simulator.ResourcePool)
+		obj := b.model.Map().Get(rp.Reference()).(*simulator.ResourcePool)
 		limit := p.MemoryLimitMiB
 		obj.Config.MemoryAllocation.Limit = &limit
 		obj.Runtime.Memory.OverallUsage = p.MemoryUsageMiB * 1024 * 1024
 	}
 	if len(inv.MissingPrivileges) > 0 {
-		ref := simulator.Map.Get(*b.client.ServiceContent.AuthorizationManager)
+		ref := b.model.Map().Get(*b.client.ServiceContent.AuthorizationManager)
 		missing := map[string]bool{}
 		for _, id := range inv.MissingPrivileges {
 			missing[id] = true
 		}
-		simulator.Map.Put(&authz{AuthorizationManager: ref.(*simulator.AuthorizationManager), missing: missing})
+		b.model.Map().Put(&authz{AuthorizationManager: ref.(*simulator.AuthorizationManager), missing: missing})
 	}
 	return nil
 }
@@ -369,7 +369,7 @@ func main() {
 
 	inv := &inventory{}
 	if *invFile != "" {
-		data, err := ioutil.ReadFile(*invFile)
+		data, err := os.ReadFile(*invFile)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -405,7 +405,7 @@ func main() {
 		log.Fatal(err)
 	}
 	b := &builder{
-		ctx: ctx, client: vc, finder: find.NewFinder(vc, false), tags: tags.NewManager(rc),
+		model: model, ctx: ctx, client: vc, finder: find.NewFinder(vc, false), tags: tags.NewManager(rc),
 		dc: "DC0", dcPath: "/DC0", tagIDs: map[string]string{}, catIDs: map[string]string{},
 	}
 	// The first datacenter (DC0) is where machines go by default; it sits in a folder with -folder.
@@ -433,7 +433,7 @@ func main() {
 
 	done := make(chan struct{}, 2)
 	go func() {
-		_, _ = io.Copy(ioutil.Discard, os.Stdin)
+		_, _ = io.Copy(io.Discard, os.Stdin)
 		done <- struct{}{}
 	}()
 	sig := make(chan os.Signal, 1)
