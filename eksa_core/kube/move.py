@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 import heapq
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -420,6 +420,7 @@ def _copy_object(
     uids: dict[ObjectKey, str | None],
     field_manager: str,
     versions: _Versions,
+    step: Callable[[str], None],
 ) -> None:
     obj = copy.deepcopy(node.obj)
     meta = obj.setdefault("metadata", {})
@@ -445,9 +446,11 @@ def _copy_object(
         meta.pop("ownerReferences", None)
     info = target.resource(str(obj["apiVersion"]), str(obj["kind"]))
     status = obj.pop("status", None) if info.has_status else None
+    step(f"copy {node.key.kind} {node.key.name}")
     applied = target.apply(obj, field_manager=field_manager, force=True)[0]
     uids[node.key] = str(applied["metadata"]["uid"])
     if status:
+        step(f"copy the status of {node.key.kind} {node.key.name}")
         target.patch_merge(
             str(obj["apiVersion"]),
             node.key.kind,
@@ -458,15 +461,18 @@ def _copy_object(
         )
 
 
-def _delete_from_source(source: KubeClient, api_version: str, key: ObjectKey) -> bool:
+def _delete_from_source(source: KubeClient, api_version: str, key: ObjectKey,
+                        step: Callable[[str], None]) -> bool:
     found = source.get_or_none(api_version, key.kind, key.name, key.namespace)
     if found is None:
         return False
     patch = {"metadata": {"finalizers": None, "annotations": {DELETE_FOR_MOVE_ANNOTATION: ""}}}
+    step(f"release {key.kind} {key.name} in the source")
     try:
         source.patch_merge(api_version, key.kind, key.name, patch, key.namespace)
     except KubeNotFoundError:  # it went away meanwhile (or its finalizers were all that kept it)
         return True
+    step(f"delete {key.kind} {key.name} from the source")
     source.delete(api_version, key.kind, key.name, key.namespace, ignore_not_found=True)
     return True
 
@@ -479,6 +485,7 @@ def move(
     cluster_name: str,
     kinds: Sequence[tuple[str, str]] = DEFAULT_MOVE_KINDS,
     field_manager: str = "eks-a-cli",
+    on_step: Callable[[str], None] | None = None,
 ) -> MoveResult:
     """Move the Cluster API objects of ``cluster_name`` in ``namespace`` from ``source`` to ``target``.
 
@@ -487,8 +494,12 @@ def move(
     restored); delete them from the source dependents first (finalizers removed); unpause the Cluster in the
     target. Re-running after an interruption at any point completes the move (see the module docstring).
 
+    ``on_step`` is called with a description before every write to either cluster (each one is a point where the
+    move may be interrupted); tests use it to stop a move at each of them.
+
     Raises :class:`KubeNotFoundError` when the Cluster exists in neither the source nor the target.
     """
+    step: Callable[[str], None] = on_step or (lambda _: None)
     result = MoveResult(namespace=namespace, cluster_name=cluster_name)
     root_key = ObjectKey(CAPI_GROUP, "Cluster", namespace, cluster_name)
     source_versions, target_versions = _Versions(source), _Versions(target)
@@ -507,14 +518,17 @@ def move(
     if source_graph and not copied_before:
         root = next(node for node in source_graph if node.key == root_key)
         log.info("Moving %d objects of cluster %s/%s", len(source_graph), namespace, cluster_name)
+        step(f"pause Cluster {cluster_name} in the source")
         root.obj = source.patch_merge(
             str(root.obj["apiVersion"]), "Cluster", cluster_name, {"spec": {"paused": True}}, namespace
         )
+        step(f"create namespace {namespace} in the target")
         target.create_namespace(namespace)
         uids: dict[ObjectKey, str | None] = {}
         for node in source_graph:
-            _copy_object(target, node, namespace, uids, field_manager, target_versions)
+            _copy_object(target, node, namespace, uids, field_manager, target_versions, step)
             result.copied += 1
+        step(f"mark Cluster {cluster_name} copied in the target")
         target.annotate(
             str(root.obj["apiVersion"]), "Cluster", cluster_name, {MOVE_COPIED_ANNOTATION: "true"}, namespace
         )
@@ -535,9 +549,10 @@ def move(
         api_versions.setdefault(node.key, str(node.obj.get("apiVersion")))
     deletion_order = list(reversed(only_in_source)) + list(reversed(target_keys))
     for key in deletion_order:
-        if _delete_from_source(source, api_versions[key], key):
+        if _delete_from_source(source, api_versions[key], key, step):
             result.deleted += 1
 
+    step(f"unpause Cluster {cluster_name} in the target")
     target.patch_merge(
         api_versions[root_key],
         "Cluster",
