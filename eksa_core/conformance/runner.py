@@ -340,7 +340,8 @@ def _run_render(case: Case, plugins: Plugins) -> str:
 
 def _check_manifests(case: Case, objects: Any) -> str:
     mode = str(case.get("compare") or "exact")
-    diffs = compare_manifests(_expected_text(case), objects, mode=mode)
+    diffs = compare_manifests(_expected_text(case), objects, mode=mode,
+                              pruned_fields=list(case.get("pruned_fields") or []))
     if diffs:
         soft = case.get("verified_by_eksa") is False
         raise _Fail(("(soft check: EKS-A never compares this file) " if soft else "") + "; ".join(diffs[:6])

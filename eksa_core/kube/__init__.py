@@ -9,7 +9,7 @@ Public names:
 
 from __future__ import annotations
 
-from .client import KubeClient, ResourceInfo, RetryPolicy, object_description, split_api_version
+from .client import KubeClient, ResourceInfo, RetryPolicy, object_description, split_api_version, without_nulls
 from .errors import (
     KubeConflictError,
     KubeConnectionError,
@@ -37,4 +37,5 @@ __all__ = [
     "move",
     "object_description",
     "split_api_version",
+    "without_nulls",
 ]

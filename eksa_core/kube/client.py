@@ -45,6 +45,7 @@ __all__ = [
     "RetryPolicy",
     "object_description",
     "split_api_version",
+    "without_nulls",
 ]
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,21 @@ MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 
 _RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def without_nulls(data: Any) -> Any:
+    """``data`` without ``null`` values (in maps and lists): what a server-side apply sends.
+
+    In an apply configuration a ``null`` means "not set"; a real API server rejects it for typed fields
+    (``taints[0].value: Invalid value: "null"``) and drops it elsewhere. EKS Anywhere's templates write such
+    fields empty (``value:``), which ``kubectl``'s client-side apply turns into "unset"; eksa applies server-side,
+    so it leaves them out.
+    """
+    if isinstance(data, Mapping):
+        return {k: without_nulls(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [without_nulls(v) for v in data if v is not None]
+    return data
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:
@@ -530,7 +546,7 @@ class KubeClient:
         prunes each object as it would store it (``dryRun=All``) and returns that, storing nothing.
         """
         applied: list[JSONObject] = []
-        for index, obj in enumerate(self.load_manifests(manifests)):
+        for index, obj in enumerate(without_nulls(o) for o in self.load_manifests(manifests)):
             api_version, kind = obj.get("apiVersion"), obj.get("kind")
             meta = obj.get("metadata")
             if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:

@@ -7,18 +7,21 @@ schema does not know it, so a real server drops it silently). Either means the r
 the cluster will hold. Kinds the server does not serve are reported apart (:attr:`AcceptanceReport.unserved`), so
 a caller decides whether that is allowed.
 
-Explicit ``null`` values are not fields (in an apply they mean "unset"), so they are not reported as pruned.
+Explicit ``null`` values are not fields (in an apply they mean "unset"; :meth:`~eksa_core.kube.KubeClient.apply`
+leaves them out), and empty maps and lists carry none, so neither is reported as pruned. A Secret's ``stringData``
+is compared as the ``data`` the server folds it into.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
-from ..kube import KubeClient
+from ..kube import KubeClient, without_nulls
 from ..kube.errors import KubeError, KubeNotFoundError
 
 __all__ = ["AcceptanceReport", "check_server_accepts", "describe", "pruned_paths"]
@@ -45,7 +48,7 @@ def _pruned(sent: Any, returned: Any, path: str) -> Iterator[str]:
             yield path
             return
         for key, value in sent.items():
-            if value is None:
+            if value is None or value == {} or value == []:
                 continue
             child = _join(path, key)
             if key not in returned:
@@ -57,7 +60,7 @@ def _pruned(sent: Any, returned: Any, path: str) -> Iterator[str]:
             yield path
             return
         for index, value in enumerate(sent):
-            if value is None:
+            if value is None or value == {} or value == []:
                 continue
             if index >= len(returned):
                 yield _join(path, index)
@@ -128,6 +131,11 @@ def check_server_accepts(
         except KubeError as exc:
             report.rejected.append((what, str(exc)))
             continue
-        sent = {k: v for k, v in obj.items() if k != "status"}  # status is a subresource: apply ignores it
+        # status is a subresource: apply ignores it
+        sent = {k: v for k, v in without_nulls(obj).items() if k != "status"}
+        if kind == "Secret" and api_version == "v1" and isinstance(sent.get("stringData"), Mapping):
+            # write-only: the server folds stringData into data
+            encoded = {k: base64.b64encode(str(v).encode()).decode() for k, v in sent.pop("stringData").items()}
+            sent["data"] = {**(sent.get("data") or {}), **encoded}
         report.pruned += [(what, path) for path in pruned_paths(sent, returned)]
     return report

@@ -28,6 +28,7 @@ from ..context import ClusterHandle
 from ..convert import unstructure
 from ..errors import EksaError
 from ..files import PUBLIC, write_file_atomic
+from ..kube import without_nulls
 from ..kube.errors import KubeError, KubeFailureMessageError, KubeNotFoundError
 from ..plugins import TemplateOptions
 from ..yamlio import dump_plain_all
@@ -133,7 +134,7 @@ def write_plan_file(ctx: WorkflowContext, name: str, manifests: Sequence[Mapping
     path = plan_dir / name
     # masked value by value, never as text: apart from Secret data (and a secret some other object embeds, such as
     # a registry mirror's credentials in a node file) the plan is exactly what would be applied
-    text = dump_plain_all([ctx.redact.redact_data(redact_manifest(m)) for m in manifests])
+    text = dump_plain_all([ctx.redact.redact_data(redact_manifest(without_nulls(m))) for m in manifests])
     write_file_atomic(path, text, mode=PUBLIC)  # 0644 for review: nothing secret is left in it
     return path
 

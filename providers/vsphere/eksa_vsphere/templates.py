@@ -155,7 +155,7 @@ def machine_template(name: str | None, dc: VSphereDatacenterConfig, mc: VSphereM
     }
     if m.storage_policy_name:
         tspec["storagePolicyName"] = m.storage_policy_name
-    tspec["template"] = m.template or None
+    tspec["template"] = m.template or ""  # required by CAPV: empty, as EKS-A's template prints it
     tspec["thumbprint"] = d.thumbprint or ""
     if m.tags:
         tspec["tagIDs"] = list(m.tags)
@@ -452,12 +452,11 @@ def failure_domain_objects(spec: Spec, template_names: Mapping[str, str] | None 
             "kind": "VSphereFailureDomain",
             "metadata": {"name": name},
             "spec": {
-                "region": {"name": dc.spec.datacenter, "type": "Datacenter", "tagCategory": "k8s-region",
-                           "autoConfigure": True},
-                "zone": {"name": fd.compute_cluster or None, "type": "ComputeCluster", "tagCategory": "k8s-zone",
-                         "autoConfigure": True},
-                "topology": {"datacenter": dc.spec.datacenter, "computeCluster": fd.compute_cluster or None,
-                             "datastore": fd.datastore or None, "networks": [fd.network or None]},
+                "region": {"name": dc.spec.datacenter, "type": "Datacenter", "tagCategory": "k8s-region"},
+                # empty values are printed empty, as EKS-A's template does (CAPV requires the fields)
+                "zone": {"name": fd.compute_cluster or "", "type": "ComputeCluster", "tagCategory": "k8s-zone"},
+                "topology": {"datacenter": dc.spec.datacenter, "computeCluster": fd.compute_cluster or "",
+                             "datastore": fd.datastore or "", "networks": [fd.network or ""]},
             },
         })
         out.append({
@@ -467,7 +466,7 @@ def failure_domain_objects(spec: Spec, template_names: Mapping[str, str] | None 
                 "infrastructure.cluster.x-k8s.io/cluster-name": cluster.name,
                 "infrastructure.cluster.x-k8s.io/vsphere-datacenter-config-name": dc.name}},
             "spec": {"server": dc.spec.server, "failureDomain": name,
-                     "placementConstraint": {"resourcePool": fd.resource_pool or None, "folder": fd.folder or None}},
+                     "placementConstraint": {"resourcePool": fd.resource_pool or "", "folder": fd.folder or ""}},
         })
     return out
 

@@ -84,7 +84,7 @@ def run_render_case(case: Any, module: Any) -> list[str]:
     render_yaml(objects)  # the objects must serialise
     if case.get("compare") == "subset":
         return _subset(expected, objects)
-    return compare_manifests(expected, objects, mode="exact")
+    return compare_manifests(expected, objects, mode="exact", pruned_fields=list(case.get("pruned_fields") or []))
 
 
 # Differences that come from code outside the renderer (spec defaults, case mutations); tracked, not hidden.
