@@ -361,6 +361,43 @@ def test_progress_at_v4_has_timestamps_levels_and_tasks() -> None:
     assert lines[4].endswith("\tV0\t🎉 Cluster created!")
 
 
+def test_progress_events_of_providers_print_at_their_level() -> None:
+    """A provider's ``context.progress`` reports (``progress`` events) print like messages, at their level."""
+    machine = WorkflowEvent("create-workload", "progress", task="create-workload-cluster",
+                            message="Machine cp-1: action 1/5 'stream image to disk' succeeded in 35s",
+                            details={"machine": "cp-1", "event": "action-succeeded", "duration": 35.0},
+                            timestamp=1_700_000_000.0)
+    started = WorkflowEvent("create-workload", "progress", task="create-workload-cluster", level=3,
+                            message="Machine cp-1: action 2/5 'write netplan config' started",
+                            timestamp=1_700_000_000.5)
+    out = io.StringIO()
+    progress = ConsoleProgress(_Console(0, out, io.StringIO()))
+    progress.eksa_workflow_event(machine)
+    progress.eksa_workflow_event(started)
+    assert out.getvalue() == "Machine cp-1: action 1/5 'stream image to disk' succeeded in 35s\n"
+    out = io.StringIO()
+    progress = ConsoleProgress(_Console(3, out, io.StringIO()))
+    progress.eksa_workflow_event(started)
+    assert out.getvalue() == "Machine cp-1: action 2/5 'write netplan config' started\n"
+
+
+def test_progress_from_a_hook_goes_to_the_runner_with_its_details(tmp_path: Path) -> None:
+    """``HookContext.progress`` hands message, level and details to the emitter the workflow runner binds (the
+    runner's side, events reaching subscribers, runs in the bare metal provider's real create test)."""
+    import threading
+
+    from eksa_core.context import HookContext
+
+    sent: list[tuple[str, int, dict[str, object]]] = []
+    ctx = HookContext(cluster_dir=tmp_path, emit_progress=lambda m, lvl, d: sent.append((m, lvl, d)))
+    worker = threading.Thread(target=lambda: ctx.progress("Machine m1: provisioning workflow ns/wf is running",
+                                                          machine="m1", state="STATE_RUNNING"))
+    worker.start()
+    worker.join()
+    assert sent == [("Machine m1: provisioning workflow ns/wf is running", 0,
+                     {"machine": "m1", "state": "STATE_RUNNING"})]
+
+
 # -- entry points -------------------------------------------------------------------------------------------
 
 
