@@ -48,6 +48,7 @@ __all__ = [
     "load_crds",
     "load_overlay",
     "module_dir",
+    "store_versions",
 ]
 
 JSONObject = dict[str, Any]
@@ -365,19 +366,44 @@ def apply_overlay(crds: Sequence[JSONObject], overlay: Overlay) -> int:
 # --- installing ----------------------------------------------------------------------------------------------
 
 
+def store_versions(crds: Sequence[JSONObject], versions: Mapping[str, str]) -> None:
+    """Make ``versions[api_group]`` the storage version of each CRD of that API group, in place.
+
+    No conversion webhook runs here (conversion is ``None``), so an object written in a served version that is not
+    the storage version is relabelled and pruned by the storage version's schema on its way to etcd. Storing the
+    version a test writes keeps its objects exactly as that version's schema accepts them (what the provider's
+    conversion webhook would round-trip). The schemas themselves are not changed.
+    """
+    for crd in crds:
+        wanted = versions.get(crd.get("spec", {}).get("group", ""))
+        if wanted is None:
+            continue
+        names = [v["name"] for v in crd["spec"]["versions"]]
+        if wanted not in names:
+            raise CrdSourceError(f"{crd['metadata']['name']} has no version {wanted} (it has {', '.join(names)})")
+        for version in crd["spec"]["versions"]:
+            version["storage"] = version["name"] == wanted
+            if version["name"] == wanted:
+                version["served"] = True
+
+
 def install_crds(
     kubeconfig: str | Path,
     groups: Iterable[str],
     *,
     timeout: float = 120.0,
+    storage_versions: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Server-side apply the CRDs of ``groups`` to the cluster of ``kubeconfig``; wait until each is Established.
 
+    ``storage_versions`` (API group -> version) changes which version is stored (see :func:`store_versions`).
     Returns the names of the CRDs installed. Raises :class:`CrdSourceError` for an unknown or unavailable group.
     """
     from ..kube import KubeClient
 
     crds = load_crds(groups)
+    if storage_versions:
+        store_versions(crds, storage_versions)
     with KubeClient(str(kubeconfig)) as kube:
         kube.apply(crds, field_manager="eksa-testing")
         for crd in crds:

@@ -8,6 +8,8 @@ packages, third-party providers) gets these fixtures without importing anything:
 * ``second_control_plane`` (session): another, independent one (own etcd and CA), for tests that move objects
   from one cluster to another.
 * ``control_plane_namespace`` (per test): a fresh namespace on ``control_plane``, deleted after the test.
+* ``control_plane_crds`` (session): a function installing CRD groups of :mod:`eksa_core.testing.crds` on
+  ``control_plane`` (once per group) and waiting until they are ``Established``.
 
 Tests using them are marked ``realkube`` automatically (mark them explicitly too, for readers). Where the control
 plane cannot run (no binaries and no Go to build them) they are skipped with one reason, the same for every test;
@@ -19,21 +21,21 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
 
 from .controlplane import ControlPlane, ControlPlaneUnavailable
 
-__all__ = ["control_plane", "control_plane_namespace", "in_ci", "second_control_plane"]
+__all__ = ["control_plane", "control_plane_crds", "control_plane_namespace", "in_ci", "second_control_plane"]
 
 MARKERS = {
     "realkube": "needs the real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager built from Go)",
     "capireal": "needs real Cluster API controllers built from Go",
 }
 
-_FIXTURES = frozenset({"control_plane", "second_control_plane", "control_plane_namespace"})
+_FIXTURES = frozenset({"control_plane", "second_control_plane", "control_plane_namespace", "control_plane_crds"})
 
 _unavailable: list[ControlPlaneUnavailable] = []  # the first reason, reused so every test reports the same one
 
@@ -91,6 +93,21 @@ def control_plane() -> Iterator[ControlPlane]:
 def second_control_plane() -> Iterator[ControlPlane]:
     """A second real control plane, independent of ``control_plane`` (move tests' target)."""
     yield from _started("eksa-test-2")
+
+
+@pytest.fixture(scope="session")
+def control_plane_crds(control_plane: ControlPlane) -> Callable[[Iterable[str]], None]:
+    """``control_plane_crds(["capi-core", "capv"])`` installs those CRD groups on ``control_plane`` (once each)."""
+    from .crds import ControlPlaneUnavailable as _Unavailable
+    from .crds import ensure_crds
+
+    def install(groups: Iterable[str]) -> None:
+        try:
+            ensure_crds(control_plane.kubeconfig, list(groups))
+        except _Unavailable as exc:
+            unavailable(exc)
+
+    return install
 
 
 def _namespace_name(request: pytest.FixtureRequest) -> str:

@@ -169,3 +169,59 @@ def test_group_for_kind() -> None:
     assert group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "VSphereMachineTemplate") == "capv"
     with pytest.raises(CrdSourceError):
         group_for_kind("anywhere.eks.amazonaws.com/v1alpha1", "Cluster")
+
+
+@pytest.mark.realkube
+def test_plugin_fixture_installs_groups(
+    control_plane: ControlPlane, control_plane_crds: object, control_plane_namespace: str
+) -> None:
+    control_plane_crds(["etcdadm-controller"])  # type: ignore[operator]
+    with KubeClient(str(control_plane.kubeconfig)) as kube:
+        assert kube.has_kind("etcdcluster.cluster.x-k8s.io/v1beta1", "EtcdadmCluster")
+
+
+def test_store_versions_moves_only_the_storage_flag() -> None:
+    from eksa_core.testing.crds import store_versions
+
+    crds = load_crds(["capv"])
+    before = copy.deepcopy(crds)
+    store_versions(crds, {"infrastructure.cluster.x-k8s.io": "v1beta1"})
+    for old, new in zip(before, crds):
+        assert [v["name"] for v in new["spec"]["versions"] if v["storage"]] == ["v1beta1"]
+        for o, n in zip(old["spec"]["versions"], new["spec"]["versions"]):
+            assert o["schema"] == n["schema"]  # no schema touched
+    with pytest.raises(CrdSourceError, match="no version v9"):
+        store_versions(crds, {"infrastructure.cluster.x-k8s.io": "v9"})
+
+
+@pytest.mark.realkube
+def test_storing_the_written_version_keeps_its_fields(
+    control_plane: ControlPlane, control_plane_namespace: str
+) -> None:
+    """Without conversion webhooks a v1beta1 write stored as v1beta2 loses what only v1beta1 has; stored as
+    v1beta1 (a control plane of its own, CRDs installed that way) it keeps it."""
+    ns = control_plane_namespace
+    ensure_crds(control_plane.kubeconfig, ["capi-core"])
+    cluster = {
+        "apiVersion": "cluster.x-k8s.io/v1beta1",
+        "kind": "Cluster",
+        "metadata": {"name": "c1", "namespace": ns},
+        "spec": {"paused": False},
+    }
+    with KubeClient(str(control_plane.kubeconfig)) as kube:
+        kube.apply(cluster)
+        current = kube.get("cluster.x-k8s.io/v1beta1", "Cluster", "c1", ns)
+        current["status"] = {"failureMessage": "boom", "phase": "Failed"}
+        stored = kube.replace(current, subresource="status")
+        assert "failureMessage" not in stored.get("status", {})  # pruned by the v1beta2 storage schema
+
+    from eksa_core.testing.crds import install_crds
+
+    with ControlPlane(name="eksa-store-v1beta1") as own:
+        install_crds(own.kubeconfig, ["capi-core"], storage_versions={"cluster.x-k8s.io": "v1beta1"})
+        with KubeClient(str(own.kubeconfig)) as kube:
+            kube.apply({**cluster, "metadata": {"name": "c1", "namespace": "default"}})
+            current = kube.get("cluster.x-k8s.io/v1beta1", "Cluster", "c1", "default")
+            current["status"] = {"failureMessage": "boom", "phase": "Failed"}
+            stored = kube.replace(current, subresource="status")
+            assert stored["status"]["failureMessage"] == "boom"
