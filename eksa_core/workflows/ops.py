@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..capi import machine_health_checks
+from ..capi.constants import CLUSTER_NAME_LABEL
 from ..context import ClusterHandle
 from ..convert import unstructure
 from ..errors import EksaError
@@ -366,6 +367,11 @@ def delete_cluster(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec,
     api_version, namespace = capi_cluster_ref(manifests, spec.name)
     graph = [] if ctx.dry_run else discover_cluster_objects(kube, namespace=namespace, cluster_name=spec.name,
                                                            kinds=move_kinds(manifests))
+    if not ctx.dry_run:
+        # a delete interrupted after the Cluster went leaves its graph undiscoverable (discovery starts at the
+        # Cluster): what is still labelled as the cluster's goes too
+        seen = {(str(o.get("kind")), str((o.get("metadata") or {}).get("name"))) for o in graph}
+        graph = _labelled(kube, manifests, api_version, namespace, spec.name, seen) + graph
     kube.delete(api_version, "Cluster", spec.name, namespace, ignore_not_found=True)
     if not ctx.dry_run:
         _wait_gone(ctx, kube, api_version, spec.name, namespace)
@@ -386,6 +392,29 @@ def delete_cluster(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec,
                 served = False
             if served:
                 kube.delete(EKSA_API_VERSION, obj.kind, obj.name, eksa_namespace, ignore_not_found=True)
+
+
+def _labelled(kube: Any, manifests: Sequence[Mapping[str, Any]], capi_version: str, namespace: str,
+              cluster_name: str, seen: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Objects of the cluster's kinds (and its MachineHealthChecks) labelled ``cluster.x-k8s.io/cluster-name=
+    <cluster>`` not in ``seen``."""
+    out: list[dict[str, Any]] = []
+    kinds = move_kinds(manifests)
+    if (capi_version, "MachineHealthCheck") not in kinds:
+        kinds.append((capi_version, "MachineHealthCheck"))
+    for api_version, kind in kinds:
+        try:
+            found = kube.list(api_version, kind, namespace, label_selector={CLUSTER_NAME_LABEL: cluster_name})
+        except KubeError:
+            continue
+        for obj in found:
+            key = (str(obj.get("kind") or kind), str((obj.get("metadata") or {}).get("name")))
+            if key not in seen:
+                obj.setdefault("apiVersion", api_version)
+                obj.setdefault("kind", kind)
+                seen.add(key)
+                out.append(obj)
+    return out
 
 
 def _wait_gone(ctx: WorkflowContext, kube: Any, api_version: str, name: str, namespace: str) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..errors import EksaError
+from ..files import PRIVATE, write_file_atomic
 from ..plugins import ComponentChangeDiff
 from .common import (
     MGMT_DIAG,
@@ -116,6 +117,24 @@ class UpgradeSetupAndValidateTask(SetupAndValidateTask):
         if ctx.current_spec is None:
             ctx.current_spec = load_current_spec(ctx, ctx.management_cluster)
         super()._validate(ctx, full=full)
+
+    def checkpoint(self, ctx: WorkflowContext) -> Any:
+        # The spec the cluster ran before this upgrade: a resumed run must compare against it, not against what
+        # the cluster holds after an interrupted run already applied part of the new spec (machine template
+        # names would not roll, and templates would change in place).
+        return {"currentSpec": ctx.current_spec.config.dump()} if ctx.current_spec is not None else None
+
+    def restore(self, ctx: WorkflowContext, payload: Any) -> None:
+        text = payload.get("currentSpec") if isinstance(payload, dict) else None
+        if ctx.current_spec is None and isinstance(text, str):
+            from ..spec import Spec, parse_cluster_config
+
+            config = parse_cluster_config(text, file="the checkpoint's current spec", registry=ctx.plugins.registry)
+            new = ctx.spec
+            ctx.current_spec = Spec(config, bundles=new.bundles, versions_bundles=dict(new.versions_bundles),
+                                    eksd_releases=dict(new.eksd_releases), eksa_version=new.eksa_version,
+                                    plugins=ctx.plugins)
+        super().restore(ctx, payload)
 
 
 class UpdateSecretsTask(Task):
@@ -266,8 +285,7 @@ class UpgradeClusterTask(Task):
         management = ctx.management_cluster
         assert management is not None and ctx.current_spec is not None
         ctx.info(self.message)
-        probe = manifests(ctx)
-        names = upgrade_template_names(ctx, management, ctx.current_spec, ctx.spec, probe)
+        names = self._names(ctx, management)
         objects = manifests(ctx, plan_file=f"{self.name}.yaml", **names)
         if not kubernetes_version_changes(ctx.current_spec, ctx.spec):
             apply_and_wait(ctx, management, ctx.spec, objects, plan_file=f"{self.name}.yaml")
@@ -289,6 +307,22 @@ class UpgradeClusterTask(Task):
         ctx.info("Upgrading the worker node groups", level=3)
         apply_and_wait(ctx, management, ctx.spec, workers, plan_file="upgrade-workers.yaml",
                        capi_ref=capi_cluster_ref(control_plane, ctx.spec.name))
+
+    @staticmethod
+    def _names(ctx: WorkflowContext, management: ClusterHandle) -> dict[str, Any]:
+        """The template names of this upgrade, decided once: a run interrupted while applying them left the live
+        objects half-way, so a resumed run uses the names the interrupted one chose (kept beside the checkpoint)
+        instead of deciding again from what it finds (which would roll the templates once more)."""
+        path = ctx.generated_dir / f"{ctx.cluster_name}-upgrade-template-names.yaml"
+        if ctx.resuming and not ctx.dry_run and path.is_file():
+            saved = yaml.safe_load(path.read_text())
+            if isinstance(saved, dict):
+                return saved
+        assert ctx.current_spec is not None
+        names = upgrade_template_names(ctx, management, ctx.current_spec, ctx.spec, manifests(ctx))
+        if not ctx.dry_run:
+            write_file_atomic(path, yaml.safe_dump(names, sort_keys=False), mode=PRIVATE)
+        return names
 
 
 def kubernetes_version_changes(current: Spec, new: Spec) -> bool:
