@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -126,11 +127,13 @@ def check_dry_run_contacts_nothing(
     *,
     commands: tuple[str, ...] = ("create", "upgrade", "delete"),
     extra_args: Mapping[str, tuple[str, ...]] | None = None,
+    secrets: Iterable[str] = (),
 ) -> dict[str, str]:
     """Run ``eksa <command> cluster -f <spec> --dry-run`` for each of ``commands`` in ``workdir`` while nothing
     may be contacted; return each command's output. ``spec_text`` and ``env`` build the spec and the environment
     from the listener (point every endpoint at it); ``extra_args`` adds arguments per command (e.g. a hardware
-    CSV for create). Fails with an ``AssertionError`` listing what was contacted,
+    CSV for create). Each of ``secrets`` (and each credential-looking value of the environment) must appear in
+    no output and no file the runs wrote (plans, logs). Fails with an ``AssertionError`` listing what was contacted,
     or with the command's error output when a command fails.
     """
     from ..cli import main
@@ -152,6 +155,7 @@ def check_dry_run_contacts_nothing(
         name = parse_cluster_config(text, registry=plugins.registry).cluster.name
         (workdir / name).mkdir(parents=True, exist_ok=True)
         (workdir / name / f"{name}-eks-a-cluster.yaml").write_text(text)
+        inputs = {f.resolve() for f in workdir.rglob("*") if f.is_file()}  # given to the runs, not written by them
         os.chdir(workdir)
         try:
             with patched_env(environment):
@@ -163,9 +167,21 @@ def check_dry_run_contacts_nothing(
                     argv += list((extra_args or {}).get(command, ()))
                     code = main(argv, plugins=plugins, stdout=out, stderr=err)
                     assert code == 0, f"eksa {' '.join(argv)} failed ({code}):\n{err.getvalue()}{out.getvalue()}"
-                    outputs[command] = out.getvalue()
+                    outputs[command] = out.getvalue() + err.getvalue()
         finally:
             os.chdir(old_cwd)
         contacted = listener.contacts()
     assert not contacted, "a dry run contacted something:\n  " + "\n  ".join(contacted)
+    hidden = [s for s in secrets if s] + [v for k, v in environment.items() if _SECRET_ENV.search(k) and len(v) >= 4]
+    for command, text in outputs.items():
+        leaked = [s for s in hidden if s in text]
+        assert not leaked, f"eksa {command} --dry-run printed a credential: {leaked}"
+    for path in workdir.rglob("*"):
+        if path.is_file() and path.resolve() not in inputs:
+            content = path.read_text(errors="replace")
+            leaked = [s for s in hidden if s in content]
+            assert not leaked, f"{path} holds a credential: {leaked}"
     return outputs
+
+
+_SECRET_ENV = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|_KEY$|APIKEY|B64ENCODED", re.I)

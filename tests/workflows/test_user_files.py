@@ -3,11 +3,15 @@ when a successful create removes that folder, and a user's file the workflow mus
 
 from __future__ import annotations
 
+import os
 import stat
+from pathlib import Path
+
+import pytest
 
 from eksa_core.workflows import Result, create_cluster
 
-from .harness import Env, make_spec, options, spec_text
+from .harness import Env, make_spec, new_env, options, spec_text
 
 
 def test_a_spec_under_generated_survives_a_successful_create(env: Env) -> None:
@@ -38,3 +42,19 @@ def test_the_users_spec_at_the_cluster_config_path_is_backed_up_before_it_is_rew
     assert spec_file.read_text() != original  # the defaulted spec was written there
     assert (folder / "mgmt-eks-a-cluster.yaml.bak").read_text() == original
     assert stat.S_IMODE(spec_file.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o002, 0o022])
+def test_kubeconfigs_are_0600_under_any_umask(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        for env in new_env(tmp_path / "work"):
+            spec = make_spec(env.plugins, spec_text("mgmt"))
+            create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
+                           installer=env.installer, options=options(keep_generated=True))
+            kubeconfigs = sorted(env.workdir.rglob("*.kubeconfig"))
+            assert env.workdir / "mgmt" / "mgmt-eks-a-cluster.kubeconfig" in kubeconfigs
+            for path in kubeconfigs + sorted(env.workdir.rglob("*-checkpoint.yaml")):
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    finally:
+        os.umask(old)

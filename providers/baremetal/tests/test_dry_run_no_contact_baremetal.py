@@ -30,6 +30,7 @@ def test_dry_runs_contact_nothing(tmp_path: Path) -> None:
                     f"10.80.0.1,1.1.1.1,type={'cp' if i <= 3 else 'worker'},/dev/sda")
     csv.write_text("\n".join(rows) + "\n")
     outputs = check_dry_run_contacts_nothing(default_plugins(), tmp_path, spec, env,
-                                             extra_args={"create": ("--hardware-csv", str(csv))})
+                                             extra_args={"create": ("--hardware-csv", str(csv))},
+                                             secrets=[f"NoContact-Bmc-{i}" for i in range(1, 6)])
     assert "Plan: create" in outputs["create"]
     assert "Plan: upgrade" in outputs["upgrade"] and "Plan: delete" in outputs["delete"]
