@@ -6,6 +6,9 @@ without per-example deadlines: random bytes, random YAML (tags, anchors, complex
 styles), EKS Anywhere-shaped documents made by mutating the parsed conformance specs (values swapped for hostile
 ones, keys dropped or added, documents duplicated or re-kinded), and textual mutations of the conformance spec
 files. Every reproducer found lives in ``corpus/`` (see ``test_corpus.py``).
+
+Cost, measured on the 2-core development machine: 46 s of user CPU and 4.5 s of system CPU for the 10,000
+examples (one core; wall time grows with the machine's load).
 """
 
 from __future__ import annotations
