@@ -18,7 +18,7 @@ kind: Cluster
 metadata:
   name: dev
 spec:
-  kubernetesVersion: "1.21"
+  kubernetesVersion: "1.31"
   controlPlaneConfiguration:
     count: 1
   workerNodeGroupConfigurations:
