@@ -21,9 +21,10 @@ What runs:
 * kube-controller-manager with only the namespace and garbage-collector controllers, so deleted namespaces are
   finalized and ownerReference garbage collection happens as on a real cluster.
 
-Every process runs in its own process group, is asked to die with its parent (Linux ``PR_SET_PDEATHSIG``), and is
-stopped (SIGTERM, then SIGKILL) by :meth:`ControlPlane.stop`, on a failed start, and at interpreter exit; the work
-directory is removed afterwards.
+Every process runs in its own process group, is asked to die with its parent (Linux ``PR_SET_PDEATHSIG``, which
+fires when the *thread* that started it ends: start a control plane from a thread that outlives its use, e.g. the
+main thread), and is stopped (SIGTERM, then SIGKILL) by :meth:`ControlPlane.stop`, on a failed start, and at
+interpreter exit; the work directory is removed afterwards.
 
 Where the binaries come from (:func:`find_binaries`): the directories named by ``EKSA_KUBE_BIN_DIR`` (holding
 ``kube-apiserver`` and ``kube-controller-manager``) and ``EKSA_ETCD_BIN_DIR`` (holding ``etcd``; defaults to
