@@ -10,6 +10,10 @@ packages, third-party providers) gets these fixtures without importing anything:
 * ``control_plane_namespace`` (per test): a fresh namespace on ``control_plane``, deleted after the test.
 * ``control_plane_crds`` (session): a function installing CRD groups of :mod:`eksa_core.testing.crds` on
   ``control_plane`` (once per group) and waiting until they are ``Established``.
+* ``capi_management`` (session): a control plane of its own running the real Cluster API managers (core, kubeadm
+  bootstrap, kubeadm control plane, CAPD with its in-memory backend) as a management cluster
+  (:class:`~eksa_core.testing.capi.ClusterAPI`; ``capi_management.control_plane.kubeconfig`` is its kubeconfig).
+  Tests using it are marked ``capireal`` automatically.
 
 Tests using them are marked ``realkube`` automatically (mark them explicitly too, for readers). Where the control
 plane cannot run (no binaries and no Go to build them) they are skipped with one reason, the same for every test;
@@ -21,21 +25,31 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 import pytest
 
 from .controlplane import ControlPlane, ControlPlaneUnavailable
 
-__all__ = ["control_plane", "control_plane_crds", "control_plane_namespace", "in_ci", "second_control_plane"]
+__all__ = [
+    "capi_management",
+    "control_plane",
+    "control_plane_crds",
+    "control_plane_namespace",
+    "in_ci",
+    "second_control_plane",
+]
 
 MARKERS = {
     "realkube": "needs the real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager built from Go)",
     "capireal": "needs real Cluster API controllers built from Go",
 }
 
-_FIXTURES = frozenset({"control_plane", "second_control_plane", "control_plane_namespace", "control_plane_crds"})
+_FIXTURES = frozenset(
+    {"control_plane", "second_control_plane", "control_plane_namespace", "control_plane_crds", "capi_management"}
+)
+_CAPI_FIXTURES = frozenset({"capi_management"})
 
 _unavailable: list[ControlPlaneUnavailable] = []  # the first reason, reused so every test reports the same one
 
@@ -52,11 +66,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test that uses a control plane fixture ``realkube``."""
+    """Mark every test that uses a control plane fixture ``realkube`` (and ``capireal`` for Cluster API's)."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         if _FIXTURES.intersection(names) and item.get_closest_marker("realkube") is None:
             item.add_marker(pytest.mark.realkube)
+        if _CAPI_FIXTURES.intersection(names) and item.get_closest_marker("capireal") is None:
+            item.add_marker(pytest.mark.capireal)
 
 
 def unavailable(reason: ControlPlaneUnavailable) -> None:
@@ -69,7 +85,7 @@ def unavailable(reason: ControlPlaneUnavailable) -> None:
     pytest.skip(message)
 
 
-def _started(name: str) -> Iterator[ControlPlane]:
+def _started(name: str) -> Generator[ControlPlane]:
     if _unavailable:
         unavailable(_unavailable[0])
     plane = ControlPlane(name=name)
@@ -134,3 +150,25 @@ def control_plane_namespace(control_plane: ControlPlane, request: pytest.Fixture
                 raise
         finally:
             api.close()
+
+
+@pytest.fixture(scope="session")
+def capi_management() -> Iterator[Any]:
+    """A management cluster of real Cluster API managers on a control plane of its own (see
+    :mod:`eksa_core.testing.capi`), shared by the test session and stopped after it."""
+    from .capi import ClusterAPI
+
+    planes = _started("eksa-capi")
+    plane = next(planes)
+    try:
+        capi = ClusterAPI(plane)
+        try:
+            capi.start()
+        except ControlPlaneUnavailable as exc:
+            unavailable(exc)
+        try:
+            yield capi
+        finally:
+            capi.stop()
+    finally:
+        planes.close()
