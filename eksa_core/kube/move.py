@@ -254,8 +254,8 @@ def _spec_refs(value: Any) -> Iterable[tuple[str | None, str, str]]:
 class _Versions:
     """Resolves ``apiVersion``/``kind`` to the version a server serves the kind in (one discovery per server).
 
-    A kind asked for in a version the server does not serve (``cluster.x-k8s.io/v1beta1`` on a server with
-    only ``v1beta2``) is looked up in the other versions of its group, the server's preferred version first.
+    A kind is looked up in the versions of its group the server serves, the server's preferred version first
+    (``cluster.x-k8s.io/v1beta2`` on a Cluster API v1.13 server, whatever version was asked for).
     """
 
     def __init__(self, client: KubeClient) -> None:
@@ -271,18 +271,19 @@ class _Versions:
         return self._resolved[key]
 
     def _lookup(self, api_version: str, kind: str) -> str | None:
-        if self._client.has_kind(api_version, kind):
-            return api_version
         group, _ = split_api_version(api_version)
         if self._group_versions is None:
             try:
                 self._group_versions = self._client.server_groups()
             except KubeNotFoundError:
                 self._group_versions = []
+        # the server's preferred version first: objects are read and written in it, so nothing is lost to a
+        # conversion (Cluster API v1.13 serves v1beta1 but stores v1beta2)
         for candidate in self._group_versions:
-            same_group = candidate != api_version and split_api_version(candidate)[0] == group
-            if same_group and self._client.has_kind(candidate, kind):
+            if split_api_version(candidate)[0] == group and self._client.has_kind(candidate, kind):
                 return candidate
+        if self._client.has_kind(api_version, kind):
+            return api_version
         return None
 
 
