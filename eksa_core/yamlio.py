@@ -558,7 +558,7 @@ def safe_load(text: str, *, file: str | None = None) -> Any:
 def to_plain(data: Any) -> Any:
     """Turn ruamel's round-trip containers and scalars into plain dicts, lists, str, int, float, bool."""
     if isinstance(data, Mapping):
-        return {to_plain(k): to_plain(v) for k, v in data.items()}
+        return {_hashable(to_plain(k)): to_plain(v) for k, v in data.items()}
     if isinstance(data, list | tuple):
         return [to_plain(v) for v in data]
     if isinstance(data, bool) or data is None:
@@ -570,6 +570,15 @@ def to_plain(data: Any) -> Any:
     if isinstance(data, float):
         return float(data)
     return data
+
+
+def _hashable(key: Any) -> Any:
+    """A map key as plain data that can stay a key: a complex key (``? [a, b]``, ``? {a: 1}``) becomes a tuple."""
+    if isinstance(key, dict):
+        return tuple((_hashable(k), _hashable(v)) for k, v in key.items())
+    if isinstance(key, list):
+        return tuple(_hashable(v) for v in key)
+    return key
 
 
 def merge_data(original: Any, new: Any) -> Any:
