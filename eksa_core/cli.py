@@ -13,7 +13,7 @@ Commands::
 Output follows EKS Anywhere's CLI: ``-v/--verbosity N`` (0-9) shows messages up to level ``N`` (0: user
 messages, 1: defaulting notes, 3: waits and progress, 4: task start/finish; from 4 on every line carries an
 ISO 8601 timestamp and its ``V`` level). Workflow progress reaches the console through a plugin observing
-:func:`~eksa_core.hookspecs.eksa_workflow_event`; log records of the ``eksa`` loggers are shown too (a record
+``eksa_workflow_event``; log records of the ``eksa`` loggers are shown too (a record
 at ``logging.INFO`` is V0, at ``logging.INFO - n`` it is ``V(n)``, ``DEBUG`` is V6).
 
 Errors are one message on stderr and an exit code: 1 for invalid input and failed operations, 2 for usage
@@ -491,28 +491,26 @@ def _add_option(parser: argparse.ArgumentParser, option: Any) -> bool:
 
 
 def _add_plugin_options(plugins: Plugins, commands: dict[str, argparse.ArgumentParser]) -> None:
-    for answer in plugins.hook.eksa_cli_options():
-        for option in answer or []:
-            for command in option.commands:
-                if command in commands:
-                    _add_option(commands[command], option)
+    for option in plugins.hooks.cli_options():
+        for command in option.commands:
+            if command in commands:
+                _add_option(commands[command], option)
 
 
 def _add_plugin_generate_commands(plugins: Plugins, gen_sub: Any, epilog: str) -> None:
-    for answer in plugins.hook.eksa_generate_commands():
-        for command in answer or []:
-            if command.name in gen_sub.choices:
-                continue  # the core's own command of that name wins
-            cmd = gen_sub.add_parser(command.name, help=command.help, description=command.description or command.help,
-                                     epilog=epilog if command.needs_spec else None)
-            _add_common(cmd)
-            if command.needs_spec:
-                cmd.add_argument("-f", "--filename", required=True, metavar="FILE",
-                                 help="Path that contains a cluster configuration")
-                _add_release_options(cmd)
-            cmd.set_defaults(plugin_options=[], generate_command=command, func=_cmd_generate_plugin)
-            for option in command.options:
-                _add_option(cmd, option)
+    for command in plugins.hooks.generate_commands():
+        if command.name in gen_sub.choices:
+            continue  # the core's own command of that name wins
+        cmd = gen_sub.add_parser(command.name, help=command.help, description=command.description or command.help,
+                                 epilog=epilog if command.needs_spec else None)
+        _add_common(cmd)
+        if command.needs_spec:
+            cmd.add_argument("-f", "--filename", required=True, metavar="FILE",
+                             help="Path that contains a cluster configuration")
+            _add_release_options(cmd)
+        cmd.set_defaults(plugin_options=[], generate_command=command, func=_cmd_generate_plugin)
+        for option in command.options:
+            _add_option(cmd, option)
 
 
 # -- commands -------------------------------------------------------------------------------------------------
@@ -592,7 +590,7 @@ def _cmd_generate(run: _Run) -> int:
 
 def _cmd_generate_hardware(run: _Run) -> int:
     options: dict[str, Any] = {"hardware_csv": run.args.hardware_csv} if run.args.hardware_csv else {}
-    text = run.plugins.hook.eksa_generate_artifact(kind="hardware", options=options)
+    text = run.plugins.hooks.generate_artifact("hardware", options)
     if text is None:
         raise CliError("no installed provider generates hardware (install eksa-provider-baremetal)")
     if run.args.output:
@@ -625,7 +623,7 @@ def _cmd_generate_plugin(run: _Run) -> int:
             options["spec"] = _build_spec(run, config)
         finally:
             run.console.out = out
-    text = run.plugins.hook.eksa_generate_artifact(kind=command.name, options=options)
+    text = run.plugins.hooks.generate_artifact(command.name, options)
     if text is None:
         raise CliError(f"no installed plugin generates {command.name}")
     run.console.out.write(text if text.endswith("\n") else text + "\n")

@@ -1,7 +1,7 @@
 """What a plugin adds to the ``eksa`` command line, without the core naming any provider.
 
-A plugin answers :func:`~eksa_core.hookspecs.eksa_cli_options` with extra options of the existing commands, and
-:func:`~eksa_core.hookspecs.eksa_generate_commands` with extra ``eksa generate <name>`` commands::
+A plugin answers ``eksa_cli_options`` with extra options of the existing commands, and
+``eksa_generate_commands`` with extra ``eksa generate <name>`` commands::
 
     @hookimpl
     def eksa_cli_options():
@@ -15,7 +15,7 @@ A plugin answers :func:`~eksa_core.hookspecs.eksa_cli_options` with extra option
                                 needs_spec=True, options=(CliOption(("--tinkerbell-bootstrap-ip",), ...),))]
 
 An option's value reaches provider hooks as ``context.options[dest]`` (create, upgrade, delete); a generate
-command's options reach :func:`~eksa_core.hookspecs.eksa_generate_artifact` as ``options[dest]`` (and, with
+command's options reach ``eksa_generate_artifact`` as ``options[dest]`` (and, with
 ``needs_spec``, the loaded, defaulted :class:`~eksa_core.spec.Spec` of ``-f FILE`` as ``options["spec"]``).
 """
 
@@ -51,7 +51,7 @@ class CliOption:
 @attrs.frozen
 class GenerateCommand:
     """An ``eksa generate <name>`` command contributed by a plugin, answered by its
-    :func:`~eksa_core.hookspecs.eksa_generate_artifact` with ``kind=name``.
+    ``eksa_generate_artifact`` with ``kind=name``.
 
     :ivar needs_spec: the command takes ``-f/--filename`` (required) and the release options, and the plugin gets
         the built spec as ``options["spec"]``.

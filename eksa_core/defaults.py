@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from .errors import SpecError
 from .models.base import EksaObject
@@ -45,7 +45,6 @@ __all__ = [
     "DEFAULT_UNHEALTHY_MACHINE_TIMEOUT",
     "REGISTRY_MIRROR_CA_ENV",
     "Stage",
-    "hook_caller",
     "set_awsiam_defaults",
     "set_cluster_api_defaults",
     "set_cluster_cli_defaults",
@@ -117,18 +116,8 @@ def set_defaults(
 
         plugins = default_plugins()
     kind = cluster.datacenter_kind() if cluster is not None else ""
-    hook_caller(plugins, kind, "eksa_set_defaults")(config=config)
+    plugins.hooks_for_kind(kind).set_defaults(config)
     return warnings
-
-
-def hook_caller(plugins: Plugins, datacenter_kind: str, name: str) -> Any:
-    """The caller of hook ``name`` reaching the provider of ``datacenter_kind`` and every non-provider plugin
-    (only the non-provider plugins when no installed provider owns the kind)."""
-    hooks = plugins.find_for_datacenter_kind(datacenter_kind) if datacenter_kind else None
-    if hooks is not None:
-        return getattr(hooks, name)
-    providers = [plugin for _, plugin in plugins.providers.values()]
-    return plugins.manager.subset_hook_caller(name, remove_plugins=providers)
 
 
 # -- Cluster ------------------------------------------------------------------------------------------------------

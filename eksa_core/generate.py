@@ -3,7 +3,7 @@
 :func:`generate_cluster_config` builds the core ``Cluster`` the way EKS Anywhere's generator does (Kubernetes
 1.36, Cilium with its defaults, pod CIDR ``192.168.0.0/16``, service CIDR ``10.96.0.0/12``, the cluster managing
 itself, one worker group ``md-0``), asks the chosen provider (hook
-:func:`~eksa_core.hookspecs.eksa_generate_cluster_config`) to set its counts, endpoint and references and to
+``eksa_generate_cluster_config``) to set its counts, endpoint and references and to
 return its datacenter and machine configs, then applies the caller's options. :func:`to_yaml` writes the
 result the way EKS Anywhere prints it: one document per object, keys sorted, ``spec.clusterNetwork.dns``
 left out.
@@ -248,7 +248,7 @@ def generate_cluster_config(
     hooks = plugins.provider(provider)
     cluster = new_cluster(name, kubernetes_version=kubernetes_version, worker_node_group_count=1,
                           worker_node_group_name=DEFAULT_WORKER_NODE_GROUP_NAME)
-    documents = hooks.eksa_generate_cluster_config(name=name, cluster=cluster)
+    documents = hooks.generate_cluster_config(name, cluster)
     if documents is None:
         raise PluginError(f"provider {hooks.info.name} does not generate cluster configs")
     _apply_options(cluster, options)

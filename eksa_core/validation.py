@@ -18,7 +18,6 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from . import netutil
-from .defaults import hook_caller
 from .errors import ErrorCode, SpecError
 from .models.base import EksaObject, Ref
 from .models.cluster import (
@@ -113,9 +112,8 @@ def validate(
         elif isinstance(obj, GitOpsConfig):
             found += [config.locate(e, obj) for e in validate_gitopsconfig(obj)]
     kind = cluster.datacenter_kind()
-    for result in hook_caller(plugins, kind, "eksa_validate_config")(config=config) or []:
-        for err in result or []:
-            found.append(_locate_hook_error(config, err))
+    for err in plugins.hooks_for_kind(kind).validate_config(config):
+        found.append(_locate_hook_error(config, err))
     return found
 
 

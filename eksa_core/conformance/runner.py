@@ -8,13 +8,14 @@ Each case kind maps to one public entry point:
 * ``generate-cluster`` – :func:`eksa_core.generate.generate_cluster`;
 * ``render-control-plane`` / ``render-workers`` – the provider's template hooks on a spec built like EKS-A's tests
   build it (parse, defaults, release bundle, builder inputs, mutations, environment);
-* every other kind – the provider's :func:`~eksa_core.hookspecs.eksa_conformance_case` hook.
+* every other kind – the provider's ``eksa_conformance_case`` hook.
 
 A case whose provider plugin is not installed, or that is ``blocked_by`` something, is skipped, never passed.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping
@@ -23,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from ..contract import CallContext
 from ..convert import structure, unstructure, wire_path
 from ..errors import EksaError, SpecErrors
 from ..models.base import API_VERSION, EksaObject
@@ -285,7 +287,7 @@ def build_case_spec(case: Case, plugins: Plugins) -> tuple[Spec, dict[str, Any]]
 
 RENDER_KINDS = ("render-control-plane", "render-workers")
 """Case kinds the core renders through the providers' template hooks; other ``render-*`` kinds are the
-providers' own (answered by :func:`~eksa_core.hookspecs.eksa_conformance_case`)."""
+providers' own (answered by ``eksa_conformance_case``)."""
 
 
 def render_case_objects(case: Case, plugins: Plugins | None = None) -> list[dict[str, Any]]:
@@ -320,16 +322,14 @@ def _render_objects(case: Case, plugins: Plugins) -> Any:
         etcd_template_name=opts.pop("etcdTemplateName", None),
         extra={**opts, **extra},
     )
+    # rendering contacts nothing; the case environment (applied by the caller) is the hooks' environment
+    context = CallContext(cluster_dir=case.base_dir, env=dict(os.environ), dry_run=True)
     if case.kind == "render-control-plane":
-        objects = hooks.eksa_generate_control_plane(spec=spec, options=options)
+        objects = hooks.generate_control_plane(spec, options, context)
     else:
-        objects = hooks.eksa_generate_workers(
-            spec=spec,
-            machine_template_names=params.get("workloadTemplateNames"),
-            kubeadm_config_template_names=params.get("kubeadmconfigTemplateNames"),
-            options=options,
-        )
-    if objects is None:
+        objects = hooks.generate_workers(spec, params.get("workloadTemplateNames"),
+                                         params.get("kubeadmconfigTemplateNames"), options, context)
+    if not objects:
         raise _Skip(f"provider {hooks.info.name} does not render {case.kind}")
     return objects
 
@@ -393,7 +393,7 @@ def _run_api(case: Case, plugins: Plugins) -> str:
             if action == "SetDefaults":
                 owner = _kind_owner(plugins, kind)
                 if owner is not None:
-                    owner.eksa_set_defaults(config=config)
+                    owner.set_defaults(config)
             else:
                 _validate_kind(config, kind, plugins)
             return config
@@ -427,8 +427,7 @@ def _validate_kind(config: ClusterConfig, kind: str, plugins: Plugins) -> None:
     owner = _kind_owner(plugins, kind)
     if owner is None:
         return
-    results = owner.eksa_validate_config(config=config) or []
-    errors = [e for group in results for e in (group or []) if not e.warning and (e.kind in (None, kind))]
+    errors = [e for e in owner.validate_config(config) if not e.warning and (e.kind in (None, kind))]
     if errors:
         raise SpecErrors([config.locate(e) for e in errors])
 
@@ -462,7 +461,7 @@ def _provider_case_result(case: Case, plugins: Plugins, env: Mapping[str, str]) 
     inputs: dict[str, Any] = {"base_dir": case.base_dir, "spec": None, "env": env}
     if case.release_files and case.input is not None and case.input.suffix in (".yaml", ".yml"):
         inputs["spec"], inputs["builder_arguments"] = build_case_spec(case, plugins)
-    return _outcome(case, lambda: hooks.eksa_conformance_case(kind=case.kind, case=case.raw, inputs=inputs))
+    return _outcome(case, lambda: hooks.conformance_case(case.kind, case.raw, inputs))
 
 
 def _run_provider_case(case: Case, plugins: Plugins) -> str:

@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..contract import CallContext
 from ..convert import structure, unstructure
 from ..errors import SpecError, SpecErrors
 from ..hookspecs import ENTRY_POINT_GROUP
@@ -140,8 +141,8 @@ def check_provider_info(plugins: Plugins, provider_name: str) -> ProviderInfo:
     if info.machine_kind:
         assert info.machine_kind in kinds, f"kinds do not include the machine kind {info.machine_kind}"
     assert info.version, "ProviderInfo.version is empty"
-    if hooks.eksa_capi_deployments.get_hookimpls():
-        deployments = hooks.eksa_capi_deployments(spec=None)
+    if hooks.has_capi_deployments():
+        deployments = hooks.capi_deployments(None)
         assert isinstance(deployments, Mapping) and deployments, "eksa_capi_deployments returned no deployments"
         for namespace, names in deployments.items():
             assert _NAME.match(namespace) and names and all(_NAME.match(n) for n in names), \
@@ -199,8 +200,7 @@ def check_static_validation(
     hooks = plugins.provider(provider_name)
     config = parse_cluster_config(invalid_spec_text, file="contract.yaml", registry=plugins.registry)
     set_defaults(config, plugins=plugins)
-    errors = [e for result in hooks.eksa_validate_config(config=config) or [] for e in result or []]
-    errors = [e for e in errors if not e.warning]
+    errors = [e for e in hooks.validate_config(config) if not e.warning]
     assert errors, "static validation accepted a spec it should reject"
     for err in errors:
         assert isinstance(err, SpecError), f"validation returned {type(err).__name__}, not SpecError"
@@ -215,11 +215,13 @@ def check_static_validation(
     return errors
 
 
-def render(hooks: ProviderHooks, spec: Spec) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The control plane and worker objects of ``spec`` with default template names."""
-    control_plane = hooks.eksa_generate_control_plane(spec=spec, options=TemplateOptions()) or []
-    workers = hooks.eksa_generate_workers(spec=spec, machine_template_names=None,
-                                          kubeadm_config_template_names=None, options=TemplateOptions()) or []
+def render(hooks: ProviderHooks, spec: Spec, env: Mapping[str, str] | None = None
+           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The control plane and worker objects of ``spec`` with default template names, rendered in a dry-run
+    call context whose environment is ``env`` (default: none)."""
+    context = CallContext(cluster_dir=Path(spec.name), env=dict(env or {}), dry_run=True)
+    control_plane = hooks.generate_control_plane(spec, TemplateOptions(), context)
+    workers = hooks.generate_workers(spec, None, None, TemplateOptions(), context)
     return [dict(o) for o in control_plane], [dict(o) for o in workers]
 
 
@@ -321,9 +323,9 @@ def check_no_secret_leaks(plugins: Plugins, provider_name: str, spec: Spec, env:
     encoded = [base64.b64encode(v.encode()).decode() for v in secrets]
     hooks = plugins.provider(provider_name)
     with patched_env(env):
-        control_plane, workers = render(hooks, spec)
-        machine_configs = hooks.eksa_machine_configs(spec=spec) or []
-        bootstrap = hooks.eksa_bootstrap_options(spec=spec)
+        control_plane, workers = render(hooks, spec, env)
+        machine_configs = hooks.machine_configs(spec)
+        bootstrap = hooks.bootstrap_options(spec)
     outputs: list[tuple[str, Any]] = []
     for obj in control_plane + workers:
         what = f"{obj.get('kind')} {(obj.get('metadata') or {}).get('name')}"

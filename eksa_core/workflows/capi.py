@@ -3,9 +3,9 @@
 :class:`ClusterAPIInstaller` is what the workflows call; implementations:
 
 * :class:`ClusterctlInstaller` runs ``clusterctl init`` / ``clusterctl upgrade apply`` with the provider's
-  environment (:func:`~eksa_core.hookspecs.eksa_env_map`) and a local repository of overrides written to
+  environment (``eksa_env_map``) and a local repository of overrides written to
   ``<cluster>/generated/overrides/`` (the infrastructure bundle of
-  :func:`~eksa_core.hookspecs.eksa_infrastructure_bundle` among them);
+  ``eksa_infrastructure_bundle`` among them);
 * :class:`ManifestInstaller` applies component manifests given to it with :class:`~eksa_core.kube.KubeClient`
   (for environments without clusterctl, and for air-gapped installs from local files);
 * :class:`RecordingInstaller` is what a dry run uses: it records what would be installed and does nothing.

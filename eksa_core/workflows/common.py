@@ -33,9 +33,9 @@ REGISTRY_SECRET = "registry-credentials"
 def components_request(ctx: WorkflowContext, spec: Spec | None = None) -> ComponentsRequest:
     """The provider's clusterctl environment, infrastructure bundle and component versions for ``spec``."""
     spec = spec or ctx.spec
-    env = ctx.hook("eksa_env_map", spec=spec, context=ctx.hook_context) or {}
+    env = ctx.hooks.env_map(spec, ctx.hook_context)
     ctx.redact.add_env_map(env)
-    bundle = ctx.hook("eksa_infrastructure_bundle", spec=spec)
+    bundle = ctx.hooks.infrastructure_bundle(spec)
     etcd = spec.cluster.spec.external_etcd_configuration
     return ComponentsRequest(
         spec=spec,
@@ -63,9 +63,9 @@ def manifests(ctx: WorkflowContext, spec: Spec | None = None, *, plan_file: str 
 
 
 def apply_provider_secrets(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec | None = None) -> None:
-    """Apply the Secrets of :func:`~eksa_core.hookspecs.eksa_generate_secrets` to ``cluster`` (never logged)."""
+    """Apply the Secrets of ``eksa_generate_secrets`` to ``cluster`` (never logged)."""
     spec = spec or ctx.spec
-    secrets = ctx.hook("eksa_generate_secrets", spec=spec, context=ctx.hook_context) or []
+    secrets = ctx.hooks.generate_secrets(spec=spec, context=ctx.hook_context) or []
     if not secrets:
         return
     ctx.redact.add_manifests(secrets)
@@ -131,14 +131,12 @@ class SetupAndValidateTask(Task):
     core preflight validations, reported one by one as EKS Anywhere's validation runner does."""
 
     message = "Performing setup and validations"
-    hook_name: ClassVar[str] = "eksa_setup_and_validate_create"
     validation_name: ClassVar[str] = "{provider} Provider setup is valid"
 
-    def __init__(self, name: str, *, hook_name: str, validation_name: str, message: str,
+    def __init__(self, name: str, *, validation_name: str, message: str,
                  on_failure: tuple[str, ...] = (),
                  core: Callable[[WorkflowContext], list[Validation]] | None = None) -> None:
         self.name = name  # type: ignore[misc]
-        self.hook_name = hook_name  # type: ignore[misc]
         self.validation_name = validation_name  # type: ignore[misc]
         self.message = message  # type: ignore[misc]
         self.on_failure = on_failure  # type: ignore[misc]
@@ -146,15 +144,14 @@ class SetupAndValidateTask(Task):
 
     def provider_validation(self, ctx: WorkflowContext) -> Validation:
         """The provider's setup hook as a named validation."""
-        kwargs: dict[str, Any] = {"spec": ctx.spec, "context": ctx.hook_context}
-        if self.hook_name == "eksa_setup_and_validate_upgrade":
-            kwargs["current_spec"] = ctx.current_spec or ctx.spec
         name = self.validation_name.format(provider=ctx.provider.info.name, cluster=ctx.cluster_name)
+        return Validation(name, lambda: self.provider_setup(ctx),
+                          "check the provider's settings and credentials as the error says")
 
-        def check() -> None:
-            ctx.hook(self.hook_name, **kwargs)
-
-        return Validation(name, check, "check the provider's settings and credentials as the error says")
+    def provider_setup(self, ctx: WorkflowContext) -> None:
+        """Call the provider's setup-and-validate hook of this workflow (create here; upgrade and delete
+        override it)."""
+        ctx.hooks.setup_and_validate_create(ctx.spec, ctx.hook_context)
 
     def _validate(self, ctx: WorkflowContext, *, full: bool = True) -> None:
         validations = [self.provider_validation(ctx)]
@@ -232,7 +229,7 @@ class GitOpsInstallTask(Task):
         ctx.info(self.message)
         cluster = ctx.workload_cluster or ctx.management_cluster
         assert cluster is not None
-        ctx.hook("eksa_install_gitops", spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
+        ctx.hooks.install_gitops(spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
 
     def failure_message(self, error: BaseException) -> str:
         return ("❌ Error when installing GitOps toolkits on workload cluster; EKS-A will continue with cluster "
@@ -257,7 +254,7 @@ class CollectDiagnosticsTask(Task):
             if cluster is None:
                 continue
             try:
-                ctx.hook("eksa_collect_diagnostics", spec=ctx.spec, cluster=cluster, role=role,
+                ctx.hooks.collect_diagnostics(spec=ctx.spec, cluster=cluster, role=role,
                          context=ctx.hook_context)
             except Exception as exc:  # diagnostics never fail the workflow further
                 ctx.info(f"collecting {role} cluster diagnostics failed: {exc}", level=5)

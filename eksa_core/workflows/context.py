@@ -241,6 +241,7 @@ def _share_management_cluster(ctx: WorkflowContext, _attribute: Any, value: Clus
     management cluster: hardware, datacenter objects, name uniqueness)."""
     hook_context = getattr(ctx, "hook_context", None)
     if hook_context is not None:
+        hook_context.management_cluster = value
         if value is not None and value.kubeconfig is not None:
             hook_context.options["management_kubeconfig"] = value.kubeconfig
         else:
@@ -286,6 +287,7 @@ class WorkflowContext:
     _emit: Callable[[WorkflowEvent], None] | None = attrs.field(default=None, init=False)
     _workflow: str = attrs.field(default="", init=False)
     _clients: dict[str, Any] = attrs.field(factory=dict, init=False)
+    _hooks: ProviderHooks | None = attrs.field(default=None, init=False)
 
     def __attrs_post_init__(self) -> None:
         env = dict(self.options.env) if self.options.env is not None else dict(os.environ)
@@ -382,21 +384,25 @@ class WorkflowContext:
 
     # -- collaborators --------------------------------------------------------------------------------------
 
-    def hook(self, name: str, **kwargs: Any) -> Any:
-        """Call provider hook ``name`` (only the spec's provider and add-ons answer) and note the call."""
+    @property
+    def hooks(self) -> ProviderHooks:
+        """Typed calls of the spec's provider (and add-ons); each call is noted in the plan with what the hook
+        recorded (:meth:`_observe_hook`)."""
+        hooks = self._hooks
+        if hooks is None or hooks.plugin is not self.provider.plugin:
+            hooks = self.provider.observed(self._observe_hook)
+            self._hooks = hooks
+        return hooks
+
+    def _observe_hook(self, name: str, call: Callable[[], Any]) -> Any:
         self.record("call-hook", hook=name)
         before = len(self.hook_context.recorded)
-        result = getattr(self.provider, name)(**kwargs)
+        result = call()
         for entry in self.hook_context.recorded[before:]:
             # the hook's own ``action`` key becomes ``hookAction`` (``action`` is this entry's kind)
             details = {("hookAction" if key == "action" else key): value for key, value in entry.items()}
             self.record("hook-action", hook=name, **details)
         return result
-
-    def has_hook(self, name: str) -> bool:
-        """Whether any plugin that answers for this spec implements hook ``name``."""
-        caller = getattr(self.provider, name)
-        return bool(caller.get_hookimpls())
 
     def kube(self, cluster: ClusterHandle) -> Any:
         """A client for ``cluster``: a :class:`~eksa_core.kube.KubeClient`, or a :class:`RecordingKube` in a dry

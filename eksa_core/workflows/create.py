@@ -49,7 +49,7 @@ CLUSTER_CREATED = "🎉 Cluster created!"
 
 
 def _bootstrap_options(ctx: WorkflowContext) -> BootstrapClusterOptions:
-    provider_options = ctx.hook("eksa_bootstrap_options", spec=ctx.spec)
+    provider_options = ctx.hooks.bootstrap_options(spec=ctx.spec)
     return BootstrapClusterOptions(cluster_dir=ctx.cluster_dir, provider=provider_options,
                                    env=ctx.hook_context.env)
 
@@ -123,11 +123,11 @@ class InstallCAPIComponentsBootstrapTask(Task):
         assert cluster is not None
         ctx.info("Provider specific pre-capi-install-setup on bootstrap cluster")
         apply_provider_secrets(ctx, cluster)
-        ctx.hook("eksa_pre_capi_install_on_bootstrap", spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
+        ctx.hooks.pre_capi_install_on_bootstrap(spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
         ctx.info("Installing cluster-api providers on bootstrap cluster")
         ctx.installer.init(cluster, components_request(ctx))
         ctx.info("Provider specific post-setup")
-        ctx.hook("eksa_post_bootstrap_setup", spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
+        ctx.hooks.post_bootstrap_setup(spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
 
 
 def install_eksa_components(ctx: WorkflowContext, cluster: ClusterHandle, where: str) -> None:
@@ -137,7 +137,7 @@ def install_eksa_components(ctx: WorkflowContext, cluster: ClusterHandle, where:
     ctx.installer.install_eksd_components(cluster, request)
     ctx.info("Installing EKS-A custom components (CRD and controller)")
     ctx.installer.install_eksa_components(cluster, request)
-    ctx.hook("eksa_install_custom_components", spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
+    ctx.hooks.install_custom_components(spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
 
 
 class EksaComponentsBootstrapInstallTask(Task):
@@ -181,7 +181,7 @@ class WorkloadClusterInitTask(Task):
         ctx.installer.init(workload, components_request(ctx))
         ctx.info("Installing EKS-A secrets on management cluster")
         apply_provider_secrets(ctx, workload)
-        ctx.hook("eksa_update_secrets", spec=spec, cluster=workload, context=ctx.hook_context)
+        ctx.hooks.update_secrets(spec=spec, cluster=workload, context=ctx.hook_context)
         if registry_mirror_authenticates(spec):
             apply_registry_secret(ctx, workload)
 
@@ -197,7 +197,7 @@ class InstallResourcesOnManagementTask(Task):
 
     def run(self, ctx: WorkflowContext) -> None:
         assert ctx.workload_cluster is not None
-        ctx.hook("eksa_post_workload_init", spec=ctx.spec, cluster=ctx.workload_cluster, context=ctx.hook_context)
+        ctx.hooks.post_workload_init(spec=ctx.spec, cluster=ctx.workload_cluster, context=ctx.hook_context)
 
 
 class CAPIManagementMoveTask(Task):
@@ -213,7 +213,7 @@ class CAPIManagementMoveTask(Task):
         ctx.info(self.message)
         annotate_eksa_objects(ctx, bootstrap, ctx.spec, {PAUSED: "true"})
         move_capi(ctx, bootstrap, workload, ctx.spec, manifests(ctx))
-        ctx.hook("eksa_post_move", spec=ctx.spec, cluster=workload, context=ctx.hook_context)
+        ctx.hooks.post_move(spec=ctx.spec, cluster=workload, context=ctx.hook_context)
         ctx.management_cluster = workload
 
     def restore(self, ctx: WorkflowContext, payload: Any) -> None:
@@ -268,12 +268,12 @@ class InstallCuratedPackagesTask(Task):
 
     def should_run(self, ctx: WorkflowContext) -> bool:
         packages = ctx.spec.cluster.spec.packages
-        return ctx.has_hook("eksa_install_packages") and not (packages and packages.disable)
+        return ctx.hooks.has_install_packages() and not (packages and packages.disable)
 
     def run(self, ctx: WorkflowContext) -> None:
         cluster = ctx.workload_cluster
         assert cluster is not None
-        ctx.hook("eksa_install_packages", spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
+        ctx.hooks.install_packages(spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
 
     def failure_message(self, error: BaseException) -> str:
         return f"⚠️ Curated packages installation failed: {error}"
@@ -309,7 +309,7 @@ def build_create_workflow(ctx: WorkflowContext) -> Workflow:
     failure = diagnostics_tasks()
     if ctx.spec.cluster.is_self_managed():
         tasks: list[Task] = [
-            SetupAndValidateTask("setup-validate", hook_name="eksa_setup_and_validate_create",
+            SetupAndValidateTask("setup-validate",
                                  validation_name="{provider} Provider setup is valid",
                                  message="Performing setup and validations", core=create_validations),
             BootstrapClusterInitTask(),
@@ -327,7 +327,7 @@ def build_create_workflow(ctx: WorkflowContext) -> Workflow:
         ]
         return Workflow("create-management", tasks, failure)
     tasks = [
-        SetupAndValidateTask("setup-validate-create", hook_name="eksa_setup_and_validate_create",
+        SetupAndValidateTask("setup-validate-create",
                              validation_name="workload cluster's {provider} Provider setup is valid",
                              message="Performing setup and validations", on_failure=MGMT_DIAG,
                              core=create_validations),

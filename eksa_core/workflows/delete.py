@@ -38,7 +38,7 @@ class SetupAndValidateDeleteTask(SetupAndValidateTask):
     """Check what the delete needs (credentials, endpoints)."""
 
     def _validate(self, ctx: WorkflowContext, *, full: bool = True) -> None:
-        ctx.hook("eksa_setup_and_validate_delete", spec=ctx.spec, context=ctx.hook_context)
+        ctx.hooks.setup_and_validate_delete(spec=ctx.spec, context=ctx.hook_context)
 
 
 class BootstrapForDeleteTask(Task):
@@ -72,7 +72,7 @@ class InstallCAPIForDeleteTask(Task):
         assert bootstrap is not None
         ctx.info("Provider specific pre-capi-install-setup on bootstrap cluster")
         apply_provider_secrets(ctx, bootstrap)
-        ctx.hook("eksa_pre_capi_install_on_bootstrap", spec=ctx.spec, cluster=bootstrap, context=ctx.hook_context)
+        ctx.hooks.pre_capi_install_on_bootstrap(spec=ctx.spec, cluster=bootstrap, context=ctx.hook_context)
         ctx.info("Installing cluster-api providers on bootstrap cluster")
         ctx.installer.init(bootstrap, components_request(ctx))
 
@@ -115,14 +115,14 @@ class DeleteManagementClusterTask(Task):
         assert bootstrap is not None
         ctx.info(self.message)
         _delete(ctx, bootstrap)
-        ctx.hook("eksa_post_cluster_delete", spec=ctx.spec, cluster=bootstrap, context=ctx.hook_context)
+        ctx.hooks.post_cluster_delete(spec=ctx.spec, cluster=bootstrap, context=ctx.hook_context)
 
 
 def _delete(ctx: WorkflowContext, cluster: Any) -> None:
-    ctx.hook("eksa_pre_delete", spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
+    ctx.hooks.pre_delete(spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
     delete_cluster(ctx, cluster, ctx.spec, manifests(ctx))
-    ctx.hook("eksa_delete_resources", spec=ctx.spec, context=ctx.hook_context)
-    ctx.hook("eksa_cleanup_machines", spec=ctx.spec, context=ctx.hook_context)
+    ctx.hooks.delete_resources(spec=ctx.spec, context=ctx.hook_context)
+    ctx.hooks.cleanup_machines(spec=ctx.spec, context=ctx.hook_context)
 
 
 class CleanUpGitRepoTask(Task):
@@ -136,7 +136,7 @@ class CleanUpGitRepoTask(Task):
 
     def run(self, ctx: WorkflowContext) -> None:
         ctx.info(self.message)
-        ctx.hook("eksa_cleanup_gitops", spec=ctx.spec, context=ctx.hook_context)
+        ctx.hooks.cleanup_gitops(spec=ctx.spec, context=ctx.hook_context)
 
 
 def clean_up_cluster_folder(ctx: WorkflowContext) -> None:
@@ -196,7 +196,7 @@ class ValidateDeleteWorkloadSuccessTask(Task):
     def run(self, ctx: WorkflowContext) -> None:
         if has_gitops(ctx.spec):
             ctx.info("Clean up Git Repo")
-            ctx.hook("eksa_cleanup_gitops", spec=ctx.spec, context=ctx.hook_context)
+            ctx.hooks.cleanup_gitops(spec=ctx.spec, context=ctx.hook_context)
         clean_up_cluster_folder(ctx)
         ctx.info(CLUSTER_DELETED)
 
@@ -204,7 +204,7 @@ class ValidateDeleteWorkloadSuccessTask(Task):
 def build_delete_workflow(ctx: WorkflowContext) -> Workflow:
     """The management or workload delete workflow for ``ctx.spec``."""
     failure: dict[str, Task] = {**diagnostics_tasks(), "kind-cluster-delete": KindClusterDeleteTask(final=False)}
-    setup = SetupAndValidateDeleteTask("setup-and-validate-delete", hook_name="eksa_setup_and_validate_delete",
+    setup = SetupAndValidateDeleteTask("setup-and-validate-delete",
                                        validation_name="", message="Performing provider setup and validations")
     if ctx.spec.cluster.is_self_managed():
         tasks: list[Task] = [

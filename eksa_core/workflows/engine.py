@@ -224,11 +224,11 @@ class _EventSink:
                     fh.write(json.dumps(attrs.asdict(event), default=str) + "\n")
             except OSError as exc:  # a log we cannot write must not stop the workflow
                 log.warning("cannot write workflow log %s: %s", self.log_file, exc)
-        for impl in self.ctx.plugins.manager.hook.eksa_workflow_event.get_hookimpls():
+        for plugin_name, observe in self.ctx.plugins.hooks.workflow_event_observers():
             try:
-                impl.function(event=event)
+                observe(event=event)
             except Exception:
-                log.exception("workflow event observer %s failed (ignored)", impl.plugin_name)
+                log.exception("workflow event observer %s failed (ignored)", plugin_name)
 
 
 def run_workflow(workflow: Workflow, ctx: WorkflowContext, *, resume: bool = False) -> WorkflowRun:
@@ -252,6 +252,7 @@ def _run_workflow(workflow: Workflow, ctx: WorkflowContext, *, resume: bool) -> 
     if not resume and not ctx.dry_run and cp_path.exists():
         cp_path.unlink()  # a fresh run starts from scratch
     ctx.resuming = bool(checkpoint.completed)
+    ctx.hook_context.resuming = ctx.resuming
     ctx.checkpointed = set(checkpoint.completed)
     previous = dict(checkpoint.completed)
     # completed tasks never regress: what the last run finished stays recorded until this run redoes it

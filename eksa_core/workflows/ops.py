@@ -122,9 +122,9 @@ def render_manifest_parts(
     groups' (``eksa_generate_workers``). Nothing is written or redacted here (see :func:`render_manifests`)."""
     options = TemplateOptions(control_plane_template_name=control_plane_template_name,
                               etcd_template_name=etcd_template_name)
-    control_plane = ctx.hook("eksa_generate_control_plane", spec=spec, options=options) or []
-    workers = ctx.hook("eksa_generate_workers", spec=spec, machine_template_names=machine_template_names,
-                       kubeadm_config_template_names=kubeadm_config_template_names, options=options) or []
+    control_plane = ctx.hooks.generate_control_plane(spec, options, ctx.hook_context)
+    workers = ctx.hooks.generate_workers(spec, machine_template_names, kubeadm_config_template_names, options,
+                                         ctx.hook_context)
     return [dict(o) for o in control_plane], [dict(o) for o in workers]
 
 
@@ -224,7 +224,7 @@ def apply_and_wait(
                                   timeout=timeouts.failure_message, poll_interval=timeouts.poll_interval)
     except KubeFailureMessageError as exc:
         raise ClusterOperationError(str(exc)) from exc
-    watch = ctx.hook("eksa_watch_provisioning", spec=spec, cluster=cluster, context=ctx.hook_context)
+    watch = ctx.hooks.watch_provisioning(spec, cluster, ctx.hook_context)
     try:
         _wait_ready(ctx, kube, spec, api_version, capi_namespace, conditions)
     finally:
@@ -280,7 +280,7 @@ def write_kubeconfig(ctx: WorkflowContext, management: ClusterHandle, spec: Spec
     if not data:
         raise ClusterOperationError(f"the kubeconfig secret of cluster {spec.name} has no value")
     text = base64.b64decode(data).decode()
-    text = ctx.hook("eksa_update_kubeconfig", kubeconfig=text, cluster_name=spec.name) or text
+    text = ctx.hooks.update_kubeconfig(kubeconfig=text, cluster_name=spec.name) or text
     ctx.write_file(path, text, private=True)
     return path
 
@@ -478,8 +478,7 @@ def upgrade_template_names(
     def decide(current_name: str | None, role: str, group: str | None) -> str | None:
         if current_name is None:
             return None
-        needs = ctx.hook("eksa_needs_new_machine_templates", current_spec=current, new_spec=new, role=role,
-                         group=group)
+        needs = ctx.hooks.needs_new_machine_templates(current, new, role, group)
         return increment_template_name(current_name) if needs else current_name
 
     kcp = live("KubeadmControlPlane", new.name)

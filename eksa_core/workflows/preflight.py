@@ -327,8 +327,8 @@ def check_immutable_fields(ctx: WorkflowContext) -> None:
     assert current is not None
     problems = [e for e in _update_problems(ctx)
                 if e.field != _KUBE_VERSION_FIELD and not _is_worker_version_field(e)]
-    for result in ctx.hook("eksa_validate_new_spec", spec=ctx.spec, current_spec=current) or []:
-        problems += [ctx.spec.config.locate(e) for e in result or [] if not e.warning]
+    problems += [ctx.spec.config.locate(e) for e in ctx.hooks.validate_new_spec(ctx.spec, current)
+                 if not e.warning]
     if problems:
         raise SpecErrors(problems, summary="validate immutable fields")
 

@@ -136,6 +136,9 @@ class UpgradeSetupAndValidateTask(SetupAndValidateTask):
                                     plugins=ctx.plugins)
         super().restore(ctx, payload)
 
+    def provider_setup(self, ctx: WorkflowContext) -> None:
+        ctx.hooks.setup_and_validate_upgrade(ctx.spec, ctx.current_spec or ctx.spec, ctx.hook_context)
+
 
 class UpdateSecretsTask(Task):
     """Refresh the provider's credential secrets on the management cluster."""
@@ -146,7 +149,7 @@ class UpdateSecretsTask(Task):
     def run(self, ctx: WorkflowContext) -> None:
         assert ctx.management_cluster is not None
         apply_provider_secrets(ctx, ctx.management_cluster)
-        ctx.hook("eksa_update_secrets", spec=ctx.spec, cluster=ctx.management_cluster, context=ctx.hook_context)
+        ctx.hooks.update_secrets(spec=ctx.spec, cluster=ctx.management_cluster, context=ctx.hook_context)
 
 
 class EnsureEtcdProvidersTask(Task):
@@ -173,7 +176,7 @@ class PauseGitOpsTask(Task):
         ctx.info(self.message)
         if has_gitops(ctx.spec):
             assert ctx.management_cluster is not None
-            ctx.hook("eksa_pause_gitops_reconcile", spec=ctx.spec, cluster=ctx.management_cluster,
+            ctx.hooks.pause_gitops_reconcile(spec=ctx.spec, cluster=ctx.management_cluster,
                      context=ctx.hook_context)
 
 
@@ -189,10 +192,10 @@ class UpgradeCoreComponentsTask(Task):
         management = ctx.management_cluster
         assert management is not None and ctx.current_spec is not None
         ctx.info(self.message)
-        ctx.hook("eksa_pre_core_components_upgrade", spec=ctx.spec, cluster=management, context=ctx.hook_context)
+        ctx.hooks.pre_core_components_upgrade(spec=ctx.spec, cluster=management, context=ctx.hook_context)
         diffs = list(ctx.installer.upgrade(management, components_request(ctx),
                                            components_request(ctx, ctx.current_spec)))
-        provider_diff = ctx.hook("eksa_change_diff", current_spec=ctx.current_spec, new_spec=ctx.spec)
+        provider_diff = ctx.hooks.change_diff(current_spec=ctx.current_spec, new_spec=ctx.spec)
         if provider_diff is not None and all(d.component_name != provider_diff.component_name for d in diffs):
             diffs.append(provider_diff)
         ctx.change_diffs = diffs
@@ -289,8 +292,8 @@ class UpgradeClusterTask(Task):
         objects = manifests(ctx, plan_file=f"{self.name}.yaml", **names)
         if not kubernetes_version_changes(ctx.current_spec, ctx.spec):
             apply_and_wait(ctx, management, ctx.spec, objects, plan_file=f"{self.name}.yaml")
-            ctx.hook("eksa_post_control_plane_upgrade", spec=ctx.spec, current_spec=ctx.current_spec,
-                     cluster=management, context=ctx.hook_context)
+            ctx.hooks.post_control_plane_upgrade(spec=ctx.spec, current_spec=ctx.current_spec,
+                                                 cluster=management, context=ctx.hook_context)
             return
         # A Kubernetes version upgrade: the control plane (and etcd) first, ready on the new version, then the
         # worker groups, each on its own version (EKS Anywhere upgrades one minor version at a time).
@@ -302,8 +305,8 @@ class UpgradeClusterTask(Task):
         ctx.info("Upgrading the control plane", level=3)
         apply_and_wait(ctx, management, ctx.spec, control_plane, plan_file="upgrade-control-plane.yaml",
                        conditions=("ControlPlaneReady",), health_checks=False)
-        ctx.hook("eksa_post_control_plane_upgrade", spec=ctx.spec, current_spec=ctx.current_spec,
-                 cluster=management, context=ctx.hook_context)
+        ctx.hooks.post_control_plane_upgrade(spec=ctx.spec, current_spec=ctx.current_spec,
+                                             cluster=management, context=ctx.hook_context)
         ctx.info("Upgrading the worker node groups", level=3)
         apply_and_wait(ctx, management, ctx.spec, workers, plan_file="upgrade-workers.yaml",
                        capi_ref=capi_cluster_ref(control_plane, ctx.spec.name))
@@ -353,7 +356,7 @@ class ResumeGitOpsTask(Task):
         ctx.info("Updating Git Repo with new EKS-A cluster spec")
         ctx.info("Forcing reconcile Git repo with latest commit")
         ctx.info("Resuming GitOps cluster resources kustomization")
-        ctx.hook("eksa_resume_gitops_reconcile", spec=ctx.spec, cluster=ctx.management_cluster,
+        ctx.hooks.resume_gitops_reconcile(spec=ctx.spec, cluster=ctx.management_cluster,
                  context=ctx.hook_context)
 
 
@@ -381,7 +384,7 @@ class UpgradeCuratedPackagesTask(Task):
     fatal = False
 
     def should_run(self, ctx: WorkflowContext) -> bool:
-        if not ctx.has_hook("eksa_install_packages") or ctx.current_spec is None:
+        if not ctx.hooks.has_install_packages() or ctx.current_spec is None:
             return False
         from ..convert import unstructure
 
@@ -391,7 +394,7 @@ class UpgradeCuratedPackagesTask(Task):
 
     def run(self, ctx: WorkflowContext) -> None:
         assert ctx.management_cluster is not None
-        ctx.hook("eksa_install_packages", spec=ctx.spec, cluster=ctx.management_cluster, context=ctx.hook_context)
+        ctx.hooks.install_packages(spec=ctx.spec, cluster=ctx.management_cluster, context=ctx.hook_context)
 
 
 def build_upgrade_workflow(ctx: WorkflowContext) -> Workflow:
@@ -399,7 +402,7 @@ def build_upgrade_workflow(ctx: WorkflowContext) -> Workflow:
     failure = diagnostics_tasks()
     if ctx.spec.cluster.is_self_managed():
         tasks: list[Task] = [
-            UpgradeSetupAndValidateTask("setup-and-validate", hook_name="eksa_setup_and_validate_upgrade",
+            UpgradeSetupAndValidateTask("setup-and-validate",
                                         validation_name="{provider} provider validation",
                                         message="Performing setup and validations", on_failure=MGMT_DIAG,
                                         core=upgrade_validations),
@@ -418,7 +421,7 @@ def build_upgrade_workflow(ctx: WorkflowContext) -> Workflow:
         ]
         return Workflow("upgrade-management", tasks, failure)
     tasks = [
-        UpgradeSetupAndValidateTask("setup-validate-upgrade", hook_name="eksa_setup_and_validate_upgrade",
+        UpgradeSetupAndValidateTask("setup-validate-upgrade",
                                     validation_name="workload cluster's {provider} provider validation",
                                     message="Performing setup and validations", on_failure=MGMT_DIAG,
                                     core=upgrade_validations),

@@ -64,6 +64,7 @@ from .models import (
 from .workflow import default_workflow, workflow_text
 
 if TYPE_CHECKING:
+    from eksa_core.context import HookContext
     from eksa_core.models.cluster import Cluster, WorkerNodeGroupConfiguration
     from eksa_core.spec import Spec
 
@@ -504,24 +505,26 @@ def _ours(spec: Spec) -> bool:
 
 
 @hookimpl
-def eksa_generate_control_plane(spec: Spec, options: TemplateOptions) -> list[dict[str, Any]] | None:
+def eksa_generate_control_plane(spec: Spec, options: TemplateOptions,
+                                context: HookContext) -> list[dict[str, Any]] | None:
     """Bare metal control plane objects (see :func:`generate_control_plane`); the local Tinkerbell IP comes from
     ``options.extra["tinkerbellIP"]``."""
     if not _ours(spec):
         return None
-    return generate_control_plane(spec, options)
+    return generate_control_plane(spec, options, env=context.env)
 
 
 @hookimpl
 def eksa_generate_workers(spec: Spec, machine_template_names: dict[str, str] | None,
                           kubeadm_config_template_names: dict[str, str] | None,
-                          options: TemplateOptions | None) -> list[dict[str, Any]] | None:
+                          options: TemplateOptions | None, context: HookContext) -> list[dict[str, Any]] | None:
     """Bare metal worker objects (see :func:`generate_workers`); the local Tinkerbell IP comes from
     ``options.extra["tinkerbellIP"]`` when given, else from :func:`local_tinkerbell_ip`."""
     if not _ours(spec):
         return None
     ip = (options.extra.get("tinkerbellIP") if options is not None else None) or None
-    return generate_workers(spec, machine_template_names, kubeadm_config_template_names, tinkerbell_ip=ip)
+    return generate_workers(spec, machine_template_names, kubeadm_config_template_names, tinkerbell_ip=ip,
+                            env=context.env)
 
 
 @hookimpl

@@ -172,18 +172,20 @@ def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | Non
 
 
 @hookimpl
-def eksa_generate_control_plane(spec: Spec, options: TemplateOptions) -> list[dict[str, Any]] | None:
+def eksa_generate_control_plane(spec: Spec, options: TemplateOptions,
+                                context: HookContext) -> list[dict[str, Any]] | None:
     """Docker control plane objects (see :func:`generate_control_plane`)."""
-    return generate_control_plane(spec, options) if _is_docker(spec) else None
+    return generate_control_plane(spec, options, env=context.env) if _is_docker(spec) else None
 
 
 @hookimpl
 def eksa_generate_workers(spec: Spec, machine_template_names: dict[str, str] | None,
-                          kubeadm_config_template_names: dict[str, str] | None) -> list[dict[str, Any]] | None:
+                          kubeadm_config_template_names: dict[str, str] | None,
+                          context: HookContext) -> list[dict[str, Any]] | None:
     """Docker worker objects (see :func:`generate_workers`)."""
     if not _is_docker(spec):
         return None
-    return generate_workers(spec, machine_template_names, kubeadm_config_template_names)
+    return generate_workers(spec, machine_template_names, kubeadm_config_template_names, env=context.env)
 
 
 @hookimpl

@@ -59,6 +59,7 @@ from .credentials import read_credentials
 from .models import IP_POOL_KIND, MACHINE_KIND, SnowDatacenterConfig, SnowIPPool, SnowMachineConfig
 
 if TYPE_CHECKING:
+    from eksa_core.context import HookContext
     from eksa_core.models.cluster import Cluster, WorkerNodeGroupConfiguration
     from eksa_core.spec import Spec
 
@@ -258,10 +259,11 @@ def _env(options: TemplateOptions | None) -> Mapping[str, str]:
 # -- control plane --------------------------------------------------------------------------------------------
 
 
-def generate_control_plane(spec: Spec, options: TemplateOptions | None = None) -> list[dict[str, Any]]:
+def generate_control_plane(spec: Spec, options: TemplateOptions | None = None, *,
+                           env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The control plane objects of a Snow cluster, in apply order (see the module docstring)."""
     options = options or TemplateOptions()
-    env = _env(options)
+    env = _env(options) if env is None else env
     cluster = spec.cluster
     name = cluster.name
     _datacenter(spec)
@@ -347,10 +349,11 @@ def _etcdadm(spec: Spec, mc: SnowMachineConfig, images: KubeadmImages, template_
 
 def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | None = None,
                      kubeadm_config_template_names: Mapping[str, str] | None = None,
-                     options: TemplateOptions | None = None) -> list[dict[str, Any]]:
+                     options: TemplateOptions | None = None, *,
+                     env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """For each worker group: KubeadmConfigTemplate, MachineDeployment, AWSSnowMachineTemplate. Groups missing
     from a name map get the initial ``<cluster>-<group>-1`` names."""
-    env = _env(options)
+    env = _env(options) if env is None else env
     cluster = spec.cluster
     _datacenter(spec)
     out: list[dict[str, Any]] = []
@@ -391,21 +394,22 @@ def _is_snow(spec: Spec) -> bool:
 
 
 @hookimpl
-def eksa_generate_control_plane(spec: Spec, options: TemplateOptions) -> list[dict[str, Any]] | None:
+def eksa_generate_control_plane(spec: Spec, options: TemplateOptions,
+                                context: HookContext) -> list[dict[str, Any]] | None:
     """Snow control plane objects (see :func:`generate_control_plane`)."""
     if not _is_snow(spec):
         return None
-    return generate_control_plane(spec, options)
+    return generate_control_plane(spec, options, env=context.env)
 
 
 @hookimpl
 def eksa_generate_workers(spec: Spec, machine_template_names: dict[str, str] | None,
                           kubeadm_config_template_names: dict[str, str] | None,
-                          options: TemplateOptions | None) -> list[dict[str, Any]] | None:
+                          options: TemplateOptions | None, context: HookContext) -> list[dict[str, Any]] | None:
     """Snow worker objects (see :func:`generate_workers`)."""
     if not _is_snow(spec):
         return None
-    return generate_workers(spec, machine_template_names, kubeadm_config_template_names, options)
+    return generate_workers(spec, machine_template_names, kubeadm_config_template_names, options, env=context.env)
 
 
 @hookimpl

@@ -475,20 +475,22 @@ def failure_domain_objects(spec: Spec, template_names: Mapping[str, str] | None 
 
 
 @hookimpl
-def eksa_generate_control_plane(spec: Spec, options: TemplateOptions) -> list[dict[str, Any]] | None:
+def eksa_generate_control_plane(spec: Spec, options: TemplateOptions,
+                                context: HookContext) -> list[dict[str, Any]] | None:
     """vSphere control plane objects (see :func:`generate_control_plane`)."""
     if not isinstance(spec.datacenter(), VSphereDatacenterConfig):
         return None
-    return generate_control_plane(spec, options)
+    return generate_control_plane(spec, options, env=context.env)
 
 
 @hookimpl
 def eksa_generate_workers(spec: Spec, machine_template_names: dict[str, str] | None,
-                          kubeadm_config_template_names: dict[str, str] | None) -> list[dict[str, Any]] | None:
+                          kubeadm_config_template_names: dict[str, str] | None,
+                          context: HookContext) -> list[dict[str, Any]] | None:
     """vSphere worker objects (see :func:`generate_workers`)."""
     if not isinstance(spec.datacenter(), VSphereDatacenterConfig):
         return None
-    return generate_workers(spec, machine_template_names, kubeadm_config_template_names)
+    return generate_workers(spec, machine_template_names, kubeadm_config_template_names, env=context.env)
 
 
 @hookimpl

@@ -242,3 +242,31 @@ spec:
     spec = build_spec_from_files(config, files, cli_version="v0.19.0-dev+latest")
     spec.plugins = plugins
     return spec
+
+
+def test_env_only_credentials_render_the_cluster_credentials_secret(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    """Credentials only in ``WorkflowOptions.env`` (none in the process environment): the control plane's
+    ``<cluster>-vsphere-credentials`` Secret carries them, as ``eksa_generate_secrets`` does."""
+    import base64
+
+    from eksa_core.workflows.capi import RecordingInstaller
+    from eksa_core.workflows.context import WorkflowContext, WorkflowOptions
+    from eksa_core.workflows.ops import render_manifests
+
+    for key in ("EKSA_VSPHERE_USERNAME", "EKSA_VSPHERE_PASSWORD", "EKSA_VSPHERE_CP_USERNAME",
+                "EKSA_VSPHERE_CP_PASSWORD", "VSPHERE_USERNAME", "VSPHERE_PASSWORD"):
+        monkeypatch.delenv(key, raising=False)
+    spec = _spec()
+    plugins = default_plugins()
+    ctx = WorkflowContext(spec=spec, plugins=plugins, provider=plugins.for_datacenter_kind("VSphereDatacenterConfig"),
+                          workdir=tmp_path, bootstrapper=None, installer=None,  # type: ignore[arg-type]
+                          options=WorkflowOptions(env={"EKSA_VSPHERE_USERNAME": "envonly-user",
+                                                       "EKSA_VSPHERE_PASSWORD": "envonly-pass"}))
+    ctx.installer = RecordingInstaller(ctx)
+    objects = render_manifests(ctx, spec)
+    (secret,) = [o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == "t-vsphere-credentials"]
+    decoded = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert decoded == {"username": "envonly-user", "password": "envonly-pass"}
+    (cpi,) = [o for o in objects if o["metadata"]["name"] == "t-cloud-provider-vsphere-credentials"]
+    assert base64.b64encode(b"envonly-pass").decode() in cpi["stringData"]["data"]

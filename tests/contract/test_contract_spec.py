@@ -1,0 +1,111 @@
+"""The contract module: hook specifications grouped by phase, each documented; implementations without a spec
+are refused naming the plugin and the hook; the core dispatches through typed methods, never by hook name."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from eksa_core import contract, hookimpl
+from eksa_core.errors import PluginError
+from eksa_core.plugins import HookRelay, Plugins
+
+CORE = Path(contract.__file__).parent
+
+
+def _spec_hooks() -> dict[str, tuple[type, object]]:
+    hooks: dict[str, tuple[type, object]] = {}
+    for cls in contract.SPEC_CLASSES:
+        for name, fn in vars(cls).items():
+            if name.startswith("eksa_"):
+                assert name not in hooks, f"{name} is specified twice"
+                hooks[name] = (cls, fn)
+    return hooks
+
+
+def test_every_hook_is_specified_once_in_a_phase_class_and_documented() -> None:
+    hooks = _spec_hooks()
+    assert len(hooks) >= 30
+    plugins = Plugins()
+    for name, (cls, fn) in hooks.items():
+        doc = inspect.getdoc(fn) or ""
+        assert len(doc) > 40, f"{cls.__name__}.{name} is not documented"
+        caller = getattr(plugins.manager.hook, name)
+        assert caller.has_spec(), f"{name} is not registered as a spec"
+    # the module docstring gives the order of calls of each workflow, naming only real hooks
+    doc = contract.__doc__ or ""
+    for workflow in ("Create a management cluster", "Create a workload cluster", "Upgrade", "Delete"):
+        assert workflow in doc
+    for mentioned in set(re.findall(r"\beksa_[a-z_]+", doc)) - {"eksa_core"}:
+        assert mentioned in hooks, f"the module docstring names {mentioned}, which is no hook"
+
+
+def test_removed_hooks_have_no_spec() -> None:
+    hooks = _spec_hooks()
+    assert "eksa_upgrade_needed" not in hooks
+    assert "eksa_setup_and_validate_upgrade_management_components" not in hooks
+
+
+def test_every_hook_has_one_typed_method_on_the_relay() -> None:
+    """The core calls each hook through one typed method whose body names the hook: the workflows never do."""
+    source = inspect.getsource(HookRelay)
+    for name in _spec_hooks():
+        if name in ("eksa_provider", "eksa_kinds"):
+            continue  # read by Plugins.register itself
+        assert f'"{name}"' in source, f"HookRelay has no method calling {name}"
+
+
+def test_no_hook_name_string_in_the_workflows_or_other_callers() -> None:
+    names = "|".join(sorted(_spec_hooks()))
+    pattern = re.compile(rf"""["'](?:{names})["']|\.(?:{names})\b""")
+    offenders = []
+    for path in [*CORE.glob("workflows/*.py"), CORE / "defaults.py", CORE / "validation.py", CORE / "cli.py",
+                 CORE / "generate.py", *CORE.glob("conformance/*.py"), *CORE.glob("testing/*.py")]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(CORE)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
+
+
+class Misspelt:
+    @hookimpl
+    def eksa_validate_configs(self, config: object) -> None:  # the spec is eksa_validate_config
+        return None
+
+
+def test_an_implementation_without_a_spec_is_refused_naming_plugin_and_hook() -> None:
+    plugins = Plugins()
+    addon = Misspelt()
+    with pytest.raises(PluginError) as err:
+        plugins.register(addon, name="eksa-addon-misspelt")
+    message = str(err.value)
+    assert "eksa-addon-misspelt" in message and "eksa_validate_configs" in message
+    assert not plugins.manager.is_registered(addon)  # nothing left behind
+    plugins.manager.check_pending()  # and the manager is clean for the next plugin
+
+
+def test_typed_relay_reaches_only_the_spec_provider_and_observes_calls() -> None:
+    class Addon:
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        @hookimpl
+        def eksa_update_kubeconfig(self, kubeconfig: str, cluster_name: str) -> str:
+            self.seen.append(cluster_name)
+            return kubeconfig + "!"
+
+    plugins = Plugins()
+    addon = Addon()
+    plugins.register(addon, name="addon")
+    calls: list[str] = []
+
+    def observer(hook: str, call: object) -> object:
+        calls.append(hook)
+        return call()  # type: ignore[operator]
+
+    relay = plugins.hooks_for_kind("NoSuchDatacenterConfig").observed(observer)
+    assert relay.update_kubeconfig("k", "c1") == "k!"
+    assert addon.seen == ["c1"] and calls == ["eksa_update_kubeconfig"]
