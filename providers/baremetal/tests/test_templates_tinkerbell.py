@@ -446,7 +446,9 @@ def test_hooks_bundle_and_bootstrap_options() -> None:
     opts = T.eksa_bootstrap_options(spec)
     assert opts is not None and opts.extra_port_mappings == (42113, 50051, 7172)
     assert opts.env["NO_PROXY"] == "internal.example,10.0.0.10,10.0.0.20"
-    assert T.eksa_generate_workers(spec, None, None, None) is not None
+    from eksa_core.context import HookContext
+
+    assert T.eksa_generate_workers(spec, None, None, None, HookContext(cluster_dir=Path("."), env={})) is not None
 
 
 def test_plugin_exposes_template_hooks() -> None:
