@@ -96,7 +96,8 @@ _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 @contextmanager
 def patched_env(env: Mapping[str, str]) -> Iterator[None]:
-    """Set ``env`` in ``os.environ`` for the duration of the block (template hooks may read it)."""
+    """Set ``env`` in ``os.environ`` for the duration of the block (for code of the test's own that reads the
+    process environment; the kit's checks hand ``env`` to the hooks through the call context instead)."""
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -229,10 +230,12 @@ def _group(api_version: Any) -> str:
     return str(api_version or "").rpartition("/")[0]
 
 
-def check_templates(plugins: Plugins, provider_name: str, spec: Spec) -> list[dict[str, Any]]:
-    """Template hooks return well-formed objects in ``eksa-system``, named by EKS Anywhere's rules (§5)."""
+def check_templates(plugins: Plugins, provider_name: str, spec: Spec,
+                    env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Template hooks return well-formed objects in ``eksa-system``, named by EKS Anywhere's rules (§5), when
+    rendered with the call context's environment ``env`` (the process environment plays no part)."""
     hooks = plugins.provider(provider_name)
-    control_plane, workers = render(hooks, spec)
+    control_plane, workers = render(hooks, spec, env)
     assert control_plane, "eksa_generate_control_plane returned nothing"
     name = spec.name
     for obj in control_plane + workers:
@@ -322,10 +325,9 @@ def check_no_secret_leaks(plugins: Plugins, provider_name: str, spec: Spec, env:
     assert secrets, "give env (or secrets) at least one secret value (6+ characters) to look for"
     encoded = [base64.b64encode(v.encode()).decode() for v in secrets]
     hooks = plugins.provider(provider_name)
-    with patched_env(env):
-        control_plane, workers = render(hooks, spec, env)
-        machine_configs = hooks.machine_configs(spec)
-        bootstrap = hooks.bootstrap_options(spec)
+    control_plane, workers = render(hooks, spec, env)
+    machine_configs = hooks.machine_configs(spec)
+    bootstrap = hooks.bootstrap_options(spec)
     outputs: list[tuple[str, Any]] = []
     for obj in control_plane + workers:
         what = f"{obj.get('kind')} {(obj.get('metadata') or {}).get('name')}"
@@ -369,8 +371,7 @@ class ProviderContract:
         check_kinds_round_trip(self.plugins(), self.provider_name, self.valid_spec)
 
     def test_valid_spec_passes_validation(self) -> None:
-        with patched_env(self.env):
-            build_spec(self.plugins(), self.valid_spec, env=self.env)
+        build_spec(self.plugins(), self.valid_spec, env=self.env)
 
     def test_static_validation_returns_located_errors(self) -> None:
         if not self.invalid_spec:
@@ -381,9 +382,8 @@ class ProviderContract:
 
     def test_templates_are_well_formed(self) -> None:
         plugins = self.plugins()
-        with patched_env(self.env):
-            spec = build_spec(plugins, self.valid_spec, env=self.env, release_manifest=self.release_manifest)
-            check_templates(plugins, self.provider_name, spec)
+        spec = build_spec(plugins, self.valid_spec, env=self.env, release_manifest=self.release_manifest)
+        check_templates(plugins, self.provider_name, spec, self.env)
 
     def test_no_secret_leaks(self) -> None:
         if not self.env and not self.secrets:
@@ -391,6 +391,5 @@ class ProviderContract:
 
             pytest.skip("no env with secret values given")
         plugins = self.plugins()
-        with patched_env(self.env):
-            spec = build_spec(plugins, self.valid_spec, env=self.env, release_manifest=self.release_manifest)
+        spec = build_spec(plugins, self.valid_spec, env=self.env, release_manifest=self.release_manifest)
         check_no_secret_leaks(plugins, self.provider_name, spec, self.env, self.secrets)

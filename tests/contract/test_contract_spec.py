@@ -109,3 +109,15 @@ def test_typed_relay_reaches_only_the_spec_provider_and_observes_calls() -> None
     relay = plugins.hooks_for_kind("NoSuchDatacenterConfig").observed(observer)
     assert relay.update_kubeconfig("k", "c1") == "k!"
     assert addon.seen == ["c1"] and calls == ["eksa_update_kubeconfig"]
+
+
+def test_no_provider_reads_the_process_environment() -> None:
+    """Providers read credentials and settings from the call context (``context.env``) only."""
+    providers = CORE.parent / "providers"
+    offenders = []
+    for path in sorted(providers.glob("*/eksa_*/**/*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\bos\.environ\b|\bos\.getenv\b|\bfrom os import .*environ", line):
+                offenders.append(f"{path.relative_to(providers)}:{number}: {line.strip()}")
+    assert list(providers.glob("*/eksa_*/templates.py")), "no provider sources found"
+    assert not offenders, "\n".join(offenders)

@@ -23,7 +23,6 @@ Anywhere's cluster controller passes).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -343,13 +342,13 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None, *
 
     :param tinkerbell_ip: the local Tinkerbell IP (default: ``options.extra["tinkerbellIP"]``, else
         :func:`local_tinkerbell_ip`).
-    :param env: environment for registry mirror credentials (default ``os.environ``).
+    :param env: environment for registry mirror credentials (default: none; hooks pass ``context.env``).
     """
     options = options or TemplateOptions()
     if tinkerbell_ip is None:
         extra_ip = options.extra.get("tinkerbellIP")
         tinkerbell_ip = str(extra_ip) if extra_ip is not None else None
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     name = cluster.name
     dc = _datacenter(spec)
@@ -458,7 +457,7 @@ def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | Non
 
     :param tinkerbell_ip: the local Tinkerbell IP (default: :func:`local_tinkerbell_ip`).
     """
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     local_ip = local_tinkerbell_ip(spec, tinkerbell_ip)
     out: list[dict[str, Any]] = []
     for group in spec.cluster.worker_groups():

@@ -48,7 +48,7 @@ def test_render_case_with_builder_arguments(case: Any) -> None:
     to both the control plane and the worker renderer, as EKS-A's template builder gets it."""
     from eksa_core.conformance.runner import build_case_spec
 
-    with case_environment(case):
+    with case_environment(case) as env:
         spec, extra = build_case_spec(case, default_plugins())
         ip = extra.get("tinkerbellIP")
         params = case.params
@@ -56,10 +56,10 @@ def test_render_case_with_builder_arguments(case: Any) -> None:
             opts = dict(params.get("buildOptions") or {})
             objects = T.generate_control_plane(spec, TemplateOptions(
                 control_plane_template_name=opts.pop("controlPlaneTemplateName", None),
-                etcd_template_name=opts.pop("etcdTemplateName", None), extra=opts), tinkerbell_ip=ip)
+                etcd_template_name=opts.pop("etcdTemplateName", None), extra=opts), tinkerbell_ip=ip, env=env)
         else:
             objects = T.generate_workers(spec, params.get("workloadTemplateNames"),
-                                         params.get("kubeadmconfigTemplateNames"), tinkerbell_ip=ip)
+                                         params.get("kubeadmconfigTemplateNames"), tinkerbell_ip=ip, env=env)
     expected = (case.base_dir / str(case.get("expected"))).read_text()
     assert compare_manifests(expected, objects, mode=str(case.get("compare") or "exact")) == []
 

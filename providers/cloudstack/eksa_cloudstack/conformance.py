@@ -7,7 +7,6 @@ provider's hooks call (:func:`~eksa_cloudstack.credentials.credentials_from_env`
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from eksa_core import hookimpl
@@ -21,7 +20,7 @@ __all__ = ["eksa_conformance_case"]
 @hookimpl
 def eksa_conformance_case(kind: str, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
     """``credentials-ini`` → ``{"profiles": [...]}``; ``render-credentials-secrets`` → the Secrets."""
-    env = inputs.get("env") or dict(os.environ)
+    env = inputs.get("env") or {}
     if kind == "credentials-ini":
         return credentials_from_env(env).to_data()
     if kind == "render-credentials-secrets":

@@ -15,7 +15,6 @@ and to the node bootstrap (cloud-init ``diskSetup``/``mounts`` and symlink comma
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -392,7 +391,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None,
                            env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The control plane objects of a CloudStack cluster, in apply order."""
     options = options or TemplateOptions()
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     name = cluster.name
     dc = _datacenter(spec)
@@ -476,7 +475,7 @@ def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | Non
                      env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """For each worker group: KubeadmConfigTemplate, MachineDeployment, CloudStackMachineTemplate. Groups missing
     from a name map get the initial ``<cluster>-<group>-1`` names."""
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     flavor = _flavor(spec, empty_taints=True)
     out: list[dict[str, Any]] = []

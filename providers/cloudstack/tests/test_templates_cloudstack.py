@@ -13,6 +13,7 @@ from eksa_cloudstack import templates as T
 from eksa_core.conformance.cases import Case, case_environment, load_case_file
 from eksa_core.conformance.compare import compare_manifests
 from eksa_core.conformance.runner import build_case_spec, run_case
+from eksa_core.context import HookContext
 from eksa_core.errors import SpecError
 from eksa_core.plugins import TemplateOptions, default_plugins
 from eksa_core.spec import Spec
@@ -67,10 +68,10 @@ def test_public_render_case(case: Case) -> None:
         result = run_case(case, default_plugins())
         assert result.status == "PASS", result.line()
         return
-    with case_environment(case):
+    with case_environment(case) as env:
         spec, _ = build_case_spec(case, default_plugins())
         objects = T.generate_workers(spec, case.params.get("workloadTemplateNames"),
-                                     case.params.get("kubeadmconfigTemplateNames"))
+                                     case.params.get("kubeadmconfigTemplateNames"), env=env)
     expected = [d.data for d in load_documents((case.base_dir / case.raw["expected"]).read_text()) if d.data]
     for doc in expected:
         doc.setdefault("metadata", {}).setdefault("name", None)
@@ -344,10 +345,10 @@ def test_hooks_through_the_plugin_manager() -> None:
     plugins = default_plugins()
     hooks = plugins.provider("cloudstack")
     spec = _spec("cloudstack-kcp-certsans-domain-name")
-    objects = hooks.eksa_generate_control_plane(spec=spec, options=TemplateOptions())
+    context = HookContext(cluster_dir=Path("."), env={}, dry_run=True)
+    objects = hooks.generate_control_plane(spec, TemplateOptions(), context)
     assert objects is not None and objects[1]["kind"] == "CloudStackCluster"
-    workers = hooks.eksa_generate_workers(spec=spec, machine_template_names=None, kubeadm_config_template_names=None,
-                                          options=None)
+    workers = hooks.generate_workers(spec, None, None, None, context)
     assert workers == []  # the spec has no worker groups
 
 

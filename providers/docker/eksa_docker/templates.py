@@ -8,7 +8,6 @@ MachineDeployment, DockerMachineTemplate.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -105,7 +104,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None,
                            env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The control plane objects of a Docker cluster, in apply order."""
     options = options or TemplateOptions()
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     name = cluster.name
     cpc = cluster.spec.control_plane_configuration
@@ -150,7 +149,7 @@ def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | Non
                      kubeadm_config_template_names: Mapping[str, str] | None = None,
                      env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """For each worker group: KubeadmConfigTemplate, MachineDeployment, DockerMachineTemplate."""
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     out: list[dict[str, Any]] = []
     for group in cluster.worker_groups():

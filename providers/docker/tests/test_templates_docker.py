@@ -57,16 +57,16 @@ def _spec_of(case: Any) -> Any:
 @pytest.mark.skipif(not CASES.exists(), reason="conformance data not found")
 @pytest.mark.parametrize("case", _cases(), ids=lambda c: c.id)
 def test_docker_render_case(case: Any) -> None:
-    with case_environment(case):
+    with case_environment(case) as env:
         spec = _spec_of(case)
         opts = case.params.get("buildOptions") or {}
         if case.kind == "render-control-plane":
             objects = T.generate_control_plane(spec, TemplateOptions(
                 control_plane_template_name=opts.get("controlPlaneTemplateName"),
-                etcd_template_name=opts.get("etcdTemplateName")))
+                etcd_template_name=opts.get("etcdTemplateName")), env=env)
         else:
             objects = T.generate_workers(spec, case.params.get("workloadTemplateNames"),
-                                         case.params.get("kubeadmconfigTemplateNames"))
+                                         case.params.get("kubeadmconfigTemplateNames"), env=env)
     render_yaml(objects)
     expected = (CONFORMANCE / case.get("expected")).read_text()
     if case.get("compare") == "subset":

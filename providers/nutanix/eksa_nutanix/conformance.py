@@ -12,7 +12,6 @@ on 127.0.0.1 seeded from those params and running the real :class:`~eksa_nutanix
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -88,7 +87,7 @@ def run_validate_datacenter(case: dict[str, Any], base_dir: Path, env: dict[str,
     if not cluster_docs:
         raise EksaError("yamlop content is invalid or does not contain kind Cluster")
     cluster: Cluster = load_lenient(cluster_docs[0], Cluster)
-    environ = env if env is not None else dict(os.environ)
+    environ = env if env is not None else {}
     username = environ.get(ENV_USERNAME) or "admin"
     password = environ.get(ENV_PASSWORD) or "password"
     from .prism_double import PrismCentralDouble  # an HTTP server: loaded when a case runs, not with the plugin
@@ -105,10 +104,10 @@ def run_validate_datacenter(case: dict[str, Any], base_dir: Path, env: dict[str,
 def eksa_conformance_case(kind: str, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
     """Run Nutanix-specific case kinds (``validate-datacenter``, ``render-secret``); ``None`` for other kinds."""
     if kind == "validate-datacenter":
-        return run_validate_datacenter(case, Path(inputs["base_dir"]), inputs.get("env") or dict(os.environ))
+        return run_validate_datacenter(case, Path(inputs["base_dir"]), inputs.get("env") or {})
     if kind == "render-secret":
         spec = inputs.get("spec")
         if spec is None or not isinstance(spec.datacenter(), NutanixDatacenterConfig):
             return None
-        return generate_secret_objects(spec, dict(os.environ))
+        return generate_secret_objects(spec, dict(inputs.get("env") or {}))
     return None

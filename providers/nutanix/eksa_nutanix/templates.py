@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -560,7 +559,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None,
                            env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The control plane objects of a Nutanix cluster, in apply order (see the module docstring)."""
     options = options or TemplateOptions()
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     name = cluster.name
     dc = _datacenter(spec)
@@ -665,7 +664,7 @@ def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | Non
     KubeadmConfigTemplate. Groups listed in failure domains get one MachineDeployment ``<cluster>-<group>-<fd>``
     and one machine template ``<template>-<fd>`` per failure domain, replicas spread over them. Groups missing
     from a name map get the initial ``<cluster>-<group>-1`` names."""
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     dc = _datacenter(spec)
     flavor = _flavor(spec)
@@ -716,7 +715,7 @@ def _worker_group(spec: Spec, cluster: Cluster, dc: NutanixDatacenterConfig, fla
 
 def generate_secret_objects(spec: Spec, env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """EKS-A's ``GenerateCAPISpecSecret``: Secret ``capx-<cluster>`` and the CCM Secret."""
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     _datacenter(spec)
     credentials = credentials_from_env(env)
     name = spec.cluster.name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eksa_core.releases import BUNDLED_RELEASE_MANIFEST
-from eksa_core.testing import ProviderContract, build_spec, check_entry_point, check_templates, patched_env
+from eksa_core.testing import ProviderContract, build_spec, check_entry_point, check_templates
 
 # The bundled release snapshot (EKS Anywhere v0.26.1) covers Kubernetes 1.30-1.36.
 VALID = """\
@@ -205,9 +205,8 @@ class TestNutanixFailureDomainsContract(TestNutanixContract):
 
 def test_failure_domains_split_the_worker_groups() -> None:
     plugins = check_entry_point("nutanix", "eksa-provider-nutanix")
-    with patched_env(CREDENTIALS):
-        spec = build_spec(plugins, FAILURE_DOMAINS, env=CREDENTIALS, release_manifest=BUNDLED_RELEASE_MANIFEST)
-        objects = check_templates(plugins, "nutanix", spec)
+    spec = build_spec(plugins, FAILURE_DOMAINS, env=CREDENTIALS, release_manifest=BUNDLED_RELEASE_MANIFEST)
+    objects = check_templates(plugins, "nutanix", spec, CREDENTIALS)
     deployments = {o["metadata"]["name"]: o["spec"]["template"]["spec"]["infrastructureRef"]["name"]
                    for o in objects if o["kind"] == "MachineDeployment"}
     assert deployments == {

@@ -275,25 +275,24 @@ def test_infrastructure_bundle_and_bootstrap_options() -> None:
     assert options is not None and not options.env and not options.extra_mounts
 
 
-def test_hooks_are_wired_on_the_plugin_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in ENV.items():
-        monkeypatch.setenv(key, value)
+def test_hooks_are_wired_on_the_plugin_module() -> None:
+    from eksa_core.context import HookContext
+
     spec = _spec("nutanix-kcp-main")
     hooks = _plugins().provider("nutanix")
-    cp = hooks.eksa_generate_control_plane(spec=spec, options=TemplateOptions())
-    workers = hooks.eksa_generate_workers(spec=spec, machine_template_names=None, kubeadm_config_template_names=None,
-                                          options=TemplateOptions())
+    context = HookContext(cluster_dir=Path("."), env=dict(ENV), dry_run=True)
+    cp = hooks.generate_control_plane(spec, TemplateOptions(), context)
+    workers = hooks.generate_workers(spec, None, None, TemplateOptions(), context)
     assert cp and cp[0]["kind"] == "NutanixCluster"
     assert workers and {o["kind"] for o in workers} == {"MachineDeployment", "NutanixMachineTemplate",
                                                          "KubeadmConfigTemplate"}
-    assert hooks.eksa_infrastructure_bundle(spec=spec) is not None
+    assert hooks.infrastructure_bundle(spec) is not None
 
 
-def test_conformance_hook_renders_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in ENV.items():
-        monkeypatch.setenv(key, value)
+def test_conformance_hook_renders_secrets() -> None:
     spec = _spec("nutanix-secret-capi")
-    out = plugin.eksa_conformance_case(kind="render-secret", case={}, inputs={"spec": spec, "base_dir": Path(".")})
+    out = plugin.eksa_conformance_case(kind="render-secret", case={},
+                                       inputs={"spec": spec, "base_dir": Path("."), "env": dict(ENV)})
     assert [o["metadata"]["name"] for o in out] == ["capx-eksa-unit-test", "eksa-unit-test-nutanix-ccm-secret"]
     assert plugin.eksa_conformance_case(kind="render-secret", case={}, inputs={"spec": None}) is None
 
@@ -303,10 +302,7 @@ def test_provider_contract_template_shape_and_no_secret_leaks() -> None:
 
     plugins = _plugins()
     spec = _spec("nutanix-kcp-external-etcd")  # external etcd and a worker group
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in ENV.items():
-            mp.setenv(key, value)
-        objects = check_templates(plugins, "nutanix", spec)
+    objects = check_templates(plugins, "nutanix", spec, ENV)
     assert {o["kind"] for o in objects} >= {"Cluster", "NutanixCluster", "KubeadmControlPlane", "EtcdadmCluster",
                                             "NutanixMachineTemplate", "KubeadmConfigTemplate", "MachineDeployment"}
     check_no_secret_leaks(plugins, "nutanix", spec, {**ENV, "EKSA_NUTANIX_PASSWORD": "contract-secret-1234"})

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import configparser
 import ipaddress
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -130,8 +129,8 @@ def _read_env_file(env: Mapping[str, str], key: str) -> tuple[str, bytes]:
 
 def read_credentials(env: Mapping[str, str] | None = None, *, region: str = DEFAULT_REGION) -> SnowCredentials:
     """Read the files named by ``EKSA_AWS_CREDENTIALS_FILE`` and ``EKSA_AWS_CA_BUNDLES_FILE`` in ``env``
-    (default ``os.environ``) and find the devices of the credentials file."""
-    environ: Mapping[str, str] = os.environ if env is None else env
+    (default: none; hooks pass ``context.env``) and find the devices of the credentials file."""
+    environ: Mapping[str, str] = {} if env is None else env
     creds_path, creds = _read_env_file(environ, CREDENTIALS_ENV)
     ca_path, ca = _read_env_file(environ, CA_BUNDLES_ENV)
     devices = parse_credentials(creds, region=region)

@@ -17,12 +17,12 @@ Node bootstrap: every kubelet gets ``provider-id: aws-snow:////'{{ ds.meta_data.
 pod and, on every Bottlerocket node, the ``bottlerocket-bootstrap-snow`` custom bootstrap container.
 
 The credentials Secret is read from the files named by ``EKSA_AWS_CREDENTIALS_FILE`` /
-``EKSA_AWS_CA_BUNDLES_FILE`` (``options.extra["env"]`` when given, else the process environment).
+``EKSA_AWS_CA_BUNDLES_FILE`` of the call context's environment (``context.env``; ``options.extra["env"]`` when a
+caller renders without a context).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -253,7 +253,7 @@ def _referenced_pools(spec: Spec) -> list[SnowIPPool]:
 def _env(options: TemplateOptions | None) -> Mapping[str, str]:
     extra = (options.extra if options is not None else None) or {}
     env = extra.get("env")
-    return env if isinstance(env, Mapping) else os.environ
+    return env if isinstance(env, Mapping) else {}
 
 
 # -- control plane --------------------------------------------------------------------------------------------

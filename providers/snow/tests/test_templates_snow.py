@@ -290,7 +290,7 @@ def test_hooks_through_the_plugin_and_contract_kit(plugins: Plugins, env: dict[s
     from eksa_core.testing import check_no_secret_leaks, check_templates
 
     spec = build(plugins, etcd=True)
-    objects = check_templates(plugins, "snow", spec)
+    objects = check_templates(plugins, "snow", spec, env)
     assert by_kind(objects, "MachineDeployment")
     secret_file = tmp_path / "secret-credentials"
     secret_file.write_text("[192.168.1.10]\naws_access_key_id = AKIDCONTRACT\n"

@@ -19,7 +19,6 @@ on https to read and test the certificate.
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -231,7 +230,7 @@ class LiveValidator:
         self.dc_config = datacenter_config
         self.machine_configs = _by_name(machine_configs)
         self.cluster = cluster
-        self.env = os.environ if env is None else env
+        self.env = {} if env is None else env
         self.eksd_release_name = eksd_release_name
         self.skip = set(skip)
         self.timeout = timeout
@@ -807,7 +806,7 @@ def validate_vcenter(
 ) -> list[CheckResult]:
     """Run the live vSphere validations of a cluster spec and return one result per check, in order.
 
-    ``env`` supplies ``EKSA_VSPHERE_USERNAME`` / ``EKSA_VSPHERE_PASSWORD`` (default ``os.environ``).
+    ``env`` supplies ``EKSA_VSPHERE_USERNAME`` / ``EKSA_VSPHERE_PASSWORD`` (default: none; hooks pass ``context.env``).
     ``eksd_release_name`` enables the template ``eksdRelease:<name>`` tag check. ``skip`` may hold
     ``"vsphere-user-privilege"``. ``round_trips`` collects request counts. ``on_result`` sees each result
     as it is produced (e.g. to print ``✅ <message>``). With ``raise_on_failure`` all failures are raised

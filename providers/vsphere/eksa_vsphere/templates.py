@@ -10,7 +10,6 @@ MachineDeployment, VSphereMachineTemplate.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -268,7 +267,7 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None,
                            env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The control plane objects of a vSphere cluster, in apply order."""
     options = options or TemplateOptions()
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     name = cluster.name
     dc = _datacenter(spec)
@@ -390,7 +389,7 @@ def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | Non
                      env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """For each worker group: KubeadmConfigTemplate, MachineDeployment, VSphereMachineTemplate. Groups missing
     from a name map get the initial ``<cluster>-<group>-1`` names."""
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     dc = _datacenter(spec)
     flavor = _flavor(spec)

@@ -64,7 +64,7 @@ def run_render_case(case: Any, module: Any) -> list[str]:
     from eksa_core.conformance.runner import build_case_spec
 
     plugins = default_plugins()
-    with case_environment(case):
+    with case_environment(case) as env:
         try:
             spec, _ = build_case_spec(case, plugins)
         except EksaError as exc:  # spec building is not the renderer's job: report it as such
@@ -74,10 +74,10 @@ def run_render_case(case: Any, module: Any) -> list[str]:
             opts = params.get("buildOptions") or {}
             objects = module.generate_control_plane(spec, TemplateOptions(
                 control_plane_template_name=opts.get("controlPlaneTemplateName"),
-                etcd_template_name=opts.get("etcdTemplateName")))
+                etcd_template_name=opts.get("etcdTemplateName")), env=env)
         elif case.kind == "render-workers":
             objects = module.generate_workers(spec, params.get("workloadTemplateNames"),
-                                              params.get("kubeadmconfigTemplateNames"))
+                                              params.get("kubeadmconfigTemplateNames"), env=env)
         else:
             objects = module.failure_domain_objects(spec, params.get("templateNames"))
     expected = (CONFORMANCE / case.get("expected")).read_text()
