@@ -46,8 +46,6 @@ if TYPE_CHECKING:  # models, plugins and release data load when a command needs 
 
 __all__ = [
     "BUNDLED_RELEASE_MANIFEST",
-    "CREATE_SKIPPABLE_VALIDATIONS",
-    "UPGRADE_SKIPPABLE_VALIDATIONS",
     "CliError",
     "ConsoleProgress",
     "UsageError",
@@ -77,8 +75,6 @@ BUNDLED_KUBERNETES_VERSIONS = "1.30 to 1.36"
 """Kubernetes versions the bundled release snapshot (EKS Anywhere v0.26.1) has versions bundles and EKS-D releases
 for."""
 
-CREATE_SKIPPABLE_VALIDATIONS = ("vsphere-user-privilege",)
-UPGRADE_SKIPPABLE_VALIDATIONS = ("pod-disruption", "vsphere-user-privilege", "eksa-version-skew")
 
 LOG_DIR = "eksa-cli-logs"
 MAX_VERBOSITY = 9
@@ -360,10 +356,10 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
                      help="spec.kubernetesVersion (default: the newest of the release in use)")
     _add_release_options(gcc)
     gcc.set_defaults(func=_cmd_generate)
-    ghw = gen_sub.add_parser("hardware", help="print the Tinkerbell objects of a bare metal hardware CSV",
+    ghw = gen_sub.add_parser("hardware", help="print the hardware inventory objects of a hardware CSV",
                              description="Turn a hardware CSV into its Hardware, BMC Machine and Secret objects "
                                          "(multi-document YAML), as EKS Anywhere's `generate hardware` does. "
-                                         "Answered by an installed provider (eksa-provider-baremetal).")
+                                         "Answered by an installed provider that generates hardware.")
     _add_common(ghw)
     ghw.add_argument("-z", "--hardware-csv", metavar="FILE", default=None, help="the hardware CSV file")
     ghw.add_argument("-o", "--output", metavar="FILE", default=None,
@@ -409,8 +405,8 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     cc.add_argument("--kubeconfig", metavar="FILE", help="management cluster kubeconfig (workload clusters)")
     cc.add_argument("--skip-ip-check", action="store_true", help="skip the control plane IP in-use check")
     cc.add_argument("--skip-validations", metavar="NAME", nargs="+", action="extend", default=[],
-                    help=f"preflight validations to skip ({', '.join(CREATE_SKIPPABLE_VALIDATIONS)})")
-    cc.add_argument("-z", "--hardware-csv", metavar="FILE", help="hardware CSV (bare metal)")
+                    help="preflight validations to skip (the ones the installed providers declare)")
+    cc.add_argument("-z", "--hardware-csv", metavar="FILE", help="hardware CSV (providers with a hardware inventory)")
     cc.add_argument("--no-timeouts", action="store_true", help="wait without time limits")
     _add_release_options(cc)
     _add_hidden_force_cleanup(cc)
@@ -430,8 +426,9 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     uc.add_argument("--kubeconfig", metavar="FILE", help="management cluster kubeconfig (workload clusters)")
     uc.add_argument("-w", "--w-config", metavar="FILE", help="kubeconfig of the cluster to upgrade")
     uc.add_argument("--skip-validations", metavar="NAME", nargs="+", action="extend", default=[],
-                    help=f"preflight validations to skip ({', '.join(UPGRADE_SKIPPABLE_VALIDATIONS)})")
-    uc.add_argument("-z", "--hardware-csv", metavar="FILE", help="hardware CSV (bare metal)")
+                    help="preflight validations to skip (pod-disruption, eksa-version-skew and the ones the "
+                         "installed providers declare)")
+    uc.add_argument("-z", "--hardware-csv", metavar="FILE", help="hardware CSV (providers with a hardware inventory)")
     uc.add_argument("--no-timeouts", action="store_true", help="wait without time limits")
     _add_release_options(uc)
     _add_hidden_force_cleanup(uc)
@@ -554,7 +551,7 @@ def _cmd_providers(run: _Run) -> int:
         version = plugins.distribution_version(plugin) or info.version or "?"
         rows.append((info.name, owner, version, info.datacenter_kind, info.machine_kind or "-"))
     if len(rows) == 1:
-        print("No providers installed. Install one, e.g. `pip install eksa-provider-docker`.", file=out)
+        print("No providers installed. Install a provider package (`pip install eksa-provider-<name>`).", file=out)
     else:
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for row in rows:
@@ -592,7 +589,7 @@ def _cmd_generate_hardware(run: _Run) -> int:
     options: dict[str, Any] = {"hardware_csv": run.args.hardware_csv} if run.args.hardware_csv else {}
     text = run.plugins.hooks.generate_artifact("hardware", options)
     if text is None:
-        raise CliError("no installed provider generates hardware (install eksa-provider-baremetal)")
+        raise CliError("no installed provider generates hardware (install a provider with a hardware inventory)")
     if run.args.output:
         # BMC passwords inside: 0600 whatever the file was, a symlink replaced (never followed), a different
         # existing file kept as <output>.bak
@@ -853,7 +850,10 @@ def _finish(run: _Run, result: Any) -> None:
 def _cmd_create(run: _Run) -> int:
     args = run.args
     _reject_force_cleanup(args)
-    args.skip_validations_checked = _check_skip_validations(args.skip_validations, CREATE_SKIPPABLE_VALIDATIONS)
+    from .workflows.preflight import skippable_validations
+
+    args.skip_validations_checked = _check_skip_validations(args.skip_validations,
+                                                            skippable_validations(run.plugins, "create"))
     config = _load(run, args.filename, summary="the cluster config file provided is invalid")
     name = config.cluster.name
     kubeconfig = Path(name) / f"{name}-eks-a-cluster.kubeconfig"
@@ -873,7 +873,10 @@ def _cmd_create(run: _Run) -> int:
 def _cmd_upgrade(run: _Run) -> int:
     args = run.args
     _reject_force_cleanup(args)
-    args.skip_validations_checked = _check_skip_validations(args.skip_validations, UPGRADE_SKIPPABLE_VALIDATIONS)
+    from .workflows.preflight import skippable_validations
+
+    args.skip_validations_checked = _check_skip_validations(args.skip_validations,
+                                                            skippable_validations(run.plugins, "upgrade"))
     config = _load(run, args.filename, summary="the cluster config file provided is invalid")
     spec = _build_spec(run, config)
     from .workflows import upgrade_cluster

@@ -117,6 +117,7 @@ __all__ = [
     "LifecycleSpec",
     "MachineSpec",
     "ProviderInfo",
+    "ProviderTraits",
     "RegistrationSpec",
     "TemplateOptions",
     "TemplateSpec",
@@ -148,8 +149,40 @@ _T = TypeVar("_T")
 
 
 @attrs.frozen
+class ProviderTraits:
+    """What the core's own cluster rules and defaults need to know about a provider (EKS Anywhere keeps these
+    as provider checks inside its cluster validation). The defaults describe a typical VM provider.
+
+    :ivar requires_endpoint: the control plane endpoint host must be set (Docker: no, it uses a load balancer).
+    :ivar requires_machine_configs: control plane, workers and etcd must name a machine config.
+    :ivar recommends_ha_counts: warn unless control plane / external etcd counts are 3 or 5.
+    :ivar supports_external_etcd: an external etcd topology is possible.
+    :ivar allows_no_workers: a cluster without worker node groups is only a warning (pods run on the control
+        plane), not an error.
+    :ivar supports_in_place_upgrades: the ``InPlace`` upgrade rollout strategy is supported.
+    :ivar supports_kindnetd: the kindnetd CNI is supported (development providers).
+    :ivar supports_etcd_encryption: ``spec.etcdEncryption`` is supported.
+    :ivar endpoint_outside_cluster_networks: the control plane endpoint must be an IP outside the pod and
+        service CIDRs.
+    :ivar node_startup_timeout: the default MachineHealthCheck node startup timeout (``None``: the core's).
+    """
+
+    requires_endpoint: bool = True
+    requires_machine_configs: bool = True
+    recommends_ha_counts: bool = True
+    supports_external_etcd: bool = True
+    allows_no_workers: bool = False
+    supports_in_place_upgrades: bool = False
+    supports_kindnetd: bool = False
+    supports_etcd_encryption: bool = False
+    endpoint_outside_cluster_networks: bool = False
+    node_startup_timeout: str | None = None
+
+
+@attrs.frozen
 class ProviderInfo:
-    """Who a provider is (the answer of ``eksa_provider``).
+    """Who a provider is and everything the core knows about it (the answer of ``eksa_provider``): the core
+    names no provider, it reads this description.
 
     :ivar name: short name (``vsphere``, ``tinkerbell``, ``docker``...), as in ``eksa generate -p NAME``.
     :ivar datacenter_kind: the datacenter kind whose ``datacenterRef`` selects this provider.
@@ -157,6 +190,16 @@ class ProviderInfo:
     :ivar kinds: every kind class the provider brings (datacenter and machine kinds included).
     :ivar version: the provider package's version.
     :ivar aliases: other names accepted for ``-p`` (e.g. ``baremetal`` for ``tinkerbell``).
+    :ivar display_name: the name users read in messages ("vSphere", "Bare Metal"); default: :attr:`name`.
+    :ivar bundle_section: the attribute of the release's versions bundle holding the provider's components
+        (default: :attr:`name`; e.g. ``cloud_stack``).
+    :ivar controller_deployments: the infrastructure provider's controller deployments by namespace
+        (EKS-A ``GetDeployments``), e.g. ``{"capv-system": ("capv-controller-manager",)}``.
+    :ivar movable_kinds: ``(apiVersion, kind)`` of the provider's Cluster API infrastructure objects that a
+        management move copies, in the order they are created.
+    :ivar skippable_validations: names of the provider's preflight validations a user may skip with
+        ``--skip-validations`` (e.g. ``vsphere-user-privilege``).
+    :ivar traits: what the core's cluster rules and defaults need to know (:class:`ProviderTraits`).
     """
 
     name: str
@@ -165,6 +208,22 @@ class ProviderInfo:
     kinds: tuple[type[EksaObject], ...] = ()
     version: str = ""
     aliases: tuple[str, ...] = ()
+    display_name: str = ""
+    bundle_section: str = ""
+    controller_deployments: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    movable_kinds: tuple[tuple[str, str], ...] = ()
+    skippable_validations: tuple[str, ...] = ()
+    traits: ProviderTraits = attrs.field(factory=ProviderTraits)
+
+    @property
+    def label(self) -> str:
+        """:attr:`display_name`, or :attr:`name` when it has none."""
+        return self.display_name or self.name
+
+    @property
+    def bundle_attribute(self) -> str:
+        """:attr:`bundle_section`, or :attr:`name` when it has none."""
+        return self.bundle_section or self.name
 
 
 @attrs.frozen
@@ -635,17 +694,6 @@ class TemplateSpec:
         :return: folder ``infrastructure-<name>/<version>/`` and its manifests.
 
         ``firstresult``. Called with ``eksa_env_map`` whenever the workflows run clusterctl.
-        """
-
-    @hookspec(firstresult=True)
-    def eksa_capi_deployments(self, spec: Spec | None) -> dict[str, list[str]] | None:
-        """The infrastructure provider's controller deployments, by namespace (``GetDeployments``), e.g.
-        ``{"capv-system": ["capv-controller-manager"]}``.
-
-        :param spec: the cluster spec (``None`` when asked outside a workflow).
-        :return: namespace -> deployment names.
-
-        ``firstresult``. Called by the contract kit, which checks the names.
         """
 
     @hookspec(firstresult=True)

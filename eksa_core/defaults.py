@@ -40,7 +40,6 @@ __all__ = [
     "DEFAULT_FLUX_BRANCH",
     "DEFAULT_FLUX_SYSTEM_NAMESPACE",
     "DEFAULT_NODE_STARTUP_TIMEOUT",
-    "DEFAULT_NODE_STARTUP_TIMEOUT_TINKERBELL",
     "DEFAULT_SSH_KEY_ALGORITHM",
     "DEFAULT_UNHEALTHY_MACHINE_TIMEOUT",
     "REGISTRY_MIRROR_CA_ENV",
@@ -61,7 +60,6 @@ DEFAULT_CLI_NAMESPACE = "default"
 DEFAULT_REGISTRY_MIRROR_PORT = "443"
 REGISTRY_MIRROR_CA_ENV = "EKSA_REGISTRY_MIRROR_CA"
 DEFAULT_NODE_STARTUP_TIMEOUT = "10m0s"
-DEFAULT_NODE_STARTUP_TIMEOUT_TINKERBELL = "20m0s"
 DEFAULT_UNHEALTHY_MACHINE_TIMEOUT = "5m0s"
 DEFAULT_CP_MAX_UNHEALTHY = "100%"
 DEFAULT_WORKER_MAX_UNHEALTHY = "40%"
@@ -71,7 +69,6 @@ DEFAULT_FLUX_SYSTEM_NAMESPACE = "flux-system"
 DEFAULT_FLUX_BRANCH = "main"
 DEFAULT_SSH_KEY_ALGORITHM = "ecdsa"
 DEFAULT_AWS_PARTITION = "aws"
-TINKERBELL_DATACENTER_KIND = "TinkerbellDatacenterConfig"
 
 _LEGACY_CNI_CILIUM = ("cilium", "cilium-enterprise")
 _LEGACY_CNI_KINDNETD = "kindnetd"
@@ -106,15 +103,17 @@ def set_defaults(
             set_fluxconfig_defaults(obj, cluster)
         elif isinstance(obj, GitOpsConfig):
             set_gitopsconfig_defaults(obj, cluster)
-    if stage == "cli":
-        for obj in config.objects:
-            _set_namespace(obj)
-        for each in clusters:
-            set_cluster_cli_defaults(each)
     if plugins is None:
         from .plugins import default_plugins
 
         plugins = default_plugins()
+    if stage == "cli":
+        for obj in config.objects:
+            _set_namespace(obj)
+        for each in clusters:
+            provider = plugins.find_for_datacenter_kind(each.datacenter_kind())
+            set_cluster_cli_defaults(each, node_startup_timeout=(
+                provider.info.traits.node_startup_timeout if provider is not None else None))
     kind = cluster.datacenter_kind() if cluster is not None else ""
     plugins.hooks_for_kind(kind).set_defaults(config)
     return warnings
@@ -183,8 +182,12 @@ def _default_kms(kms: KMS) -> None:
         kms.timeout = DEFAULT_KMS_TIMEOUT
 
 
-def set_cluster_cli_defaults(cluster: Cluster) -> None:
-    """The CLI's Cluster defaults: namespace and machine health checks (timeouts, ``maxUnhealthy``)."""
+def set_cluster_cli_defaults(cluster: Cluster, *, node_startup_timeout: str | None = None) -> None:
+    """The CLI's Cluster defaults: namespace and machine health checks (timeouts, ``maxUnhealthy``).
+
+    :param node_startup_timeout: the provider's default node startup timeout
+        (:attr:`~eksa_core.contract.ProviderTraits.node_startup_timeout`), else :data:`DEFAULT_NODE_STARTUP_TIMEOUT`.
+    """
     _set_namespace(cluster)
     spec = cluster.spec
     top_max_unhealthy_set = spec.machine_health_check is not None and spec.machine_health_check.max_unhealthy \
@@ -193,9 +196,7 @@ def set_cluster_cli_defaults(cluster: Cluster) -> None:
     if mhc is None:
         mhc = spec.machine_health_check = MachineHealthCheck()
     if not mhc.node_startup_timeout:
-        mhc.node_startup_timeout = (DEFAULT_NODE_STARTUP_TIMEOUT_TINKERBELL
-                                    if cluster.datacenter_kind() == TINKERBELL_DATACENTER_KIND
-                                    else DEFAULT_NODE_STARTUP_TIMEOUT)
+        mhc.node_startup_timeout = node_startup_timeout or DEFAULT_NODE_STARTUP_TIMEOUT
     if not mhc.unhealthy_machine_timeout:
         mhc.unhealthy_machine_timeout = DEFAULT_UNHEALTHY_MACHINE_TIMEOUT
     if mhc.max_unhealthy is None:

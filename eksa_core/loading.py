@@ -161,7 +161,7 @@ def get_and_validate_cluster_config(
     cluster = _require(config, Cluster.KIND)
     assert isinstance(cluster, Cluster)
     warnings = [config.locate(w, cluster) for w in set_cluster_api_defaults(cluster, env=env)]
-    found = [config.locate(e, cluster) for e in validate_cluster(cluster, env=env)]
+    found = [config.locate(e, cluster) for e in validate_cluster(cluster, env=env)]  # installed providers' rules
     config.warnings += warnings + [e for e in found if e.warning]
     _raise_errors(found, config.file)
     return cluster

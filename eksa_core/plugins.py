@@ -34,6 +34,7 @@ from .contract import (
     InfrastructureBundle,
     Manifest,
     ProviderInfo,
+    ProviderTraits,
     TemplateOptions,
     WorkflowEvent,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "Plugins",
     "ProviderHooks",
     "ProviderInfo",
+    "ProviderTraits",
     "TemplateOptions",
     "WorkflowEvent",
     "default_plugins",
@@ -195,15 +197,6 @@ class HookRelay:
         """``eksa_infrastructure_bundle``."""
         result: InfrastructureBundle | None = self._call("eksa_infrastructure_bundle", spec=spec)
         return result
-
-    def capi_deployments(self, spec: Spec | None) -> dict[str, list[str]] | None:
-        """``eksa_capi_deployments``."""
-        result: dict[str, list[str]] | None = self._call("eksa_capi_deployments", spec=spec)
-        return result
-
-    def has_capi_deployments(self) -> bool:
-        """Whether a plugin implements ``eksa_capi_deployments``."""
-        return self._implemented("eksa_capi_deployments")
 
     def update_kubeconfig(self, kubeconfig: str, cluster_name: str) -> str | None:
         """``eksa_update_kubeconfig``."""

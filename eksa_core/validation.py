@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from . import netutil
+from .contract import ProviderInfo, ProviderTraits
 from .errors import ErrorCode, SpecError
 from .models.base import EksaObject, Ref
 from .models.cluster import (
@@ -45,14 +46,6 @@ __all__ = [
     "validate_references",
     "validate_update",
 ]
-
-DOCKER = "DockerDatacenterConfig"
-TINKERBELL = "TinkerbellDatacenterConfig"
-SNOW = "SnowDatacenterConfig"
-VSPHERE = "VSphereDatacenterConfig"
-CLOUDSTACK = "CloudStackDatacenterConfig"
-NUTANIX = "NutanixDatacenterConfig"
-ETCD_ENCRYPTION_PROVIDERS = (VSPHERE, CLOUDSTACK, NUTANIX)
 
 API_SERVER_EXTRA_ARGS_ENV = "API_SERVER_EXTRA_ARGS_ENABLED"
 SKIP_EKSA_VERSION_SKEW_ANNOTATION = "anywhere.eks.amazonaws.com/skip-eksa-version-skew-check"
@@ -100,7 +93,7 @@ def validate(
                           kind="Cluster", file=config.file)]
     cluster = config.cluster
     found: list[SpecError] = []
-    found += [config.locate(e, cluster) for e in validate_cluster(cluster, env=env)]
+    found += [config.locate(e, cluster) for e in validate_cluster(cluster, env=env, plugins=plugins)]
     found += validate_references(config, plugins=plugins)
     for obj in config.objects:
         if isinstance(obj, OIDCConfig):
@@ -131,12 +124,24 @@ def _locate_hook_error(config: ClusterConfig, err: Any) -> SpecError:
 class _Rules:
     """Collects the problems of one Cluster."""
 
-    def __init__(self, cluster: Cluster, env: Mapping[str, str]) -> None:
+    def __init__(self, cluster: Cluster, env: Mapping[str, str], plugins: Plugins) -> None:
         self.cluster = cluster
         self.spec = cluster.spec
         self.env = env
         self.kind = cluster.datacenter_kind()
         self.errors: list[SpecError] = []
+        self.providers = [info for info, _ in plugins.providers.values()]
+        self.provider: ProviderInfo | None = next(
+            (info for info in self.providers if info.datacenter_kind == self.kind), None)
+        #: what the rules need to know about the provider (registration data; defaults when none is installed)
+        self.traits = self.provider.traits if self.provider is not None else ProviderTraits()
+
+    def providers_where(self, trait: Callable[[ProviderTraits], bool]) -> str:
+        """The display names of the installed providers with ``trait``, for messages ("vSphere and Nutanix")."""
+        names = [info.label for info in self.providers if trait(info.traits)]
+        if not names:
+            return "no installed provider"
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     def error(self, message: str, field: str | None = None, *, warning: bool = False) -> None:
         self.errors.append(SpecError(message, kind=self.cluster.kind, name=self.cluster.name, field=field,
@@ -150,14 +155,21 @@ class _Rules:
         return self.spec.external_etcd_configuration is None
 
 
-def validate_cluster(cluster: Cluster, *, env: Mapping[str, str] | None = None) -> list[SpecError]:
+def validate_cluster(cluster: Cluster, *, env: Mapping[str, str] | None = None,
+                     plugins: Plugins | None = None) -> list[SpecError]:
     """EKS Anywhere's content rules of a ``Cluster`` (``ValidateClusterConfigContent``), in its order, without
     looking at other documents. Problems carry ``kind``, ``name`` and ``field``; warnings ``warning=True``.
 
     :param env: the environment feature flags are read from (``API_SERVER_EXTRA_ARGS_ENABLED``); default
         ``os.environ``.
+    :param plugins: the installed plugins: the rules that depend on the provider read its registration
+        (:class:`~eksa_core.contract.ProviderTraits`); default: every installed plugin.
     """
-    rules = _Rules(cluster, os.environ if env is None else env)
+    if plugins is None:
+        from .plugins import default_plugins
+
+        plugins = default_plugins()
+    rules = _Rules(cluster, os.environ if env is None else env, plugins)
     for check in _CLUSTER_CHECKS:
         check(rules)
     return rules.errors
@@ -186,18 +198,19 @@ def _check_kubernetes_version(r: _Rules) -> None:
 def _check_endpoint(r: _Rules) -> None:
     cp = r.spec.control_plane_configuration
     endpoint = cp.endpoint if cp else None
-    if (endpoint is None or not endpoint.host) and r.kind != DOCKER:
+    if (endpoint is None or not endpoint.host) and r.traits.requires_endpoint:
         r.error("cluster controlPlaneConfiguration.Endpoint.Host is not set or is empty",
                 "spec.controlPlaneConfiguration.endpoint.host")
 
 
 def _check_external_etcd_support(r: _Rules) -> None:
-    if r.kind == TINKERBELL and r.spec.external_etcd_configuration is not None:
-        r.error("tinkerbell external etcd configuration is unsupported", "spec.externalEtcdConfiguration")
+    if not r.traits.supports_external_etcd and r.spec.external_etcd_configuration is not None:
+        name = r.provider.name if r.provider is not None else r.kind
+        r.error(f"{name} external etcd configuration is unsupported", "spec.externalEtcdConfiguration")
 
 
 def _check_machine_group_refs(r: _Rules) -> None:
-    if r.kind == DOCKER:
+    if not r.traits.requires_machine_configs:
         return
     cp = r.spec.control_plane_configuration
     if cp is None or cp.machine_group_ref is None:
@@ -222,7 +235,7 @@ def _check_control_plane_count(r: _Rules) -> None:
     if r.stacked_etcd and count % 2 == 0:
         r.error("control plane node count cannot be an even number when using stacked etcd topology", field)
         return
-    if r.kind != DOCKER and count not in (3, 5):
+    if r.traits.recommends_ha_counts and count not in (3, 5):
         r.warn("Warning: The recommended number of control plane nodes is 3 or 5", field)
 
 
@@ -242,7 +255,7 @@ def _check_workers(r: _Rules) -> None:
     groups = r.cluster.worker_groups()
     base = "spec.workerNodeGroupConfigurations"
     if not groups:
-        if r.kind == TINKERBELL:
+        if r.traits.allows_no_workers:
             r.warn("Warning: No configurations provided for worker node groups, pods will be scheduled on "
                    "control-plane nodes", base)
         else:
@@ -325,9 +338,9 @@ def _check_worker_rollout(r: _Rules, group: WorkerNodeGroupConfiguration, path: 
                 "rollout strategy type", f"{at}.type")
         return
     if strategy.type == "InPlace":
-        if r.kind != TINKERBELL:
+        if not r.traits.supports_in_place_upgrades:
             r.error("WorkerNodeGroupConfiguration: 'InPlace' upgrade rollout strategy type is only supported on "
-                    "Bare Metal", f"{at}.type")
+                    f"{r.providers_where(lambda t: t.supports_in_place_upgrades)}", f"{at}.type")
         if strategy.rolling_update is not None:
             r.error("WorkerNodeGroupConfiguration: UpgradeRolloutStrategy.RollingUpdate field should be empty when "
                     "Type is InPlace", f"{at}.rollingUpdate")
@@ -352,9 +365,10 @@ def _check_networking(r: _Rules) -> None:
     cni_config = network.cni_config if network else None
     uses_kindnetd = network is not None and (network.cni == "kindnetd" or
                                              (cni_config is not None and cni_config.kindnetd is not None))
-    if uses_kindnetd and r.kind != DOCKER:
-        r.error("kindnetd is only supported on Docker provider for development and testing. For all other "
-                "providers please use Cilium CNI", f"{base}.cniConfig.kindnetd" if cni_config else f"{base}.cni")
+    if uses_kindnetd and not r.traits.supports_kindnetd:
+        r.error(f"kindnetd is only supported on {r.providers_where(lambda t: t.supports_kindnetd)} provider for "
+                "development and testing. For all other providers please use Cilium CNI",
+                f"{base}.cniConfig.kindnetd" if cni_config else f"{base}.cni")
     pods = list((network.pods.cidr_blocks if network and network.pods else None) or [])
     services = list((network.services.cidr_blocks if network and network.services else None) or [])
     if not pods:
@@ -373,7 +387,7 @@ def _check_networking(r: _Rules) -> None:
     if services and service_net is None:
         r.error(f"invalid CIDR block for Services: {_go_blocks(services)}. Please specify a valid CIDR block for "
                 "service subnet", f"{base}.services.cidrBlocks[0]")
-    if r.kind == SNOW and pod_net is not None and service_net is not None:
+    if r.traits.endpoint_outside_cluster_networks and pod_net is not None and service_net is not None:
         cp = r.spec.control_plane_configuration
         host = (cp.endpoint.host if cp and cp.endpoint else None) or ""
         field = "spec.controlPlaneConfiguration.endpoint.host"
@@ -485,7 +499,7 @@ def _check_etcd_count(r: _Rules) -> None:
         r.error("etcd replicas cannot be a negative number", field)
     elif count % 2 == 0:
         r.error("external etcd count cannot be an even number", field)
-    elif count not in (3, 5) and r.kind != DOCKER:
+    elif count not in (3, 5) and r.traits.recommends_ha_counts:
         r.warn("Warning: The recommended number of external etcd nodes is 3 or 5", field)
 
 
@@ -633,9 +647,9 @@ def _check_cp_rollout(r: _Rules) -> None:
                 "strategy type", f"{at}.type")
         return
     if strategy.type == "InPlace":
-        if r.kind != TINKERBELL:
-            r.error("ControlPlaneConfiguration: 'InPlace' upgrade rollout strategy type is only supported on Bare "
-                    "Metal", f"{at}.type")
+        if not r.traits.supports_in_place_upgrades:
+            r.error("ControlPlaneConfiguration: 'InPlace' upgrade rollout strategy type is only supported on "
+                    f"{r.providers_where(lambda t: t.supports_in_place_upgrades)}", f"{at}.type")
         if strategy.rolling_update is not None:
             r.error("ControlPlaneConfiguration: UpgradeRolloutStrategy.RollingUpdate field should be empty when "
                     "Type is InPlace", f"{at}.rollingUpdate")
@@ -725,9 +739,9 @@ def _check_etcd_encryption(r: _Rules) -> None:
     if not encryption:
         return
     base = "spec.etcdEncryption"
-    if r.kind not in ETCD_ENCRYPTION_PROVIDERS:
+    if not r.traits.supports_etcd_encryption:
         r.error(f"etcdEncryption is not supported for the provider of {r.kind or '(no datacenterRef)'}; it is "
-                "supported on vSphere, CloudStack and Nutanix", base)
+                f"supported on {r.providers_where(lambda t: t.supports_etcd_encryption)}", base)
         return
     if len(encryption) != 1:
         r.error("etcdEncryption: only one encryption configuration is supported", base)

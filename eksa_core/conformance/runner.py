@@ -49,8 +49,6 @@ __all__ = [
 CLI_VERSION = "v0.19.0-dev+latest"
 """The EKS-A CLI version the public render cases were produced with (README: 'How a render case is built')."""
 
-PROVIDER_NAMES = {"baremetal": "tinkerbell"}
-
 
 @attrs.define
 class CaseResult:
@@ -81,7 +79,7 @@ class _Fail(Exception):
 
 
 def _provider(plugins: Plugins, case: Case) -> ProviderHooks:
-    name = PROVIDER_NAMES.get(case.provider, case.provider)
+    name = case.provider  # a provider's name or one of its aliases (ProviderInfo.aliases)
     try:
         return plugins.provider(name)
     except EksaError:

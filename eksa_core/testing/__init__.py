@@ -142,12 +142,11 @@ def check_provider_info(plugins: Plugins, provider_name: str) -> ProviderInfo:
     if info.machine_kind:
         assert info.machine_kind in kinds, f"kinds do not include the machine kind {info.machine_kind}"
     assert info.version, "ProviderInfo.version is empty"
-    if hooks.has_capi_deployments():
-        deployments = hooks.capi_deployments(None)
-        assert isinstance(deployments, Mapping) and deployments, "eksa_capi_deployments returned no deployments"
-        for namespace, names in deployments.items():
-            assert _NAME.match(namespace) and names and all(_NAME.match(n) for n in names), \
-                f"eksa_capi_deployments: {namespace}: {names!r} are not Kubernetes names"
+    for namespace, names in info.controller_deployments.items():
+        assert _NAME.match(namespace) and names and all(_NAME.match(n) for n in names), \
+            f"ProviderInfo.controller_deployments: {namespace}: {names!r} are not Kubernetes names"
+    for api_version, kind in info.movable_kinds:
+        assert "/" in api_version and kind[:1].isupper(), f"movable kind {api_version} {kind} is malformed"
     return info
 
 

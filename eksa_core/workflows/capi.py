@@ -29,7 +29,7 @@ import yaml
 from ..context import ClusterHandle
 from ..errors import EksaError
 from ..files import PUBLIC, write_file_atomic
-from ..plugins import ComponentChangeDiff, InfrastructureBundle
+from ..plugins import ComponentChangeDiff, InfrastructureBundle, ProviderInfo
 
 if TYPE_CHECKING:
     from ..kube.client import KubeClient
@@ -104,12 +104,16 @@ class ClusterAPIInstaller(ABC):
         return None
 
 
-_BUNDLE_SECTIONS = {"cloudstack": "cloud_stack"}
-"""Provider names whose versions-bundle section is named differently."""
+def component_versions(spec: Spec, provider: str | ProviderInfo) -> dict[str, str]:
+    """Component versions from the spec's versions bundle, where it has them (best effort, by attribute).
 
-
-def component_versions(spec: Spec, provider_name: str) -> dict[str, str]:
-    """Component versions from the spec's versions bundle, where it has them (best effort, by attribute)."""
+    :param provider: the provider's registration (its :attr:`~eksa_core.contract.ProviderInfo.bundle_section`
+        names the bundle section of its infrastructure components), or a provider name that is its own section.
+    """
+    if isinstance(provider, ProviderInfo):
+        provider_name, section = provider.name, provider.bundle_attribute
+    else:
+        provider_name = section = provider
     out: dict[str, str] = {}
     try:
         bundle: Any = spec.versions_bundle()
@@ -121,7 +125,7 @@ def component_versions(spec: Spec, provider_name: str) -> dict[str, str]:
         ("control-plane-kubeadm", "control_plane"),
         ("bootstrap-etcdadm-bootstrap", "etcdadm_bootstrap"),
         ("bootstrap-etcdadm-controller", "etcdadm_controller"),
-        (f"infrastructure-{provider_name}", _BUNDLE_SECTIONS.get(provider_name, provider_name)),
+        (f"infrastructure-{provider_name}", section),
     ):
         value = getattr(getattr(bundle, attr, None), "version", None)
         if isinstance(value, str) and value:

@@ -42,7 +42,7 @@ def components_request(ctx: WorkflowContext, spec: Spec | None = None) -> Compon
         provider_name=ctx.provider.info.name,
         env=dict(env),
         infrastructure=bundle,
-        versions=component_versions(spec, ctx.provider.info.name),
+        versions=component_versions(spec, ctx.provider.info),
         overrides_dir=ctx.generated_dir / "overrides",
         external_etcd=bool(etcd and etcd.count),
     )

@@ -31,7 +31,7 @@ from ..errors import EksaError
 from ..files import PUBLIC, write_file_atomic
 from ..kube import without_nulls
 from ..kube.errors import KubeError, KubeFailureMessageError, KubeNotFoundError
-from ..plugins import TemplateOptions
+from ..plugins import ProviderInfo, TemplateOptions
 from ..yamlio import dump_plain_all
 from .context import redact_manifest
 
@@ -288,9 +288,11 @@ def write_kubeconfig(ctx: WorkflowContext, management: ClusterHandle, spec: Spec
 # -------------------------------------------------------------------------------------------------- move
 
 
-def move_kinds(manifests: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+def move_kinds(manifests: Iterable[Mapping[str, Any]],
+               provider: ProviderInfo | None = None) -> list[tuple[str, str]]:
     """The kinds a move searches: the kube layer's defaults, at the versions the rendered manifests use, plus
-    the rendered kinds it does not know (provider kinds)."""
+    the provider's movable infrastructure kinds and EKS Anywhere kinds (its registration) and the rendered kinds
+    none of those name."""
     from ..kube.move import DEFAULT_MOVE_KINDS
 
     rendered: dict[tuple[str, str], str] = {}
@@ -306,8 +308,15 @@ def move_kinds(manifests: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
         seen.add(key)
         kinds.append((rendered.get(key, api_version), kind))
     core_start = next(i for i, (av, _) in enumerate(kinds) if av == "v1")
+    declared: list[tuple[str, str]] = []
+    if provider is not None:
+        for api_version, kind in [*provider.movable_kinds, *((cls.API_VERSION, cls.KIND) for cls in provider.kinds)]:
+            key = (api_version.rpartition("/")[0], kind)
+            if key not in seen:
+                seen.add(key)
+                declared.append((rendered.get(key, api_version), kind))
     extra = [(av, kind) for key, av in rendered.items() for kind in [key[1]] if key not in seen]
-    return kinds[:core_start] + extra + kinds[core_start:]
+    return kinds[:core_start] + declared + extra + kinds[core_start:]
 
 
 def move_capi(ctx: WorkflowContext, source: ClusterHandle, target: ClusterHandle, spec: Spec,
@@ -320,7 +329,7 @@ def move_capi(ctx: WorkflowContext, source: ClusterHandle, target: ClusterHandle
     from ..kube.move import move
 
     move(ctx.kube(source), ctx.kube(target), namespace=SYSTEM_NAMESPACE, cluster_name=spec.name,
-         kinds=move_kinds(manifests), field_manager=FIELD_MANAGER)
+         kinds=move_kinds(manifests, ctx.provider.info), field_manager=FIELD_MANAGER)
 
 
 def copy_eksa_objects(ctx: WorkflowContext, target: ClusterHandle, spec: Spec,
@@ -366,7 +375,7 @@ def delete_cluster(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec,
     kube = ctx.kube(cluster)
     api_version, namespace = capi_cluster_ref(manifests, spec.name)
     graph = [] if ctx.dry_run else discover_cluster_objects(kube, namespace=namespace, cluster_name=spec.name,
-                                                           kinds=move_kinds(manifests))
+                                                           kinds=move_kinds(manifests, ctx.provider.info))
     if not ctx.dry_run:
         # a delete interrupted after the Cluster went leaves its graph undiscoverable (discovery starts at the
         # Cluster): what is still labelled as the cluster's goes too
@@ -516,7 +525,7 @@ def backup_cluster(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec,
     from ..kube.move import discover_cluster_objects
 
     objects = discover_cluster_objects(ctx.kube(cluster), namespace=SYSTEM_NAMESPACE, cluster_name=spec.name,
-                                       kinds=move_kinds(manifests))
+                                       kinds=move_kinds(manifests, ctx.provider.info))
     backup_dir.mkdir(parents=True, exist_ok=True)
     os_chmod(backup_dir, 0o700)
     for obj in objects:

@@ -25,21 +25,30 @@ from .ops import CAPI_GROUP, EKSA_API_VERSION
 
 if TYPE_CHECKING:
     from ..context import ClusterHandle
+    from ..plugins import Plugins
     from ..spec import Spec
     from .context import WorkflowContext
 
 __all__ = [
-    "CREATE_SKIPPABLE_VALIDATIONS",
-    "UPGRADE_SKIPPABLE_VALIDATIONS",
     "Validation",
     "create_validations",
     "run_validations",
+    "skippable_validations",
     "upgrade_validations",
 ]
 
-#: Validations ``--skip-validations`` may name on create and on upgrade (EKS Anywhere's lists).
-CREATE_SKIPPABLE_VALIDATIONS: tuple[str, ...] = ("vsphere-user-privilege",)
-UPGRADE_SKIPPABLE_VALIDATIONS: tuple[str, ...] = ("pod-disruption", "vsphere-user-privilege", "eksa-version-skew")
+
+
+def skippable_validations(plugins: Plugins, operation: str) -> tuple[str, ...]:
+    """The validations ``--skip-validations`` may name on ``operation`` (``create`` or ``upgrade``), in EKS
+    Anywhere's order: the core's (upgrade: ``pod-disruption`` and ``eksa-version-skew``) around the ones the
+    installed providers declare (:attr:`~eksa_core.contract.ProviderInfo.skippable_validations`)."""
+    declared: list[str] = []
+    for info, _ in plugins.providers.values():
+        declared += [name for name in info.skippable_validations if name not in declared]
+    if operation == "upgrade":
+        return ("pod-disruption", *declared, "eksa-version-skew")
+    return tuple(declared)
 
 #: A check returns the warnings it found (or ``None``) and raises on failure.
 Check = Callable[[], "Iterable[SpecError] | None"]
@@ -345,8 +354,8 @@ def create_validations(ctx: WorkflowContext) -> list[Validation]:
         Validation("validate cluster spec", lambda: check_spec(ctx, creating=True),
                    "fix the cluster spec as the errors say"),
         Validation("validate --skip-validations names",
-                   lambda: check_skip_validations(ctx, CREATE_SKIPPABLE_VALIDATIONS),
-                   f"only {', '.join(CREATE_SKIPPABLE_VALIDATIONS)} can be skipped on create"),
+                   lambda: check_skip_validations(ctx, skippable_validations(ctx.plugins, "create")),
+                   f"only {', '.join(skippable_validations(ctx.plugins, 'create'))} can be skipped on create"),
         Validation("validate cluster's eksaVersion matches EKS-A version", lambda: check_eksa_version(ctx.spec),
                    "use the EKS Anywhere release of the cluster's eksaVersion, or remove spec.eksaVersion"),
     ]
@@ -379,8 +388,8 @@ def upgrade_validations(ctx: WorkflowContext) -> list[Validation]:
         Validation("validate cluster spec", lambda: check_spec(ctx, creating=False),
                    "fix the cluster spec as the errors say"),
         Validation("validate --skip-validations names",
-                   lambda: check_skip_validations(ctx, UPGRADE_SKIPPABLE_VALIDATIONS),
-                   f"only {', '.join(UPGRADE_SKIPPABLE_VALIDATIONS)} can be skipped on upgrade"),
+                   lambda: check_skip_validations(ctx, skippable_validations(ctx.plugins, "upgrade")),
+                   f"only {', '.join(skippable_validations(ctx.plugins, 'upgrade'))} can be skipped on upgrade"),
     ]
     if management is not None:
         out += [

@@ -3,8 +3,10 @@ are refused naming the plugin and the hook; the core dispatches through typed me
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,7 @@ def test_removed_hooks_have_no_spec() -> None:
     hooks = _spec_hooks()
     assert "eksa_upgrade_needed" not in hooks
     assert "eksa_setup_and_validate_upgrade_management_components" not in hooks
+    assert "eksa_capi_deployments" not in hooks  # registration data now: ProviderInfo.controller_deployments
 
 
 def test_every_hook_has_one_typed_method_on_the_relay() -> None:
@@ -121,3 +124,85 @@ def test_no_provider_reads_the_process_environment() -> None:
                 offenders.append(f"{path.relative_to(providers)}:{number}: {line.strip()}")
     assert list(providers.glob("*/eksa_*/templates.py")), "no provider sources found"
     assert not offenders, "\n".join(offenders)
+
+
+_PROVIDER_NAME = re.compile(r"vsphere|tinkerbell|nutanix|cloud_?stack|\bsnow\b|docker|bare ?metal", re.I)
+#: The release models mirror EKS Anywhere's release manifest, whose versions bundle has a section per provider;
+#: the kube layer's default move kinds still list the providers' infrastructure kinds (the workflows add each
+#: provider's declared ``movable_kinds``).
+_NAMES_ALLOWED_IN = ("releases", "kube/move.py")
+
+
+def _code_words(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """Identifiers and string constants of ``tree`` that are not docstrings (documentation may name providers
+    to trace EKS Anywhere's behaviour)."""
+    docs = {id(node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            yield node.lineno, node.value
+        elif isinstance(node, ast.Name):
+            yield node.lineno, node.id
+        elif isinstance(node, ast.Attribute):
+            yield node.lineno, node.attr
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            yield node.lineno, node.name
+
+
+def test_the_core_names_no_provider() -> None:
+    """What the core knows about providers comes from their registration (``ProviderInfo``), so a third-party
+    provider can supply the same things."""
+    offenders = []
+    for path in sorted(CORE.rglob("*.py")):
+        relative = path.relative_to(CORE).as_posix()
+        if relative.startswith(_NAMES_ALLOWED_IN):
+            continue
+        for line, word in _code_words(ast.parse(path.read_text())):
+            if _PROVIDER_NAME.search(word):
+                offenders.append(f"{relative}:{line}: {word[:80]!r}")
+    assert not offenders, "\n".join(offenders)
+
+
+def _lab_provider(traits: contract.ProviderTraits) -> object:
+    import attrs
+
+    from eksa_core.models.base import DatacenterConfigObject
+
+    kind = attrs.define(kw_only=True)(type("LabDatacenterConfig", (DatacenterConfigObject,), {
+        "__annotations__": {"KIND": "ClassVar[str]"}, "KIND": "LabDatacenterConfig", "__module__": __name__}))
+
+    class Lab:
+        @hookimpl
+        def eksa_provider(self) -> contract.ProviderInfo:
+            return contract.ProviderInfo(name="lab", datacenter_kind="LabDatacenterConfig", kinds=(kind,),
+                                         display_name="Lab Cloud", traits=traits)
+
+    return Lab()
+
+
+def _rules_for(traits: contract.ProviderTraits, **cluster: object) -> list[str]:
+    from eksa_core.generate import new_cluster
+    from eksa_core.models.base import Ref
+    from eksa_core.validation import validate_cluster
+
+    plugins = Plugins()
+    plugins.register(_lab_provider(traits), name="eksa-provider-lab")
+    spec = new_cluster("lab1", control_plane_count=1, worker_node_group_count=1)
+    spec.spec.datacenter_ref = Ref(kind="LabDatacenterConfig", name="lab1")
+    for name, value in cluster.items():
+        setattr(spec.spec, name, value)
+    return [e.message for e in validate_cluster(spec, env={}, plugins=plugins)]
+
+
+def test_cluster_rules_follow_the_registered_traits() -> None:
+    """A third-party provider gets the core's provider-dependent rules from its registration, not its name."""
+    vm_like = _rules_for(contract.ProviderTraits())
+    assert any("Endpoint.Host is not set" in m for m in vm_like)
+    assert any("must specify machineGroupRef" in m for m in vm_like)
+    relaxed = _rules_for(contract.ProviderTraits(requires_endpoint=False, requires_machine_configs=False))
+    assert not any("Endpoint.Host is not set" in m or "machineGroupRef" in m for m in relaxed)
+    no_workers = _rules_for(contract.ProviderTraits(), worker_node_group_configurations=[])
+    assert any("WorkerNodeGroupConfigs cannot be empty for LabDatacenterConfig" in m for m in no_workers)
+    allowed = _rules_for(contract.ProviderTraits(allows_no_workers=True), worker_node_group_configurations=[])
+    assert not any("cannot be empty" in m for m in allowed)
+    assert any("pods will be scheduled on control-plane nodes" in m for m in allowed)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from eksa_core.plugins import Plugins
+from eksa_core.plugins import Plugins, default_plugins
 from eksa_core.releases import BUNDLED_RELEASE_MANIFEST, build_spec
 from eksa_core.spec import parse_cluster_config
 from eksa_core.workflows.capi import component_versions
@@ -23,7 +23,7 @@ def test_every_component_has_its_bundle_version(provider: str, infrastructure: s
     text = EXAMPLE.read_text()
     spec = build_spec(parse_cluster_config(text, registry=Plugins().registry),
                       release_manifest=BUNDLED_RELEASE_MANIFEST)
-    versions = component_versions(spec, provider)
+    versions = component_versions(spec, default_plugins().provider(provider).info)
     assert versions == {
         "cluster-api": "v1.13.2", "bootstrap-kubeadm": "v1.13.2", "control-plane-kubeadm": "v1.13.2",
         "bootstrap-etcdadm-bootstrap": "v1.0.22", "bootstrap-etcdadm-controller": "v1.0.28",

@@ -21,7 +21,7 @@ from .lifecycle import (
     eksa_pre_capi_install_on_bootstrap,
 )
 from .machines import eksa_cleanup_machines, eksa_machine_configs, eksa_needs_new_machine_templates
-from .provider import eksa_capi_deployments, eksa_env_map, eksa_generate_cluster_config, eksa_provider
+from .provider import eksa_env_map, eksa_generate_cluster_config, eksa_provider
 from .provisioning import eksa_watch_provisioning
 from .setup import eksa_generate_artifact
 from .templates import (
@@ -39,7 +39,6 @@ from .validate import (
 
 __all__ = [
     "eksa_bootstrap_options",
-    "eksa_capi_deployments",
     "eksa_cleanup_machines",
     "eksa_cli_options",
     "eksa_conformance_case",

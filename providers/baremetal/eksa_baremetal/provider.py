@@ -8,7 +8,7 @@ from typing import Any
 from eksa_core import hookimpl
 from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref, UserConfiguration
 from eksa_core.models.base import EksaObject
-from eksa_core.plugins import ProviderInfo, installed_version
+from eksa_core.plugins import ProviderInfo, ProviderTraits, installed_version
 
 from . import __version__
 from .models import (
@@ -32,6 +32,21 @@ PLACEHOLDER_SSH_KEY = "ssh-rsa AAAA..."
 
 
 
+MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "TinkerbellCluster"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "TinkerbellMachineTemplate"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "TinkerbellMachine"),
+    ("tinkerbell.org/v1alpha1", "Hardware"),
+    ("tinkerbell.org/v1alpha1", "Template"),
+    ("tinkerbell.org/v1alpha1", "Workflow"),
+    ("bmc.tinkerbell.org/v1alpha1", "Machine"),
+    ("bmc.tinkerbell.org/v1alpha1", "Job"),
+    ("bmc.tinkerbell.org/v1alpha1", "Task"),
+)
+"""The provider's Cluster API infrastructure objects a management move copies (with the cluster's Cluster API
+and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """The bare metal provider: datacenter kind ``TinkerbellDatacenterConfig``, machine kind
@@ -43,6 +58,11 @@ def eksa_provider() -> ProviderInfo:
         kinds=ALL_KINDS,
         version=installed_version("eksa-provider-baremetal", __version__),
         aliases=ALIASES,
+        display_name="Bare Metal",
+        controller_deployments={"capt-system": ("capt-controller-manager",)},
+        movable_kinds=MOVABLE_KINDS,
+        traits=ProviderTraits(supports_external_etcd=False, allows_no_workers=True, supports_in_place_upgrades=True,
+                              node_startup_timeout="20m0s"),
     )
 
 
@@ -94,8 +114,3 @@ def eksa_env_map(spec: Any, context: Any) -> dict[str, str] | None:
     """clusterctl environment of the Tinkerbell infrastructure provider (EKS Anywhere's ``EnvMap``)."""
     return {"TINKERBELL_IP": "IGNORED", "KUBEADM_BOOTSTRAP_TOKEN_TTL": "120m"}
 
-
-@hookimpl
-def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
-    """The Tinkerbell Cluster API provider's controller (``GetDeployments``)."""
-    return {"capt-system": ["capt-controller-manager"]}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .conformance import eksa_conformance_case
 from .machines import eksa_cleanup_machines
-from .provider import eksa_capi_deployments, eksa_generate_cluster_config, eksa_provider
+from .provider import eksa_generate_cluster_config, eksa_provider
 from .templates import (
     eksa_bootstrap_options,
     eksa_env_map,
@@ -36,7 +36,6 @@ from .validate import (
 
 __all__ = [
     "eksa_bootstrap_options",
-    "eksa_capi_deployments",
     "eksa_cleanup_machines",
     "eksa_conformance_case",
     "eksa_env_map",

@@ -13,7 +13,7 @@ from eksa_core.models.cluster import (
     ExternalEtcdConfiguration,
     WorkerNodeGroupConfiguration,
 )
-from eksa_core.plugins import ProviderInfo, installed_version
+from eksa_core.plugins import ProviderInfo, ProviderTraits, installed_version
 
 from .models import (
     DEFAULT_CREDENTIALS_REF,
@@ -35,6 +35,19 @@ SSH_KEY_PLACEHOLDER = "ssh-rsa AAAA..."
 
 
 
+MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
+    ("infrastructure.cluster.x-k8s.io/v1beta3", "CloudStackCluster"),
+    ("infrastructure.cluster.x-k8s.io/v1beta3", "CloudStackMachineTemplate"),
+    ("infrastructure.cluster.x-k8s.io/v1beta3", "CloudStackMachine"),
+    ("infrastructure.cluster.x-k8s.io/v1beta3", "CloudStackFailureDomain"),
+    ("infrastructure.cluster.x-k8s.io/v1beta3", "CloudStackAffinityGroup"),
+    ("infrastructure.cluster.x-k8s.io/v1beta3", "CloudStackIsolatedNetwork"),
+    ("infrastructure.cluster.x-k8s.io/v1beta3", "CloudStackMachineStateChecker"),
+)
+"""The provider's Cluster API infrastructure objects a management move copies (with the cluster's Cluster API
+and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """The CloudStack provider: ``CloudStackDatacenterConfig`` selects it, machines are
@@ -45,6 +58,11 @@ def eksa_provider() -> ProviderInfo:
         machine_kind=CloudStackMachineConfig.KIND,
         kinds=(CloudStackDatacenterConfig, CloudStackMachineConfig),
         version=installed_version("eksa-provider-cloudstack"),
+        display_name="CloudStack",
+        bundle_section="cloud_stack",
+        controller_deployments={"capc-system": ("capc-controller-manager",)},
+        movable_kinds=MOVABLE_KINDS,
+        traits=ProviderTraits(supports_etcd_encryption=True),
     )
 
 
@@ -97,8 +115,3 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject]:
     """``eksa generate clusterconfig NAME -p cloudstack``."""
     return generate_cluster_config(name, cluster)
 
-
-@hookimpl
-def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
-    """The CloudStack Cluster API provider's controller (``GetDeployments``)."""
-    return {"capc-system": ["capc-controller-manager"]}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .lifecycle import eksa_update_kubeconfig
 from .machines import eksa_cleanup_machines, eksa_machine_configs
-from .provider import eksa_capi_deployments, eksa_generate_cluster_config, eksa_provider
+from .provider import eksa_generate_cluster_config, eksa_provider
 from .templates import (
     eksa_bootstrap_options,
     eksa_env_map,
@@ -28,7 +28,6 @@ from .validate import eksa_setup_and_validate_create, eksa_validate_config
 
 __all__ = [
     "eksa_bootstrap_options",
-    "eksa_capi_deployments",
     "eksa_cleanup_machines",
     "eksa_env_map",
     "eksa_generate_cluster_config",

@@ -7,7 +7,7 @@ from typing import Any
 from eksa_core import hookimpl
 from eksa_core.models import Cluster, ExternalEtcdConfiguration, ObjectMeta, Ref
 from eksa_core.models.base import EksaObject
-from eksa_core.plugins import ProviderInfo, installed_version
+from eksa_core.plugins import ProviderInfo, ProviderTraits, installed_version
 
 from . import __version__
 from .models import DockerDatacenterConfig
@@ -20,6 +20,15 @@ NAME = "docker"
 
 
 
+MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "DockerCluster"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "DockerMachineTemplate"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "DockerMachine"),
+)
+"""The provider's Cluster API infrastructure objects a management move copies (with the cluster's Cluster API
+and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """The Docker provider: datacenter kind ``DockerDatacenterConfig``, no machine config kind."""
@@ -29,6 +38,11 @@ def eksa_provider() -> ProviderInfo:
         machine_kind="",
         kinds=(DockerDatacenterConfig,),
         version=installed_version("eksa-provider-docker", __version__),
+        display_name="Docker",
+        controller_deployments={"capd-system": ("capd-controller-manager",)},
+        movable_kinds=MOVABLE_KINDS,
+        traits=ProviderTraits(requires_endpoint=False, requires_machine_configs=False, recommends_ha_counts=False,
+                              supports_kindnetd=True),
     )
 
 
@@ -53,8 +67,3 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
     spec.datacenter_ref = Ref(kind=DockerDatacenterConfig.KIND, name=name)
     return [DockerDatacenterConfig(metadata=ObjectMeta(name=name))]
 
-
-@hookimpl
-def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
-    """The Docker Cluster API provider's controller (``GetDeployments``)."""
-    return {"capd-system": ["capd-controller-manager"]}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .conformance import eksa_conformance_case
 from .lifecycle import eksa_pre_capi_install_on_bootstrap, eksa_update_secrets
-from .provider import eksa_capi_deployments, eksa_generate_cluster_config, eksa_provider
+from .provider import eksa_generate_cluster_config, eksa_provider
 from .templates import (
     eksa_bootstrap_options,
     eksa_env_map,
@@ -30,7 +30,6 @@ from .validate import (
 
 __all__ = [
     "eksa_bootstrap_options",
-    "eksa_capi_deployments",
     "eksa_conformance_case",
     "eksa_env_map",
     "eksa_generate_cluster_config",

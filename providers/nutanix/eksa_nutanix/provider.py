@@ -13,7 +13,7 @@ from eksa_core.models.cluster import (
     ExternalEtcdConfiguration,
     WorkerNodeGroupConfiguration,
 )
-from eksa_core.plugins import ProviderInfo, installed_version
+from eksa_core.plugins import ProviderInfo, ProviderTraits, installed_version
 
 from .models import (
     DEFAULT_CREDENTIALS_NAME,
@@ -38,6 +38,15 @@ SSH_KEY_PLACEHOLDER = "ssh-rsa AAAA..."
 
 
 
+MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "NutanixCluster"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "NutanixMachineTemplate"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "NutanixMachine"),
+)
+"""The provider's Cluster API infrastructure objects a management move copies (with the cluster's Cluster API
+and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """The Nutanix provider: ``NutanixDatacenterConfig`` selects it, machines are ``NutanixMachineConfig``."""
@@ -47,6 +56,10 @@ def eksa_provider() -> ProviderInfo:
         machine_kind=NutanixMachineConfig.KIND,
         kinds=(NutanixDatacenterConfig, NutanixMachineConfig),
         version=installed_version("eksa-provider-nutanix"),
+        display_name="Nutanix",
+        controller_deployments={"capx-system": ("capx-controller-manager",)},
+        movable_kinds=MOVABLE_KINDS,
+        traits=ProviderTraits(supports_etcd_encryption=True),
     )
 
 
@@ -102,8 +115,3 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject]:
     """``eksa generate clusterconfig NAME -p nutanix``."""
     return generate_cluster_config(name, cluster)
 
-
-@hookimpl
-def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
-    """The Nutanix Cluster API provider's controller (``GetDeployments``)."""
-    return {"capx-system": ["capx-controller-manager"]}

@@ -11,7 +11,6 @@ from __future__ import annotations
 from .conformance import eksa_conformance_case
 from .machines import eksa_cleanup_machines, eksa_machine_configs, eksa_needs_new_machine_templates
 from .provider import (
-    eksa_capi_deployments,
     eksa_env_map,
     eksa_generate_cluster_config,
     eksa_generate_secrets,
@@ -26,7 +25,6 @@ from .validate import (
 )
 
 __all__ = [
-    "eksa_capi_deployments",
     "eksa_cleanup_machines",
     "eksa_conformance_case",
     "eksa_env_map",

@@ -8,7 +8,7 @@ from typing import Any
 from eksa_core import hookimpl
 from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref
 from eksa_core.models.base import EksaObject
-from eksa_core.plugins import ProviderInfo, installed_version
+from eksa_core.plugins import ProviderInfo, ProviderTraits, installed_version
 
 from . import __version__
 from .credentials import credentials_secret, env_map, read_credentials
@@ -31,6 +31,16 @@ NAME = "snow"
 
 
 
+MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "AWSSnowCluster"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "AWSSnowMachineTemplate"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "AWSSnowMachine"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "AWSSnowIPPool"),
+)
+"""The provider's Cluster API infrastructure objects a management move copies (with the cluster's Cluster API
+and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """The Snow provider: datacenter kind ``SnowDatacenterConfig``, machine kind ``SnowMachineConfig``, plus
@@ -41,6 +51,10 @@ def eksa_provider() -> ProviderInfo:
         machine_kind=SnowMachineConfig.KIND,
         kinds=ALL_KINDS,
         version=installed_version("eksa-provider-snow", __version__),
+        display_name="Snow",
+        controller_deployments={"capas-system": ("capas-controller-manager",)},
+        movable_kinds=MOVABLE_KINDS,
+        traits=ProviderTraits(endpoint_outside_cluster_networks=True),
     )
 
 
@@ -116,8 +130,3 @@ def eksa_env_map(spec: Any, context: Any) -> dict[str, str] | None:
         out["SNOW_CONTROLLER_IMAGE"] = image
     return out
 
-
-@hookimpl
-def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
-    """The Snow Cluster API provider's controller (``GetDeployments``)."""
-    return {"capas-system": ["capas-controller-manager"]}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .conformance import eksa_conformance_case
 from .lifecycle import eksa_pre_capi_install_on_bootstrap, eksa_update_secrets
 from .machines import eksa_cleanup_machines, eksa_machine_configs, eksa_needs_new_machine_templates
-from .provider import eksa_capi_deployments, eksa_generate_cluster_config, eksa_provider
+from .provider import eksa_generate_cluster_config, eksa_provider
 from .templates import (
     eksa_bootstrap_options,
     eksa_env_map,
@@ -31,7 +31,6 @@ from .validate import (
 
 __all__ = [
     "eksa_bootstrap_options",
-    "eksa_capi_deployments",
     "eksa_cleanup_machines",
     "eksa_conformance_case",
     "eksa_env_map",

@@ -6,7 +6,7 @@ from typing import Any
 
 from eksa_core import hookimpl
 from eksa_core.models.base import EksaObject, ObjectMeta, Ref, UserConfiguration
-from eksa_core.plugins import ProviderInfo
+from eksa_core.plugins import ProviderInfo, ProviderTraits
 
 from . import __version__
 from .models import (
@@ -34,7 +34,22 @@ def provider_info() -> ProviderInfo:
         machine_kind=VSphereMachineConfig.KIND,
         kinds=(VSphereDatacenterConfig, VSphereMachineConfig),
         version=__version__,
+        display_name="vSphere",
+        controller_deployments={"capv-system": ("capv-controller-manager",)},
+        movable_kinds=MOVABLE_KINDS,
+        skippable_validations=("vsphere-user-privilege",),
+        traits=ProviderTraits(supports_etcd_encryption=True),
     )
+
+
+MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "VSphereCluster"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "VSphereMachineTemplate"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "VSphereMachine"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "VSphereVM"),
+)
+"""The provider's Cluster API infrastructure objects a management move copies (with the cluster's Cluster API
+and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
 
 
 @hookimpl
@@ -103,8 +118,3 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject]:
         _generated_machine_config(f"{name}-etcd"),
     ]
 
-
-@hookimpl
-def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
-    """The vSphere Cluster API provider's controller (``GetDeployments``)."""
-    return {"capv-system": ["capv-controller-manager"]}
