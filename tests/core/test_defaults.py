@@ -125,9 +125,15 @@ def test_cli_stage_top_level_max_unhealthy_is_inherited_and_timeouts_kept() -> N
 
 
 def test_tinkerbell_node_startup_timeout_is_20_minutes() -> None:
+    """The default comes from the provider's registration (``ProviderTraits.node_startup_timeout``)."""
+    from eksa_baremetal import plugin as baremetal
+
     docs = fakelab_docs()
     spec(docs)["datacenterRef"]["kind"] = "TinkerbellDatacenterConfig"
-    config, _, _ = _defaulted(docs)
+    plugins, _ = make_plugins()
+    plugins.register(baremetal, name="eksa-provider-baremetal")
+    config = parse(docs, plugins)
+    set_defaults(config, plugins=plugins, env={})
     assert config.cluster.spec.machine_health_check.node_startup_timeout == "20m0s"
 
 

@@ -22,7 +22,9 @@ NAME = "testprovider"
 def eksa_provider() -> ProviderInfo:
     """The test provider: ``TestDatacenterConfig`` selects it, ``TestMachineConfig`` shapes its machines."""
     return ProviderInfo(name=NAME, datacenter_kind=TestDatacenterConfig.KIND, machine_kind=TestMachineConfig.KIND,
-                        kinds=(TestDatacenterConfig, TestMachineConfig), version=__version__)
+                        kinds=(TestDatacenterConfig, TestMachineConfig), version=__version__,
+                        # declared like vSphere's, so the core's --skip-validations lists are exercised
+                        skippable_validations=("vsphere-user-privilege",))
 
 
 @hookimpl
