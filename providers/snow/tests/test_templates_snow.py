@@ -124,8 +124,8 @@ def tspec(template: dict[str, Any]) -> dict[str, Any]:
     return template["spec"]["template"]["spec"]
 
 
-def test_control_plane_object_set_and_order(plugins: Plugins) -> None:
-    objects = generate_control_plane(build(plugins, etcd=True))
+def test_control_plane_object_set_and_order(plugins: Plugins, env: dict[str, str]) -> None:
+    objects = generate_control_plane(build(plugins, etcd=True), env=env)
     assert [(o["kind"], o["metadata"]["name"]) for o in objects] == [
         ("Cluster", "snowy"), ("AWSSnowCluster", "snowy"), ("KubeadmControlPlane", "snowy"),
         ("AWSSnowMachineTemplate", "snowy-control-plane-1"), ("EtcdadmCluster", "snowy-etcd"),
@@ -146,15 +146,15 @@ def test_control_plane_object_set_and_order(plugins: Plugins) -> None:
         "https://placeholder:2379"]
 
 
-def test_snow_cluster(plugins: Plugins) -> None:
-    snow_cluster = by_kind(generate_control_plane(build(plugins)), "AWSSnowCluster")[0]
+def test_snow_cluster(plugins: Plugins, env: dict[str, str]) -> None:
+    snow_cluster = by_kind(generate_control_plane(build(plugins), env=env), "AWSSnowCluster")[0]
     assert snow_cluster["spec"] == {"controlPlaneEndpoint": {"host": "10.0.0.5", "port": 6443},
                                     "identityRef": {"kind": "Secret", "name": "snowy-snow-credentials"},
                                     "region": "snow"}
 
 
-def test_machine_template_spec_from_machine_config(plugins: Plugins) -> None:
-    objects = generate_control_plane(build(plugins))
+def test_machine_template_spec_from_machine_config(plugins: Plugins, env: dict[str, str]) -> None:
+    objects = generate_control_plane(build(plugins), env=env)
     cp = tspec(by_kind(objects, "AWSSnowMachineTemplate")[0])
     assert cp == {
         "ami": {"id": "ami-cp"},
@@ -175,8 +175,8 @@ def test_machine_template_spec_from_machine_config(plugins: Plugins) -> None:
     assert IAM_INSTANCE_PROFILE == "control-plane.cluster-api-provider-aws.sigs.k8s.io"
 
 
-def test_only_referenced_ip_pools_are_rendered(plugins: Plugins) -> None:
-    pools = by_kind(generate_control_plane(build(plugins)), "AWSSnowIPPool")
+def test_only_referenced_ip_pools_are_rendered(plugins: Plugins, env: dict[str, str]) -> None:
+    pools = by_kind(generate_control_plane(build(plugins), env=env), "AWSSnowIPPool")
     assert pools == [{"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta1", "kind": "AWSSnowIPPool",
                       "metadata": {"name": "pool-a", "namespace": "eksa-system"},
                       "spec": {"pools": [{"ipStart": "10.0.0.20", "ipEnd": "10.0.0.30", "subnet": "10.0.0.0/24",
@@ -184,25 +184,25 @@ def test_only_referenced_ip_pools_are_rendered(plugins: Plugins) -> None:
 
 
 def test_credentials_secret_holds_both_files(plugins: Plugins, env: dict[str, str]) -> None:
-    secret = by_kind(generate_control_plane(build(plugins)), "Secret")[0]
+    secret = by_kind(generate_control_plane(build(plugins), env=env), "Secret")[0]
     assert secret["metadata"]["labels"] == {"clusterctl.cluster.x-k8s.io/move": "true"}
     for key, var in (("credentials", "EKSA_AWS_CREDENTIALS_FILE"), ("ca-bundle", "EKSA_AWS_CA_BUNDLES_FILE")):
         once = base64.b64decode(secret["data"][key]).decode()
         assert base64.b64decode(once) == Path(env[var]).read_bytes()
 
 
-def test_missing_credentials_file_is_an_error(plugins: Plugins, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_credentials_file_is_an_error(plugins: Plugins, env: dict[str, str]) -> None:
     from eksa_core.errors import SpecError
 
     spec = build(plugins)
-    monkeypatch.delenv("EKSA_AWS_CREDENTIALS_FILE")
+    without = {k: v for k, v in env.items() if k != "EKSA_AWS_CREDENTIALS_FILE"}
     with pytest.raises(SpecError, match="env 'EKSA_AWS_CREDENTIALS_FILE' is not set or is empty"):
-        generate_control_plane(spec)
+        generate_control_plane(spec, env=without)
 
 
-def test_ubuntu_control_plane_bootstrap_scripts_and_provider_id(plugins: Plugins) -> None:
+def test_ubuntu_control_plane_bootstrap_scripts_and_provider_id(plugins: Plugins, env: dict[str, str]) -> None:
     spec = build(plugins)
-    kcs = by_kind(generate_control_plane(spec), "KubeadmControlPlane")[0]["spec"]["kubeadmConfigSpec"]
+    kcs = by_kind(generate_control_plane(spec, env=env), "KubeadmControlPlane")[0]["spec"]["kubeadmConfigSpec"]
     kube_vip = spec.versions_bundle().snow.kube_vip.uri
     assert kcs["preKubeadmCommands"][-1] == "/etc/eks/bootstrap.sh"
     assert kcs["postKubeadmCommands"] == [f"/etc/eks/bootstrap-after.sh {kube_vip} 10.0.0.5"]
@@ -214,9 +214,9 @@ def test_ubuntu_control_plane_bootstrap_scripts_and_provider_id(plugins: Plugins
     assert "users" not in kcs
 
 
-def test_kcp_replicas_version_and_template_name_option(plugins: Plugins) -> None:
+def test_kcp_replicas_version_and_template_name_option(plugins: Plugins, env: dict[str, str]) -> None:
     options = TemplateOptions(control_plane_template_name="snowy-control-plane-4")
-    objects = generate_control_plane(build(plugins), options)
+    objects = generate_control_plane(build(plugins), options, env=env)
     kcp = by_kind(objects, "KubeadmControlPlane")[0]
     assert kcp["spec"]["replicas"] == 3
     assert kcp["spec"]["version"] == "v1.21.2-eks-1-21-4"
@@ -224,9 +224,9 @@ def test_kcp_replicas_version_and_template_name_option(plugins: Plugins) -> None
     assert by_kind(objects, "AWSSnowMachineTemplate")[0]["metadata"]["name"] == "snowy-control-plane-4"
 
 
-def test_bottlerocket_control_plane(plugins: Plugins) -> None:
+def test_bottlerocket_control_plane(plugins: Plugins, env: dict[str, str]) -> None:
     spec = build(plugins, cp_os="bottlerocket")
-    objects = generate_control_plane(spec)
+    objects = generate_control_plane(spec, env=env)
     template = tspec(by_kind(objects, "AWSSnowMachineTemplate")[0])
     assert template["osFamily"] == "bottlerocket" and template["imageLookupBaseOS"] == "bottlerocket"
     kcs = by_kind(objects, "KubeadmControlPlane")[0]["spec"]["kubeadmConfigSpec"]
@@ -238,13 +238,13 @@ def test_bottlerocket_control_plane(plugins: Plugins) -> None:
     assert "10.0.0.5" in kube_vip["content"]
 
 
-def test_ubuntu_template_has_no_image_lookup(plugins: Plugins) -> None:
-    template = tspec(by_kind(generate_control_plane(build(plugins)), "AWSSnowMachineTemplate")[0])
+def test_ubuntu_template_has_no_image_lookup(plugins: Plugins, env: dict[str, str]) -> None:
+    template = tspec(by_kind(generate_control_plane(build(plugins), env=env), "AWSSnowMachineTemplate")[0])
     assert "imageLookupBaseOS" not in template
 
 
-def test_workers(plugins: Plugins) -> None:
-    objects = generate_workers(build(plugins), {"md-0": "snowy-md-0-3"}, None)
+def test_workers(plugins: Plugins, env: dict[str, str]) -> None:
+    objects = generate_workers(build(plugins), {"md-0": "snowy-md-0-3"}, None, env=env)
     assert [(o["kind"], o["metadata"]["name"]) for o in objects] == [
         ("KubeadmConfigTemplate", "snowy-md-0-1"), ("MachineDeployment", "snowy-md-0"),
         ("AWSSnowMachineTemplate", "snowy-md-0-3")]
@@ -262,16 +262,17 @@ def test_workers(plugins: Plugins) -> None:
     assert tspec(mt)["iamInstanceProfile"] == IAM_INSTANCE_PROFILE
 
 
-def test_bottlerocket_workers_get_the_snow_bootstrap_container_when_the_bundle_has_one(plugins: Plugins) -> None:
+def test_bottlerocket_workers_get_the_snow_bootstrap_container_when_the_bundle_has_one(
+        plugins: Plugins, env: dict[str, str]) -> None:
     spec = build(plugins, worker_os="bottlerocket")
-    kct = generate_workers(spec)[0]
+    kct = generate_workers(spec, env=env)[0]
     tmpl = kct["spec"]["template"]["spec"]
     assert tmpl["format"] == "bottlerocket" and "preKubeadmCommands" not in tmpl
     join = tmpl["joinConfiguration"]
     assert spec.versions_bundle().snow.bottlerocket_bootstrap_snow.uri == ""  # the 1.21 bundle has none
     assert "bottlerocketCustomBootstrapContainers" not in join
     spec.versions_bundle().snow.bottlerocket_bootstrap_snow.uri = "public.ecr.aws/x/bottlerocket-bootstrap-snow:v1"
-    join = generate_workers(spec)[0]["spec"]["template"]["spec"]["joinConfiguration"]
+    join = generate_workers(spec, env=env)[0]["spec"]["template"]["spec"]["joinConfiguration"]
     assert join["bottlerocketCustomBootstrapContainers"] == [
         {"name": "bottlerocket-bootstrap-snow", "imageRepository": "public.ecr.aws/x/bottlerocket-bootstrap-snow",
          "imageTag": "v1", "mode": "always"}]
