@@ -10,7 +10,7 @@ machines exist, CAPD simulates them. For local development and tests only. This 
 
 from __future__ import annotations
 
-from .provider import eksa_capi_deployments, eksa_generate_cluster_config, eksa_machine_configs, eksa_provider
+from .provider import eksa_generate_cluster_config, eksa_machine_configs, eksa_provider
 from .templates import (
     eksa_env_map,
     eksa_generate_control_plane,
@@ -21,7 +21,6 @@ from .templates import (
 from .validate import eksa_setup_and_validate_create, eksa_validate_config
 
 __all__ = [
-    "eksa_capi_deployments",
     "eksa_env_map",
     "eksa_generate_cluster_config",
     "eksa_generate_control_plane",

@@ -15,7 +15,6 @@ from .models import InMemoryDatacenterConfig, InMemoryMachineConfig, InMemoryMac
 __all__ = [
     "LOOPBACK",
     "NAME",
-    "eksa_capi_deployments",
     "eksa_generate_cluster_config",
     "eksa_machine_configs",
     "eksa_provider",
@@ -37,6 +36,9 @@ def eksa_provider() -> ProviderInfo:
         machine_kind=InMemoryMachineConfig.KIND,
         kinds=(InMemoryDatacenterConfig, InMemoryMachineConfig),
         version=installed_version("eksa-provider-inmemory", __version__),
+        display_name="In-memory",
+        # the in-memory backend is part of CAPD: its controller is the Docker provider's deployment
+        controller_deployments={"capd-system": ("capd-controller-manager",)},
     )
 
 
@@ -66,12 +68,6 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
         return InMemoryMachineConfig(metadata=ObjectMeta(name=machine_name), spec=InMemoryMachineConfigSpec())
 
     return [InMemoryDatacenterConfig(metadata=ObjectMeta(name=name)), machines(f"{name}-cp"), machines(name)]
-
-
-@hookimpl
-def eksa_capi_deployments(spec: Any) -> dict[str, list[str]]:
-    """The in-memory backend is part of CAPD: its controller is the Docker provider's deployment."""
-    return {"capd-system": ["capd-controller-manager"]}
 
 
 @hookimpl

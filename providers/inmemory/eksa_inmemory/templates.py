@@ -8,7 +8,6 @@ provisioning durations the in-memory backend waits for each simulated part of a 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +99,7 @@ def generate_control_plane(
 ) -> list[dict[str, Any]]:
     """The control plane objects of an in-memory cluster, in apply order."""
     options = options or TemplateOptions()
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     name = cluster.name
     cpc = cluster.spec.control_plane_configuration
@@ -140,7 +139,7 @@ def generate_workers(
     env: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """For each worker group: KubeadmConfigTemplate, MachineDeployment, DevMachineTemplate."""
-    env = os.environ if env is None else env
+    env = {} if env is None else env
     cluster = spec.cluster
     out: list[dict[str, Any]] = []
     for group in cluster.worker_groups():
@@ -173,19 +172,21 @@ def generate_workers(
 
 
 @hookimpl
-def eksa_generate_control_plane(spec: Spec, options: TemplateOptions) -> list[dict[str, Any]] | None:
+def eksa_generate_control_plane(spec: Spec, options: TemplateOptions,
+                                context: HookContext) -> list[dict[str, Any]] | None:
     """In-memory control plane objects (see :func:`generate_control_plane`)."""
-    return generate_control_plane(spec, options) if _is_inmemory(spec) else None
+    return generate_control_plane(spec, options, env=context.env) if _is_inmemory(spec) else None
 
 
 @hookimpl
 def eksa_generate_workers(
-    spec: Spec, machine_template_names: dict[str, str] | None, kubeadm_config_template_names: dict[str, str] | None
+    spec: Spec, machine_template_names: dict[str, str] | None, kubeadm_config_template_names: dict[str, str] | None,
+    context: HookContext,
 ) -> list[dict[str, Any]] | None:
     """In-memory worker objects (see :func:`generate_workers`)."""
     if not _is_inmemory(spec):
         return None
-    return generate_workers(spec, machine_template_names, kubeadm_config_template_names)
+    return generate_workers(spec, machine_template_names, kubeadm_config_template_names, env=context.env)
 
 
 @hookimpl
