@@ -489,8 +489,11 @@ def load_documents(text: str, *, file: str | None = None, limits: YamlLimits | N
             raise SpecError(f"unable to parse {file or 'YAML text'}: yaml: {_construct_problem(None, exc)}",
                             code=ErrorCode.YAML_SYNTAX, file=file, document=index, line=first_line) from None
         used += getattr(yaml, "_eksa_nodes", 0)
-        docs.append(Document(index=index, data=data, text=chunk, first_line=first_line, file=file,
-                             plain=to_plain(data)))
+        try:
+            plain = to_plain(data)
+        except TypeError:  # a key that is a mapping or a list: dump_documents parses the text again instead
+            plain = NOT_KEPT
+        docs.append(Document(index=index, data=data, text=chunk, first_line=first_line, file=file, plain=plain))
     return docs
 
 
