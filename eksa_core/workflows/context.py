@@ -243,7 +243,7 @@ def _share_management_cluster(ctx: WorkflowContext, _attribute: Any, value: Clus
     if hook_context is not None:
         hook_context.management_cluster = value
         if value is not None and value.kubeconfig is not None:
-            hook_context.options["management_kubeconfig"] = value.kubeconfig
+            hook_context.management_kubeconfig = value.kubeconfig
         else:
             hook_context.options.pop("management_kubeconfig", None)
     return value
@@ -267,7 +267,7 @@ class WorkflowContext:
     dry_run: bool = False
     current_spec: Spec | None = None
     bootstrap_cluster: ClusterHandle | None = None
-    #: Setting it also tells provider hooks: ``hook_context.options["management_kubeconfig"]``.
+    #: Setting it also tells provider hooks: ``hook_context.management_kubeconfig``.
     management_cluster: ClusterHandle | None = attrs.field(default=None, on_setattr=_share_management_cluster)
     workload_cluster: ClusterHandle | None = None
     change_diffs: list[ComponentChangeDiff] = attrs.field(factory=list)

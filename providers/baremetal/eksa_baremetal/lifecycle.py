@@ -398,7 +398,7 @@ def eksa_pre_capi_install_on_bootstrap(spec: Spec, cluster: ClusterHandle,
 
 @hookimpl
 def eksa_post_bootstrap_setup(spec: Spec, cluster: ClusterHandle, context: HookContext) -> None:
-    """Apply the hardware catalogue of the CSV (``context.options["hardware_csv"]``) to the bootstrap cluster and
+    """Apply the hardware catalogue of the CSV (``context.call_options.hardware_csv``) to the bootstrap cluster and
     wait for every BMC to be contactable."""
     if not _ours(spec):
         return

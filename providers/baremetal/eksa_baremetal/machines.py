@@ -267,7 +267,7 @@ def release_hardware(kube: KubeClient, spec: Spec) -> list[str]:
 def _hardware_cluster_kubeconfig(spec: Spec, context: HookContext) -> Any:
     """Where the cluster's Hardware lives: the management cluster (``management_kubeconfig``) of a workload
     cluster. A management cluster's hardware was moved to the bootstrap cluster, deleted with it."""
-    return context.options.get("management_kubeconfig")
+    return context.management_kubeconfig
 
 
 @hookimpl

@@ -5,12 +5,12 @@ catalogue, the local machine, the network or the management cluster (EKS Anywher
 Create (:func:`setup_and_validate_create`), every problem reported at once where the checks are independent:
 
 1. external etcd is refused ("external etcd configuration is unsupported");
-2. the hardware CSV (``context.options["hardware_csv"]``, EKS-A's ``--hardware-csv``) is required for a management
+2. the hardware CSV (``context.call_options.hardware_csv``, EKS-A's ``--hardware-csv``) is required for a management
    cluster ("required flag \\"hardware-csv\\" not set"), must exist ("hardware config file <f> does not exist") and
    is read with every static machine assertion (each problem located at its file, line and column);
 3. a workload cluster's catalogue also holds the management cluster's unprovisioned ``Hardware``, and its
    ``tinkerbellIP`` must be the management cluster's (read from the management cluster named by
-   ``context.options["management_kubeconfig"]``);
+   ``context.management_kubeconfig``);
 4. minimum hardware per selector and one selector per machine (:func:`eksa_baremetal.validate.hardware_errors`);
 5. management cluster: the local ports of the bootstrap Tinkerbell stack (80, 42113, 7172) are free (not checked
    when resuming a create, whose own bootstrap stack may hold them);
@@ -131,12 +131,11 @@ class SetupOptions:
     def from_context(cls, context: HookContext) -> SetupOptions:
         """Read the options of a hook context."""
         o = context.options
-        csv = o.get("hardware_csv")
-        mgmt = o.get("management_kubeconfig")
+        typed = context.call_options
         return cls(
-            hardware_csv=str(csv) if csv else None,
-            management_kubeconfig=Path(mgmt) if mgmt else None,
-            skip_ip_check=bool(o.get("skip_ip_check")),
+            hardware_csv=str(typed.hardware_csv) if typed.hardware_csv else None,
+            management_kubeconfig=context.management_kubeconfig,
+            skip_ip_check=typed.skip_ip_check,
             local_ports=tuple(int(p) for p in o.get("tinkerbell_local_ports", LOCAL_PORTS)),
             local_host=str(o.get("tinkerbell_local_host") or "127.0.0.1"),
             ip_check_port=int(o.get("tinkerbell_ip_check_port") or IP_CHECK_PORT),

@@ -11,7 +11,7 @@ Per availability zone, with the client of its credentials profile (:mod:`eksa_cl
   not have it) and the affinity group ids (``listAffinityGroups``) — then ``✅ Validated cluster Machine Configs``;
 * the control plane endpoint must not answer (``endpoint <host> is already in use``; skipped with the
   ``skip_ip_check`` option or the ``anywhere.eks.amazonaws.com/skip-ip-check`` annotation);
-* with a management cluster kubeconfig (``context.options["management_kubeconfig"]``): a new workload cluster's
+* with a management cluster kubeconfig (``context.management_kubeconfig``): a new workload cluster's
   machine and datacenter configs must not exist there yet, an upgrade's renamed control plane / etcd machine config
   must not exist, and the credentials profiles must equal the Secrets already installed.
 
@@ -31,7 +31,6 @@ import binascii
 import logging
 import socket
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -448,7 +447,7 @@ def validate_endpoint_uniqueness(spec: Spec, context: HookContext, *, dial: Dial
     unless the host names one). Skipped by ``skip_ip_check`` or the skip-ip-check annotation."""
     cluster = spec.cluster
     annotations = cluster.metadata.annotations or {}
-    if context.options.get("skip_ip_check") or SKIP_IP_CHECK_ANNOTATION in annotations:
+    if context.call_options.skip_ip_check or SKIP_IP_CHECK_ANNOTATION in annotations:
         context.log.info("Skipping check for whether control plane ip is in use")
         return []
     cp = cluster.spec.control_plane_configuration
@@ -471,12 +470,10 @@ def validate_endpoint_uniqueness(spec: Spec, context: HookContext, *, dial: Dial
 
 
 def _management_handle(context: HookContext) -> ClusterHandle | None:
-    value = context.options.get("management_kubeconfig") or context.options.get("management_cluster")
-    if value is None:
-        return None
-    if isinstance(value, ClusterHandle):
-        return value if value.kubeconfig is not None else None
-    return ClusterHandle("management", Path(value))
+    if context.management_cluster is not None:
+        return context.management_cluster if context.management_cluster.kubeconfig is not None else None
+    kubeconfig = context.management_kubeconfig
+    return ClusterHandle("management", kubeconfig) if kubeconfig is not None else None
 
 
 def _namespace(obj: Any, spec: Spec) -> str:

@@ -566,11 +566,11 @@ def ensure_default_ssh_keys(spec: Spec, context: HookContext, validator: SnowLiv
 
 def validate_control_plane_ip_unique(spec: Spec, context: HookContext, port: int = 80, timeout: float = 0.5) -> None:
     """EKS-A's control plane IP uniqueness check: a TCP dial to ``<endpoint>:80`` that connects, is refused or
-    reset means the IP is in use. Skipped with ``context.options["skip_ip_check"]`` or the cluster annotation
+    reset means the IP is in use. Skipped with ``context.call_options.skip_ip_check`` or the cluster annotation
     ``anywhere.eks.amazonaws.com/skip-ip-check``."""
     cluster = spec.cluster
     annotations = cluster.metadata.annotations or {}
-    if context.options.get("skip_ip_check") or SKIP_IP_CHECK_ANNOTATION in annotations:
+    if context.call_options.skip_ip_check or SKIP_IP_CHECK_ANNOTATION in annotations:
         context.log.info("Skipping check for whether control plane ip is in use")
         return
     cp = cluster.spec.control_plane_configuration
@@ -615,4 +615,4 @@ def validate_live(spec: Spec, context: HookContext, *, ip_check: bool = True,
     ensure_default_ssh_keys(spec, context, validator)
     SpecErrors.raise_if_any(validator.spec_errors(spec), summary="Snow device validation failed")
     if ip_check:
-        validate_control_plane_ip_unique(spec, context, port=int(context.options.get("ip_check_port", 80)))
+        validate_control_plane_ip_unique(spec, context, port=context.call_options.ip_check_port)

@@ -390,10 +390,8 @@ def check_credentials(env: Mapping[str, str]) -> None:
 
 
 def _skip_validations(context: HookContext) -> set[str]:
-    value = context.options.get("skip_validations") or ()
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",")]
-    return {str(v) for v in value if v}
+    return {name.strip() for value in context.call_options.skip_validations for name in value.split(",")
+            if name.strip()}
 
 
 def _eksd_release_name(spec: Spec) -> str | None:
@@ -470,12 +468,12 @@ def control_plane_ip_in_use(host: str, port: int = 80, timeout: float = 0.5) -> 
 def validate_control_plane_ip(spec: Spec, context: HookContext, *, port: int = 80, timeout: float = 0.5) -> None:
     """Fail when the control plane endpoint answers (see :func:`control_plane_ip_in_use`).
 
-    Skipped with ``context.options["skip_ip_check"]`` or the cluster annotation
+    Skipped with ``context.call_options.skip_ip_check`` or the cluster annotation
     ``anywhere.eks.amazonaws.com/skip-ip-check`` (logs "Skipping check for whether control plane ip is in use").
     """
     cluster = spec.cluster
     annotations = cluster.metadata.annotations or {}
-    if context.options.get("skip_ip_check") or SKIP_IP_CHECK_ANNOTATION in annotations:
+    if context.call_options.skip_ip_check or SKIP_IP_CHECK_ANNOTATION in annotations:
         context.log.info("Skipping check for whether control plane ip is in use")
         return
     cp = cluster.spec.control_plane_configuration
@@ -586,7 +584,7 @@ def eksa_setup_and_validate_create(spec: Spec, context: HookContext) -> None:
         return
     _run_live_checks(spec, context)
     ensure_ssh_keys(spec, context)
-    validate_control_plane_ip(spec, context, port=int(context.options.get("ip_check_port", 80)))
+    validate_control_plane_ip(spec, context, port=context.call_options.ip_check_port)
 
 
 def _machine_config_name_changes(spec: Spec, current_spec: Spec) -> list[SpecError]:
