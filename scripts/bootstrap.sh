@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install eksa (core, every provider, the test provider and the dev tools) into ./.venv, then run the main job:
-# validate the example spec, generate a Docker cluster spec and plan its creation (dry run: nothing is touched).
+# Install eksa (core, every provider, the test provider, the example provider and the dev tools) into ./.venv,
+# then run the main job: validate the example spec, generate a Docker cluster spec and plan its creation (dry run: nothing is touched).
 # Usage: bash scripts/bootstrap.sh [--no-run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,8 @@ python -m pip install --quiet -e "providers/snow[test]"
 # grpcio-tools regenerates the bare metal provider's committed gRPC stubs (its tests check they are current)
 python -m pip install --quiet -e "providers/baremetal[dev]"
 python -m pip install --quiet -e tests/plugins/testprovider
+# the provider guide's third-party example, found only through its entry point
+python -m pip install --quiet -e examples/provider-example
 
 if [ "${1:-}" = "--no-run" ]; then
   exit 0

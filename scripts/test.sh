@@ -13,7 +13,7 @@ echo "== ruff"
 ruff check .
 echo "== mypy (eksa_core and every provider package)"
 mypy eksa_core
-for plugin in providers/*/eksa_*/plugin.py; do
+for plugin in providers/*/eksa_*/plugin.py examples/provider-example/eksa_*/plugin.py; do
   mypy --ignore-missing-imports "$(dirname "$plugin")"
 done
 cases="${EKSA_CONFORMANCE_DIR:-tests/conformance/data}/cases.yaml"
