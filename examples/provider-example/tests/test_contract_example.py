@@ -19,7 +19,7 @@ kind: Cluster
 metadata:
   name: demo
 spec:
-  kubernetesVersion: "1.21"
+  kubernetesVersion: "1.33"
   controlPlaneConfiguration:
     count: 3
     endpoint:
