@@ -375,7 +375,9 @@ class CallContext:
         """The management cluster's kubeconfig (``None`` while it is unknown)."""
         if self.management_cluster is not None and self.management_cluster.kubeconfig is not None:
             return self.management_cluster.kubeconfig
-        value = self.options.get("management_kubeconfig")
+        value = self.options.get("management_kubeconfig") or self.options.get("management_cluster")
+        if isinstance(value, ClusterHandle):
+            return value.kubeconfig
         return Path(value) if value else None
 
     @property
