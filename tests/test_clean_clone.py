@@ -5,7 +5,9 @@ The clone is of the committed ``HEAD`` (uncommitted edits are not in it). Its te
 ``.venv`` (``scripts/bootstrap.sh --no-run``, pip's cache is reused) and runs every check and the whole suite, except
 this test (``-k "not clean_clone"``, no recursion). Components built from Go modules are found in the same cache
 outside git as here (``$XDG_CACHE_HOME`` / ``$HOME`` are kept), so nothing is rebuilt. This runs the suite a second
-time: it is the slowest test by far.
+time: it is the slowest test by far, so it is deselected by default (marker ``cleanclone``: run it with
+``python -m pytest -m cleanclone tests/test_clean_clone.py``). ``.ci/run`` does the same thing itself: it runs the
+README's test command only in such a clone, so every CI run is this test, without running the suite twice.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def _readme_test_command() -> list[str]:
     return TEST_COMMAND
 
 
+@pytest.mark.cleanclone
 def test_clean_clone_passes_the_readme_test_command(tmp_path: Path) -> None:
     git = shutil.which("git")
     if git is None or not (REPO / ".git").exists():
