@@ -241,10 +241,9 @@ def _share_management_cluster(ctx: WorkflowContext, _attribute: Any, value: Clus
     management cluster: hardware, datacenter objects, name uniqueness)."""
     hook_context = getattr(ctx, "hook_context", None)
     if hook_context is not None:
+        # CallContext.management_kubeconfig is read from management_cluster; a stale option must not outlive it
         hook_context.management_cluster = value
-        if value is not None and value.kubeconfig is not None:
-            hook_context.management_kubeconfig = value.kubeconfig
-        else:
+        if value is None or value.kubeconfig is None:
             hook_context.options.pop("management_kubeconfig", None)
     return value
 
