@@ -241,9 +241,11 @@ def _share_management_cluster(ctx: WorkflowContext, _attribute: Any, value: Clus
     management cluster: hardware, datacenter objects, name uniqueness)."""
     hook_context = getattr(ctx, "hook_context", None)
     if hook_context is not None:
-        # CallContext.management_kubeconfig is read from management_cluster; a stale option must not outlive it
+        # CallContext.management_kubeconfig is a read-only view of management_cluster (and of this option)
         hook_context.management_cluster = value
-        if value is None or value.kubeconfig is None:
+        if value is not None and value.kubeconfig is not None:
+            hook_context.options["management_kubeconfig"] = value.kubeconfig
+        else:
             hook_context.options.pop("management_kubeconfig", None)
     return value
 
