@@ -482,7 +482,11 @@ def test_a_create_reports_every_machine_while_it_waits(control_plane: Any, kube:
                     "data": {"value": base64.b64encode(Path(control_plane.kubeconfig).read_bytes()).decode()}},
                    field_manager="eksa-tests", force=True)
         cluster = kube.get(capi_version, "Cluster", name, "eksa-system")
-        cluster["status"] = {"conditions": [{"type": t, "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"}
+        # reason and message too: with the real Cluster API CRDs installed (as other tests of the session do), the
+        # v1beta2 schema requires them
+        cluster["status"] = {"conditions": [{"type": t, "status": "True", "reason": "Ready",
+                                             "message": "set by the test (play_capi)",
+                                             "lastTransitionTime": "2026-01-01T00:00:00Z"}
                                             for t in ("ControlPlaneReady", "DefaultCNIConfigured", "WorkersReady",
                                                       "Ready")]}
         kube.replace(cluster, subresource="status")
