@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .context import WorkflowContext
 
 __all__ = [
+    "GITOPS_SKIPPED",
     "CollectDiagnosticsTask",
     "GitOpsInstallTask",
     "SetupAndValidateTask",
@@ -215,18 +216,22 @@ class WriteClusterConfigTask(Task):
             ctx.info(self.success_message)
 
 
+#: What EKS Anywhere says when the spec has no GitOps config (the task still runs and says it).
+GITOPS_SKIPPED = "GitOps field not specified, bootstrap flux skipped"
+
+
 class GitOpsInstallTask(Task):
-    """Install the GitOps toolkit (non-fatal)."""
+    """Install the GitOps toolkit (non-fatal); without a GitOps config it only says it skipped."""
 
     name = "gitops-manager-install"
     message = "Installing GitOps Toolkit on workload cluster"
     fatal = False
 
-    def should_run(self, ctx: WorkflowContext) -> bool:
-        return has_gitops(ctx.spec)
-
     def run(self, ctx: WorkflowContext) -> None:
         ctx.info(self.message)
+        if not has_gitops(ctx.spec):
+            ctx.info(GITOPS_SKIPPED)
+            return
         cluster = ctx.workload_cluster or ctx.management_cluster
         assert cluster is not None
         ctx.hooks.install_gitops(spec=ctx.spec, cluster=cluster, context=ctx.hook_context)

@@ -66,6 +66,8 @@ def test_create_workload_cluster_upgrade_plan_and_delete_by_name(env: Env) -> No
         "✅ Validate cluster name",
         "✅ Validate management cluster eksaVersion compatibility",
         "Creating workload cluster",
+        "Installing GitOps Toolkit on workload cluster",
+        "GitOps field not specified, bootstrap flux skipped",
         "Writing cluster config file",
         "🎉 Cluster created!",
     ]

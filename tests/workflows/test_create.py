@@ -16,7 +16,8 @@ from .harness import ENV, Env, make_spec, options, seed_management_cluster, spec
 MANAGEMENT_TASKS = [
     "setup-validate", "bootstrap-cluster-init", "install-capi-components-bootstrap",
     "eksa-components-bootstrap-install", "workload-cluster-init", "install-resources-on-management-cluster",
-    "capi-management-move", "eksa-components-workload-install", "write-cluster-config", "delete-kind-cluster",
+    "capi-management-move", "eksa-components-workload-install", "gitops-manager-install", "write-cluster-config",
+    "delete-kind-cluster",
 ]
 #: What the core preflight validations of a create say for the test specs (one control plane node: a warning).
 CREATE_VALIDATIONS = [
@@ -39,7 +40,7 @@ def test_management_create_end_to_end(env: Env) -> None:
     result = create_mgmt(env)
 
     assert list(result.ran) == MANAGEMENT_TASKS
-    assert list(result.skipped) == ["update-secrets-create", "gitops-manager-install", "install-curated-packages"]
+    assert list(result.skipped) == ["update-secrets-create", "install-curated-packages"]
     assert result.messages == [
         "Performing setup and validations",
         "✅ Testprovider Provider setup is valid",
@@ -60,6 +61,8 @@ def test_management_create_end_to_end(env: Env) -> None:
         "Installing EKS-D components",
         "Installing EKS-A custom components (CRD and controller)",
         "Moving cluster spec to workload cluster",
+        "Installing GitOps Toolkit on workload cluster",
+        "GitOps field not specified, bootstrap flux skipped",
         "Writing cluster config file",
         "Deleting bootstrap cluster",
         "🎉 Cluster created!",
@@ -141,7 +144,8 @@ def test_workload_create_from_management_cluster(env: Env) -> None:
     result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, management_kubeconfig=kubeconfig,
                             installer=env.installer, options=options())
     assert isinstance(result, Result)
-    assert list(result.ran) == ["setup-validate-create", "create-workload-cluster", "write-cluster-config"]
+    assert list(result.ran) == ["setup-validate-create", "create-workload-cluster", "gitops-manager-install",
+                                "write-cluster-config"]
     assert result.messages == [
         "Performing setup and validations",
         "✅ Workload cluster's testprovider Provider setup is valid",
@@ -151,6 +155,8 @@ def test_workload_create_from_management_cluster(env: Env) -> None:
         "✅ Validate cluster name",
         "✅ Validate management cluster eksaVersion compatibility",
         "Creating workload cluster",
+        "Installing GitOps Toolkit on workload cluster",
+        "GitOps field not specified, bootstrap flux skipped",
         "Writing cluster config file",
         "🎉 Cluster created!",
     ]

@@ -1,0 +1,216 @@
+"""GitOps through the create, upgrade and delete workflows: the repository is real (git http-backend on
+127.0.0.1 with basic auth), the clusters are the workflow harness' API-server doubles (Flux's kinds served)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from eksa_testprovider import lifecycle, recorder
+
+import eksa_core.gitops.plugin as gitops_plugin
+from eksa_core.releases import BUNDLED_RELEASE_MANIFEST, build_spec
+from eksa_core.spec import Spec, parse_cluster_config
+from eksa_core.testing.gitserver import GitHttpServer
+from eksa_core.workflows import Result, create_cluster, delete_cluster, upgrade_cluster
+from tests.workflows.harness import CAPI_KINDS, ENV, Env, new_env, options, seed_management_cluster, spec_text
+
+from .conftest import git
+
+FLUX_KINDS = [("source.toolkit.fluxcd.io/v1", "GitRepository"), ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
+              ("apps/v1", "Deployment"), ("v1", "ServiceAccount"), ("v1", "Service")]
+RBAC_KINDS = [("rbac.authorization.k8s.io/v1", "ClusterRole"), ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")]
+EKSA = "anywhere.eks.amazonaws.com/v1alpha1"
+
+
+def gitops_text(name: str, url: str, *, management: str | None = None, worker_cpus: int = 4,
+                branch: str = "main") -> str:
+    base = spec_text(name, management=management, worker_cpus=worker_cpus)
+    base = base.replace(f"  managementCluster:\n    name: {management or name}\n",
+                        f"  managementCluster:\n    name: {management or name}\n"
+                        f"  gitOpsRef:\n    kind: FluxConfig\n    name: {name}-flux\n", 1)
+    return base + f"""---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: FluxConfig
+metadata:
+  name: {name}-flux
+  namespace: default
+spec:
+  branch: {branch}
+  git:
+    repositoryUrl: {url}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _clean_recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    recorder.reset()
+    lifecycle.EVENTS.clear()
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    yield
+    recorder.reset()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    yield from new_env(tmp_path / "work", gitops_plugin)
+
+
+def make(env: Env, text: str) -> Spec:
+    config = parse_cluster_config(text, file="cluster.yaml", registry=env.plugins.registry)
+    return build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, plugins=env.plugins)
+
+
+def served(env: Env) -> None:
+    for double in (env.bootstrap, env.management):
+        double.register_kind(EKSA, "FluxConfig")
+    env.management.register_kinds(FLUX_KINDS)
+    for api_version, kind in RBAC_KINDS:
+        env.management.register_kind(api_version, kind, namespaced=False)
+
+
+def show(bare: Path, rev: str, path: str) -> str:
+    return git("--git-dir", str(bare), "show", f"{rev}:{path}")
+
+
+def test_refused_push_warns_and_the_create_goes_on(env: Env, tmp_path: Path) -> None:
+    # the server wants basic auth; the git provider authenticates with an SSH key only, so the push is refused
+    with GitHttpServer(tmp_path / "served", auth=("git", "pw-for-http")) as server:
+        bare = server.create_repository("fleet")
+        served(env)
+        spec = make(env, gitops_text("mgmt", server.url("fleet")))
+        result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
+                                installer=env.installer, options=options())
+        assert isinstance(result, Result)
+        assert "❌ Error when installing GitOps toolkits on workload cluster; EKS-A will continue with cluster " \
+               "creation, but GitOps will not be enabled" in result.messages
+        assert result.messages[-1] == "🎉 Cluster created!"
+        failed = [e for e in result.events if e.kind == "task-failed" and e.task == "gitops-manager-install"]
+        assert failed and "could not read Username" in str(failed[0].error)  # git asked for credentials
+        assert git("--git-dir", str(bare), "for-each-ref") == ""  # nothing was pushed
+        assert env.management.get_object("source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system",
+                                         "flux-system") is None
+
+
+def test_create_management_cluster_commits_pushes_and_installs_flux(env: Env, tmp_path: Path) -> None:
+    with GitHttpServer(tmp_path / "served") as server:
+        bare = server.create_repository("fleet")
+        served(env)
+        spec = make(env, gitops_text("mgmt", server.url("fleet")))
+        result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
+                                installer=env.installer, options=options())
+        assert isinstance(result, Result)
+        messages = [e.message for e in result.events if e.kind in ("message", "progress") and e.level == 0]
+        at = messages.index("Installing GitOps Toolkit on workload cluster")
+        assert messages[at + 1] == "Adding cluster configuration files to Git"
+
+        log = git("--git-dir", str(bare), "log", "--format=%an|%s", "main").splitlines()
+        assert log == ["EKS-A|Initial commit of cluster configuration; generated by EKS-A CLI"]
+        files = git("--git-dir", str(bare), "ls-tree", "-r", "--name-only", "main").split()
+        assert files == [
+            "clusters/mgmt/flux-system/gotk-components.yaml",
+            "clusters/mgmt/flux-system/gotk-sync.yaml",
+            "clusters/mgmt/flux-system/kustomization.yaml",
+            "clusters/mgmt/mgmt/eksa-system/eksa-cluster.yaml",
+            "clusters/mgmt/mgmt/eksa-system/kustomization.yaml",
+        ]
+        docs = list(yaml.safe_load_all(show(bare, "main", "clusters/mgmt/mgmt/eksa-system/eksa-cluster.yaml")))
+        assert [d["kind"] for d in docs] == ["Cluster", "TestDatacenterConfig", "TestMachineConfig",
+                                             "TestMachineConfig", "FluxConfig"]
+        assert yaml.safe_load(show(bare, "main", "clusters/mgmt/mgmt/eksa-system/kustomization.yaml")) == {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+            "resources": ["eksa-cluster.yaml"]}
+        bundle_flux = spec.bundles.default_versions_bundle.flux  # type: ignore[union-attr]
+        kustomization = yaml.safe_load(show(bare, "main", "clusters/mgmt/flux-system/kustomization.yaml"))
+        images = {yaml.safe_load(p["patch"])["metadata"]["name"]:
+                  yaml.safe_load(p["patch"])["spec"]["template"]["spec"]["containers"][0]["image"]
+                  for p in kustomization["patches"]}
+        assert images == {"source-controller": bundle_flux.source_controller.uri,
+                          "kustomize-controller": bundle_flux.kustomize_controller.uri,
+                          "helm-controller": bundle_flux.helm_controller.uri,
+                          "notification-controller": bundle_flux.notification_controller.uri}
+        assert kustomization["namespace"] == "flux-system"
+        assert kustomization["resources"] == ["gotk-components.yaml", "gotk-sync.yaml"]
+
+        # Flux's objects are on the management cluster
+        mgmt = env.management
+        source = mgmt.get_object("source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system", "flux-system")
+        assert source is not None
+        assert source["spec"]["url"] == server.url("fleet") and source["spec"]["ref"] == {"branch": "main"}
+        sync = mgmt.get_object("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system", "flux-system")
+        assert sync is not None and sync["spec"]["path"] == "./clusters/mgmt" and sync["spec"]["prune"] is True
+        deployment = mgmt.get_object("apps/v1", "Deployment", "source-controller", "flux-system")
+        assert deployment is not None
+        assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == bundle_flux.source_controller.uri
+        assert deployment["metadata"]["labels"]["app.kubernetes.io/version"] == bundle_flux.version
+
+        # upgrade: the new spec goes to the repository; reconcile paused during the upgrade and resumed after
+        for kind, name in (("Cluster", "mgmt"), ("TestDatacenterConfig", "mgmt"), ("TestMachineConfig", "mgmt"),
+                           ("TestMachineConfig", "mgmt-cp")):
+            if mgmt.get_object(EKSA, kind, name, "default") is None:
+                mgmt.put_object({"apiVersion": EKSA, "kind": kind, "metadata": {"name": name,
+                                                                                "namespace": "default"}})
+        paused: set[tuple[str, str]] = set()
+        previous = mgmt.before_request
+
+        def watch(info: Any) -> Any:
+            # while the upgrade runs, note which EKS-A objects carry Flux's "reconcile: disabled"
+            for kind, name in (("Cluster", "mgmt"), ("TestDatacenterConfig", "mgmt"),
+                               ("TestMachineConfig", "mgmt"), ("TestMachineConfig", "mgmt-cp")):
+                obj = mgmt.get_object(EKSA, kind, name, "default") or {}
+                if (obj.get("metadata", {}).get("annotations") or {}).get(
+                        "kustomize.toolkit.fluxcd.io/reconcile") == "disabled":
+                    paused.add((kind, name))
+            return previous(info) if previous else None
+
+        mgmt.before_request = watch
+        new = make(env, gitops_text("mgmt", server.url("fleet"), worker_cpus=8))
+        up = upgrade_cluster(new, plugins=env.plugins, workdir=env.workdir, installer=env.installer,
+                             options=options())
+        assert isinstance(up, Result)
+        assert {"pause-controllers-reconcile", "resume-gitops-reconciliation"} <= set(up.ran)
+        log = git("--git-dir", str(bare), "log", "--format=%s", "main").splitlines()
+        assert log[0] == "Update commit of cluster configuration; generated by EKS-A CLI"
+        upgraded = list(yaml.safe_load_all(show(bare, "main", "clusters/mgmt/mgmt/eksa-system/eksa-cluster.yaml")))
+        workers = [d for d in upgraded if d["kind"] == "TestMachineConfig" and d["metadata"]["name"] == "mgmt"]
+        assert workers[0]["spec"]["cpus"] == 8
+        source = mgmt.get_object("source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system", "flux-system")
+        assert source is not None and int(source["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"]) > 0
+        for kind, name in (("Cluster", "mgmt"), ("TestDatacenterConfig", "mgmt"), ("TestMachineConfig", "mgmt")):
+            obj = mgmt.get_object(EKSA, kind, name, "default")
+            assert obj is not None
+            assert "kustomize.toolkit.fluxcd.io/reconcile" not in (obj["metadata"].get("annotations") or {}), kind
+        assert paused == {("Cluster", "mgmt"), ("TestDatacenterConfig", "mgmt"), ("TestMachineConfig", "mgmt"),
+                          ("TestMachineConfig", "mgmt-cp")}  # paused during the upgrade, resumed after it
+
+        # delete: the cluster's folder leaves the repository
+        gone = delete_cluster(new, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
+                              installer=env.installer, options=options())
+        assert isinstance(gone, Result)
+        log = git("--git-dir", str(bare), "log", "--format=%s", "main").splitlines()
+        assert log[0] == "Delete commit of cluster configuration; generated by EKS-A CLI"
+        remaining = git("--git-dir", str(bare), "ls-tree", "-r", "--name-only", "main").split()
+        assert remaining and all(not f.startswith("clusters/mgmt/mgmt/") for f in remaining)
+
+
+def test_workload_cluster_config_goes_to_the_management_clusters_path(env: Env, tmp_path: Path) -> None:
+    with GitHttpServer(tmp_path / "served") as server:
+        bare = server.create_repository("fleet")
+        served(env)
+        kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
+        seed_management_cluster(env.management)
+        env.management.register_kinds(CAPI_KINDS)
+        spec = make(env, gitops_text("w01", server.url("fleet"), management="mgmt"))
+        result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, management_kubeconfig=kubeconfig,
+                                installer=env.installer, options=options())
+        assert isinstance(result, Result)
+        files = git("--git-dir", str(bare), "ls-tree", "-r", "--name-only", "main").split()
+        # a workload cluster gets only its own folder, beside the management cluster's, and no Flux install
+        assert files == ["clusters/mgmt/w01/eksa-system/eksa-cluster.yaml",
+                         "clusters/mgmt/w01/eksa-system/kustomization.yaml"]
+        assert env.management.get_object("source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system",
+                                         "flux-system") is None
