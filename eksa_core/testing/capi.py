@@ -23,7 +23,8 @@ Set up as controller-runtime's envtest does, plus what a real deployment's kusto
   ``config/webhook/manifests.yaml``, renamed per manager) are installed pointing at its webhook port;
 * ``POD_IP=127.0.0.1``, so CAPD's in-memory API servers are reached on loopback. (CAPD binds those listeners, ports
   20000-30000, and its debug listener on port 19000, on every interface; it offers no flag to narrow that. Only one
-  CAPD can therefore run on a machine at a time.)
+  CAPD can therefore run on a machine at a time: :meth:`ClusterAPI.start` takes an exclusive ``flock`` on
+  ``$TMPDIR/eksa-capd.lock``, held until :meth:`ClusterAPI.stop`, so a second test process waits for the first.)
 
 Every manager runs in its own process group, dies with its parent, and is stopped by :meth:`ClusterAPI.stop` (also
 at interpreter exit); its work directory is removed afterwards.
@@ -36,6 +37,7 @@ import base64
 import contextlib
 import copy
 import datetime
+import fcntl
 import functools
 import ipaddress
 import json
@@ -87,6 +89,11 @@ CAPD_VERSION = "v1.13.7"
 compiled against core :data:`CAPI_VERSION`."""
 
 CAPI_BIN_DIR_ENV = "EKSA_CAPI_BIN_DIR"
+
+CAPD_LOCK_NAME = "eksa-capd.lock"
+"""The file (in ``$TMPDIR``, else ``/tmp``) every :class:`ClusterAPI` holds an exclusive ``flock`` on from start
+to stop: CAPD binds ports 19000 and 20000-30000 on every interface, so a second CAPD on the same machine (another
+test process, another checkout) waits for the first to stop instead of colliding with it."""
 
 CAPI_MODULE = "sigs.k8s.io/cluster-api"
 CAPI_TEST_MODULE = "sigs.k8s.io/cluster-api/test"
@@ -321,8 +328,10 @@ class ClusterAPI:
         startup_timeout: float = 240.0,
         verbosity: int = 2,
         extra_env: Mapping[str, str] | None = None,
+        lock_timeout: float = 3600.0,
     ) -> None:
         self.control_plane = control_plane
+        self._lock_timeout = lock_timeout
         self._bin_dir = bin_dir
         self._startup_timeout = startup_timeout
         self._verbosity = verbosity
@@ -330,6 +339,7 @@ class ClusterAPI:
         self._running: list[_Running] = []
         self._workdir: Path | None = None
         self._lock = threading.Lock()
+        self._machine_lock: int | None = None  # fd holding the CAPD_LOCK_NAME flock while started
 
     # --- what a started instance offers ---------------------------------------------------------------------
 
@@ -384,6 +394,7 @@ class ClusterAPI:
             if self._running:
                 return self
             bin_dir = self._bin_dir or find_capi_binaries()
+            self._acquire_machine_lock()
             self._workdir = Path(tempfile.mkdtemp(prefix="eksa-capi-"))
             os.chmod(self._workdir, 0o700)
             with _RUNNING_LOCK:
@@ -416,6 +427,41 @@ class ClusterAPI:
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
+        self._release_machine_lock()
+
+    @staticmethod
+    def lock_path() -> Path:
+        """The machine-wide lock file serialising CAPD instances (see :data:`CAPD_LOCK_NAME`)."""
+        return Path(os.environ.get("TMPDIR") or "/tmp") / CAPD_LOCK_NAME
+
+    def _acquire_machine_lock(self) -> None:
+        """Block until no other CAPD runs on this machine (an exclusive ``flock``, bounded by the start timeout)."""
+        path = self.lock_path()
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        deadline = time.monotonic() + max(self._lock_timeout, 0.0)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise ClusterAPIError(
+                            f"another Cluster API (CAPD) instance held {path} for {self._lock_timeout:.0f}s: "
+                            "only one CAPD can run per machine (it binds ports 19000 and 20000-30000)"
+                        ) from None
+                    time.sleep(1.0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._machine_lock = fd
+
+    def _release_machine_lock(self) -> None:
+        if self._machine_lock is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._machine_lock, fcntl.LOCK_UN)
+            os.close(self._machine_lock)
+            self._machine_lock = None
 
     # --- start ----------------------------------------------------------------------------------------------
 
