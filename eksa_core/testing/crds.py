@@ -149,6 +149,22 @@ CRD_GROUPS: Mapping[str, CrdGroup] = {
             "config/crd/bases",
             description="Tinkerbell rufio BMC (Machine, Job, Task)",
         ),
+        # EKS Anywhere's bundle ships Flux v2.8.8 with source- and kustomize-controller v1.9.0; the proxy serves
+        # no v1.9.0 of these modules, so the CRDs come from v1.9.5, the nearest patch release of the same minor.
+        _group(
+            "flux-source",
+            "github.com/fluxcd/source-controller",
+            "v1.9.5",
+            "config/crd/bases",
+            description="Flux source-controller (GitRepository, OCIRepository, HelmRepository, HelmChart, Bucket, ...)",
+        ),
+        _group(
+            "flux-kustomize",
+            "github.com/fluxcd/kustomize-controller",
+            "v1.9.5",
+            "config/crd/bases",
+            description="Flux kustomize-controller (Kustomization)",
+        ),
         _group(
             "etcdadm-bootstrap",
             "github.com/aws/etcdadm-bootstrap-provider",
