@@ -48,6 +48,9 @@ def field(
     factory: Callable[[], Any] | None = None,
     doc: str | None = None,
     aliases: tuple[str, ...] = (),
+    enum: tuple[str, ...] = (),
+    required: bool = False,
+    crd_default: Any = _NO_DEFAULT,
 ) -> Any:
     """Declare a model attribute.
 
@@ -55,8 +58,18 @@ def field(
     ``None``, meaning "absent from the document"; pass ``factory`` for a container that is always present.
     ``aliases`` are other names tools use for the attribute (e.g. the Go field name ``tagIDs`` of ``tags``);
     they are never accepted in documents, only translated by :func:`wire_path`.
+
+    For the generated CustomResourceDefinitions (:mod:`eksa_core.crds`): ``enum`` lists the only values the API
+    server accepts, ``required`` makes the field required in its parent object's schema, ``crd_default`` is the
+    value the API server fills in when the field is absent.
     """
     metadata: dict[str, Any] = {}
+    if enum:
+        metadata["enum"] = tuple(enum)
+    if required:
+        metadata["required"] = True
+    if crd_default is not _NO_DEFAULT:
+        metadata["crd_default"] = crd_default
     if wire is not None:
         metadata["wire"] = wire
     if doc is not None:

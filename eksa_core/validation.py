@@ -22,6 +22,8 @@ from .contract import ProviderInfo, ProviderTraits
 from .errors import ErrorCode, SpecError
 from .models.base import EksaObject, Ref
 from .models.cluster import (
+    CILIUM_POLICY_MODES,
+    CILIUM_ROUTING_MODES,
     Cluster,
     MachineHealthCheck,
     Taint,
@@ -56,8 +58,8 @@ SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(f"1.{minor}" for minor in
 _CLUSTER_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]+$")
 _CURATED_PACKAGES_REGISTRY = re.compile(r"783794618700\.dkr\.ecr\..*\.amazonaws\.com")
 _REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-_CILIUM_POLICY_MODES = ("default", "always", "never")
-_CILIUM_ROUTING_MODES = ("overlay", "direct")
+_CILIUM_POLICY_MODES = CILIUM_POLICY_MODES
+_CILIUM_ROUTING_MODES = CILIUM_ROUTING_MODES
 _SSH_KEY_ALGORITHMS = ("rsa", "ecdsa", "ed25519")
 _TAINT_EFFECTS_BLOCKING = ("NoSchedule", "NoExecute")
 _AWSIAM_MOUNTED_FILE = "MountedFile"

@@ -38,20 +38,28 @@ __all__ = [
 ]
 
 
+UPGRADE_ROLLOUT_TYPES = ("RollingUpdate", "InPlace")
+"""The upgrade rollout strategies EKS Anywhere knows."""
+CILIUM_POLICY_MODES = ("default", "always", "never")
+"""Cilium's policy enforcement modes."""
+CILIUM_ROUTING_MODES = ("overlay", "direct")
+"""Cilium's routing modes."""
+
+
 @attrs.define
 class Endpoint:
     """Control plane endpoint: the VIP the API server is reached on."""
 
-    host: str | None = field()
+    host: str | None = field(required=True)
 
 
 @attrs.define
 class Taint:
     """A Kubernetes node taint."""
 
-    key: str | None = field()
+    key: str | None = field(required=True)
     value: str | None = field()
-    effect: str | None = field()
+    effect: str | None = field(required=True)
     time_added: str | None = field()
 
 
@@ -73,7 +81,7 @@ class ControlPlaneRollingUpdate:
 class ControlPlaneUpgradeRolloutStrategy:
     """``RollingUpdate`` (default) or ``InPlace`` (bare metal only)."""
 
-    type: str | None = field()
+    type: str | None = field(enum=UPGRADE_ROLLOUT_TYPES)
     rolling_update: ControlPlaneRollingUpdate | None = field()
 
 
@@ -85,7 +93,7 @@ class WorkerRollingUpdate:
 
 @attrs.define
 class WorkerUpgradeRolloutStrategy:
-    type: str | None = field()
+    type: str | None = field(enum=UPGRADE_ROLLOUT_TYPES)
     rolling_update: WorkerRollingUpdate | None = field()
 
 
@@ -140,14 +148,14 @@ class CIDRBlocks:
 class CiliumConfig:
     """Cilium settings; ``cilium: {}`` means EKS Anywhere's defaults."""
 
-    policy_enforcement_mode: str | None = field()
+    policy_enforcement_mode: str | None = field(enum=CILIUM_POLICY_MODES)
     egress_masquerade_interfaces: str | None = field()
     skip_upgrade: bool | None = field()
-    routing_mode: str | None = field()
+    routing_mode: str | None = field(enum=CILIUM_ROUTING_MODES)
     ipv4_native_routing_cidr: str | None = field(wire="ipv4NativeRoutingCIDR")
     ipv6_native_routing_cidr: str | None = field(wire="ipv6NativeRoutingCIDR")
     cni_exclusive: bool | None = field(doc="Whether Cilium removes other CNI configuration files (default true).")
-    helm_values: dict[str, Any] | None = field()
+    helm_values: Any = field(doc="Helm values for Cilium: any JSON value (EKS Anywhere types it apiextensions JSON)")
 
 
 @attrs.define

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from eksa_core.convert import field
+from eksa_core.convert import IntOrStr, field
 from eksa_core.models.base import DatacenterConfigObject, MachineConfigObject, Ref, UserConfiguration
 
 __all__ = [
@@ -147,12 +147,12 @@ class NutanixMachineConfigSpec:
     users: list[UserConfiguration] | None = field()
     vcpus_per_socket: int | None = field()
     vcpu_sockets: int | None = field()
-    memory_size: str | None = field(doc="Kubernetes quantity, e.g. 4Gi")
+    memory_size: IntOrStr | None = field(doc="Kubernetes quantity, e.g. 4Gi (a number is bytes)")
     image: NutanixResourceIdentifier | None = field()
     cluster: NutanixResourceIdentifier | None = field(doc="the Prism Element cluster")
     subnet: NutanixResourceIdentifier | None = field()
     project: NutanixResourceIdentifier | None = field()
-    system_disk_size: str | None = field(doc="Kubernetes quantity, e.g. 40Gi")
+    system_disk_size: IntOrStr | None = field(doc="Kubernetes quantity, e.g. 40Gi (a number is bytes)")
     additional_categories: list[NutanixCategoryIdentifier] | None = field()
     gpus: list[NutanixGPUIdentifier] | None = field()
     boot_type: str | None = field()

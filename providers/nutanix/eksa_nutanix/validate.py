@@ -258,9 +258,9 @@ def datacenter_errors(dc: NutanixDatacenterConfig) -> list[SpecError]:
     return errors
 
 
-def _quantity(text: str | None, label: str, field: str, errors: list[SpecError], mc: NutanixMachineConfig) -> Any:
+def _quantity(text: str | int | None, label: str, field: str, errors: list[SpecError], mc: NutanixMachineConfig) -> Any:
     try:
-        return parse_quantity(text or "0")
+        return parse_quantity(str(text) if text is not None else "0")
     except InvalidQuantity as exc:
         errors.append(SpecError(f"NutanixMachineConfig: invalid {label} {text}: {exc}", kind=_MC, name=mc.name,
                                 field=field))
