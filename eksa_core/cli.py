@@ -453,6 +453,18 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     _add_hidden_force_cleanup(dc)
     dc.set_defaults(func=_cmd_delete)
 
+    crds = sub.add_parser("crds", help="print (or install) the CRDs of every registered kind",
+                          description="Print the CustomResourceDefinitions generated from the models of every "
+                                      "registered kind (core and installed providers), or install them on a cluster.")
+    _add_common(crds)
+    crds.add_argument("--kind", action="append", metavar="KIND", dest="kinds",
+                      help="only this kind (repeatable)")
+    crds.add_argument("--install", action="store_true",
+                      help="server-side apply them to the cluster of --kubeconfig and wait until Established")
+    crds.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig of the cluster to install them on")
+    crds.set_defaults(help_parser=crds)
+    crds.set_defaults(func=_cmd_crds)
+
     providers = sub.add_parser("providers", help="list installed providers (and plugins that failed to load)")
     _add_common(providers)
     providers.set_defaults(help_parser=providers)
@@ -534,6 +546,22 @@ class _Run:
         self.console.line(message, level)
         if self.log is not None:
             self.log.write({"T": _timestamp(_dt.datetime.now().timestamp()), "V": level, "M": message})
+
+
+def _cmd_crds(run: _Run) -> int:
+    from .crds import generate_crds, install_crds
+    from .yamlio import dump_plain_all
+
+    crds = generate_crds(run.plugins, kinds=run.args.kinds)
+    if run.args.install:
+        if not run.args.kubeconfig:
+            raise UsageError("--install needs --kubeconfig")
+        names = install_crds(run.args.kubeconfig, crds)
+        for name in names:
+            run.say(f"Installed {name}")
+        return 0
+    print(dump_plain_all(crds), end="", file=run.console.out)
+    return 0
 
 
 def _cmd_version(run: _Run) -> int:
