@@ -94,6 +94,9 @@ class FluxSettings:
     owner: str | None = None
     personal: bool = False
     ssh_key_algorithm: str = "ecdsa"
+    #: The URL Flux pulls from when it differs from the one the CLI pushes to (GitHub: ``ssh://git@github.com/...``
+    #: with the deploy key, while the CLI pushes over HTTPS with the token).
+    sync_url: str | None = None
 
     @classmethod
     def from_config(cls, config: FluxConfig | GitOpsConfig, management_cluster: str,
@@ -106,9 +109,10 @@ class FluxSettings:
         if spec.github is not None and spec.github.repository:
             gh = spec.github
             url = f"{github_url.rstrip('/')}/{gh.owner}/{gh.repository}.git"
+            host = urlsplit(github_url).hostname or _GITHUB_HOST
             return cls(namespace=spec.system_namespace or "flux-system", branch=spec.branch or "main", path=path,
                        provider="github", repository=str(gh.repository), repository_url=url, owner=gh.owner,
-                       personal=bool(gh.personal))
+                       personal=bool(gh.personal), sync_url=f"ssh://git@{host}/{gh.owner}/{gh.repository}.git")
         if spec.git is not None and spec.git.repository_url:
             url = spec.git.repository_url
             name = posixpath.basename(urlsplit(url).path.rstrip("/")) or url.rstrip("/").rsplit("/", 1)[-1]
@@ -302,7 +306,8 @@ def sync_objects(settings: FluxSettings, *, with_secret: bool) -> list[dict[str,
     source: dict[str, Any] = {
         "apiVersion": GITREPOSITORY_API, "kind": "GitRepository",
         "metadata": {"name": settings.namespace, "namespace": settings.namespace},
-        "spec": {"interval": "1m0s", "ref": {"branch": settings.branch}, "url": settings.repository_url},
+        "spec": {"interval": "1m0s", "ref": {"branch": settings.branch},
+                 "url": settings.sync_url or settings.repository_url},
     }
     if with_secret:
         source["spec"]["secretRef"] = {"name": SECRET_NAME}

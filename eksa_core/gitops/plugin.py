@@ -44,6 +44,7 @@ from .flux import (
     sync_objects,
 )
 from .git import GitCredentials, GitRepository
+from .github import DEFAULT_API_URL, GitHubClient, validate_token
 
 __all__ = [
     "EKSA_API",
@@ -63,6 +64,8 @@ GITHUB_URL_ENV = "EKSA_GITHUB_URL"
 PRIVATE_KEY_ENV = "EKSA_GIT_PRIVATE_KEY"
 KNOWN_HOSTS_ENV = "EKSA_GIT_KNOWN_HOSTS"
 GITHUB_TOKEN_ENV = "EKSA_GITHUB_TOKEN"
+#: GitHub's REST API base (``https://api.github.com`` unless set: tests point it at 127.0.0.1).
+GITHUB_API_URL_ENV = "EKSA_GITHUB_API_URL"
 
 
 def flux_config(spec: Any) -> FluxConfig | GitOpsConfig | None:
@@ -106,26 +109,67 @@ def _write(repo: GitRepository, files: dict[str, str]) -> None:
         write_file_atomic(repo.path / rel, text, mode=PUBLIC)
 
 
-def _credentials_secret(settings: FluxSettings, context: CallContext) -> dict[str, Any] | None:
-    """Flux's ``flux-system`` Secret: the SSH key and known hosts (git), or the token (GitHub over HTTPS)."""
+def _credentials_secret(settings: FluxSettings, context: CallContext,
+                        deploy_key: tuple[str, str] | None = None) -> dict[str, Any] | None:
+    """Flux's ``flux-system`` Secret: the SSH key and known hosts it pulls with (the git provider's
+    ``EKSA_GIT_PRIVATE_KEY``, or GitHub's deploy key), ``None`` when there is none."""
     env = context.env
     data: dict[str, str] = {}
-    if settings.provider == "github":
-        if env.get(GITHUB_TOKEN_ENV):
-            data = {"username": "git", "password": env[GITHUB_TOKEN_ENV]}
-    elif env.get(PRIVATE_KEY_ENV):
-        key = Path(env[PRIVATE_KEY_ENV])
-        try:
-            data["identity"] = key.read_text()
-            if env.get(KNOWN_HOSTS_ENV):
-                data["known_hosts"] = Path(env[KNOWN_HOSTS_ENV]).read_text()
-        except OSError as exc:
-            raise GitOpsError(f"reading the git credentials named by {PRIVATE_KEY_ENV}/{KNOWN_HOSTS_ENV}: "
-                              f"{exc.strerror}") from None
+    try:
+        if deploy_key is not None:
+            data = {"identity": deploy_key[0], "identity.pub": deploy_key[1]}
+        elif settings.provider == "git" and env.get(PRIVATE_KEY_ENV):
+            data["identity"] = Path(env[PRIVATE_KEY_ENV]).read_text()
+        if data and env.get(KNOWN_HOSTS_ENV):
+            data["known_hosts"] = Path(env[KNOWN_HOSTS_ENV]).read_text()
+    except OSError as exc:
+        raise GitOpsError(f"reading the git credentials named by {PRIVATE_KEY_ENV}/{KNOWN_HOSTS_ENV}: "
+                          f"{exc.strerror}") from None
     if not data:
         return None
     return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": {"name": SECRET_NAME, "namespace": settings.namespace}, "stringData": data}
+
+
+def _github(settings: FluxSettings, context: CallContext) -> GitHubClient:
+    """A GitHub client with the token of ``EKSA_GITHUB_TOKEN``, after EKS Anywhere's token checks."""
+    token = validate_token(context.env.get(GITHUB_TOKEN_ENV))
+    client = GitHubClient(token, api_url=context.env.get(GITHUB_API_URL_ENV) or DEFAULT_API_URL)
+    client.validate(str(settings.owner), personal=settings.personal)
+    context.progress("Github personal access token has the required repo permissions", level=0)
+    return client
+
+
+def _ensure_github_repository(client: GitHubClient, settings: FluxSettings, context: CallContext) -> None:
+    owner = str(settings.owner)
+    if client.repository(owner, settings.repository) is not None:
+        return
+    context.progress("Remote Github repo does not exist; will create and initialize", level=3,
+                     repo=settings.repository, owner=owner)
+    client.create_repository(owner, settings.repository, personal=settings.personal)
+
+
+def _generate_deploy_key(settings: FluxSettings, context: CallContext) -> tuple[str, str]:
+    """A new SSH key pair (``ssh-keygen``, the FluxConfig's algorithm) as (private, public) text; the files are
+    0600 in a private temporary folder and removed at once."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="eksa-deploy-key-"))
+    try:
+        key = folder / "identity"
+        bits = {"rsa": ["-b", "4096"], "ecdsa": ["-b", "384"], "ed25519": []}[settings.ssh_key_algorithm]
+        proc = subprocess.run(["ssh-keygen", "-q", "-t", settings.ssh_key_algorithm, *bits, "-N", "", "-C",
+                               f"eksa-flux-{settings.repository}", "-f", str(key)],
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+        if proc.returncode != 0:
+            raise GitOpsError(f"generating the deploy key with ssh-keygen failed: {proc.stderr.strip()}")
+        return key.read_text(), (folder / "identity.pub").read_text().strip()
+    except FileNotFoundError:
+        raise GitOpsError("generating the deploy key needs ssh-keygen (OpenSSH) installed") from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @hookimpl
@@ -137,7 +181,13 @@ def eksa_install_gitops(spec: Any, cluster: ClusterHandle, context: CallContext)
         return
     name = spec.cluster.name
     self_managed = spec.cluster.is_self_managed()
-    secret = _credentials_secret(settings, context) if self_managed else None
+    github = settings.provider == "github" and not context.dry_run
+    client = _github(settings, context) if github else None
+    deploy_key = _generate_deploy_key(settings, context) if client is not None and self_managed else None
+    secret = _credentials_secret(settings, context, deploy_key) if self_managed else None
+    if settings.provider == "github" and context.dry_run and self_managed:
+        secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                  "metadata": {"name": SECRET_NAME, "namespace": settings.namespace}}
     files = cluster_files(settings, name, spec.config.dump())
     if self_managed:
         files.update(flux_system_files(settings, _flux_bundle(spec), with_secret=secret is not None))
@@ -147,6 +197,8 @@ def eksa_install_gitops(spec: Any, cluster: ClusterHandle, context: CallContext)
         if self_managed:
             context.apply(cluster, _cluster_objects(spec, settings, secret), action="gitops-install")
         return
+    if client is not None:
+        _ensure_github_repository(client, settings, context)
     repo = local_repository(spec, settings, context)
     context.progress("Adding cluster configuration files to Git")
     repo.clone_or_init(settings.branch)
@@ -161,6 +213,9 @@ def eksa_install_gitops(spec: Any, cluster: ClusterHandle, context: CallContext)
     repo.push(settings.branch)
     context.record("gitops-commit", repository=settings.repository_url, branch=settings.branch,
                    files=sorted(files), message=INITIAL_COMMIT_MESSAGE, commit=repo.head())
+    if client is not None and deploy_key is not None:
+        client.add_deploy_key(str(settings.owner), settings.repository, title=f"eksa-{name}-{settings.namespace}",
+                              key=deploy_key[1], read_only=True)
     if self_managed:
         require_flux_crds(context.kube(cluster).has_kind)
         context.apply(cluster, _cluster_objects(spec, settings, secret), action="gitops-install")

@@ -13,7 +13,7 @@ from eksa_core.testing.gitserver import GitHttpServer, git_available
 if not git_available():  # pragma: no cover - git is part of the development setup
     pytest.skip("git with http-backend is not installed", allow_module_level=True)
 
-TOKEN = "ghp_test-token-0123456789abcdef"
+TOKEN = "ghp_" + "T0k3n" * 7 + "x"  # the form of a classic personal access token (36 characters)
 
 
 def git(*args: str, cwd: Path | None = None) -> str:
