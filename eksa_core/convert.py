@@ -14,24 +14,22 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import cattrs
-from cattrs.cols import list_structure_factory
-from cattrs.errors import (
-    ClassValidationError,
-    ForbiddenExtraKeysError,
-    IterableValidationError,
-)
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import ErrorCode, SpecError
-from .yamlio import to_plain
 
-__all__ = ["IntOrStr", "converter", "field", "structure", "unstructure", "wire_name", "wire_path"]
+if TYPE_CHECKING:
+    import cattrs
+
+# cattrs, the YAML layer and the converter load on the first structure/unstructure, not when a model module
+# imports :func:`field`: declaring kinds (as every plugin does when it loads) needs attrs only.
+
+__all__ = ["IntOrStr", "converter", "field", "get_converter", "structure", "unstructure", "wire_name", "wire_path"]
 
 T = TypeVar("T")
 
@@ -192,6 +190,8 @@ def _structure_int_or_str(value: Any, _: Any) -> int | str:
 
 
 def _structure_any(value: Any, _: type) -> Any:
+    from .yamlio import to_plain
+
     return to_plain(value)
 
 
@@ -203,6 +203,12 @@ def _is_free_form(t: Any) -> bool:
 
 
 def _build_converter() -> cattrs.Converter:
+    import cattrs
+    from cattrs.cols import list_structure_factory
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    from .yamlio import to_plain
+
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(int, _structure_int)
@@ -272,8 +278,30 @@ def _build_converter() -> cattrs.Converter:
     return conv
 
 
-converter: cattrs.Converter = _build_converter()
-"""The shared converter. Provider packages structure and unstructure their kinds with it."""
+_converter: cattrs.Converter | None = None
+_converter_lock = threading.Lock()
+
+
+def get_converter() -> cattrs.Converter:
+    """The shared converter (built on first use). Provider packages structure and unstructure their kinds with
+    it; ``eksa_core.convert.converter`` names the same object."""
+    global _converter
+    if _converter is None:
+        with _converter_lock:
+            if _converter is None:
+                _converter = _build_converter()
+    return _converter
+
+
+if TYPE_CHECKING:
+    converter: cattrs.Converter
+    """The shared converter. Provider packages structure and unstructure their kinds with it."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "converter":
+        return get_converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _join(path: str, part: str | int) -> str:
@@ -284,6 +312,8 @@ def _join(path: str, part: str | int) -> str:
 
 def _flatten(exc: BaseException, path: str, cls: type | None) -> list[SpecError]:
     """Turn a (possibly nested) cattrs exception into SpecErrors with dotted wire paths."""
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
     if isinstance(exc, ForbiddenExtraKeysError):
         return [
             SpecError(f'unknown field "{key}"', code=ErrorCode.UNKNOWN_FIELD, field=_join(path, key))
@@ -325,10 +355,13 @@ def _flatten(exc: BaseException, path: str, cls: type | None) -> list[SpecError]
 def structure(data: Any, cls: type[T], *, path: str = "") -> T:
     """Build a ``cls`` from plain (or ruamel) data. Raises :class:`~eksa_core.errors.SpecErrors` listing every
     unknown field and type error, each with its dotted wire path (prefixed with ``path``)."""
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
     from .errors import SpecErrors
 
+    conv = _converter or get_converter()
     try:
-        return converter.structure(data, cls)
+        return conv.structure(data, cls)
     except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError, _TypeMismatch) as exc:
         errors = _flatten(exc, path, cls)
         raise SpecErrors(errors, summary=f"cannot read {getattr(cls, '__name__', cls)}") from None
@@ -336,7 +369,7 @@ def structure(data: Any, cls: type[T], *, path: str = "") -> T:
 
 def unstructure(obj: Any) -> Any:
     """Turn a model into plain wire data (camelCase keys, absent attributes left out)."""
-    return converter.unstructure(obj)
+    return (_converter or get_converter()).unstructure(obj)
 
 
 @functools.cache

@@ -13,7 +13,6 @@ per hook, as tox's plugin manager does), never by a hook name string.
 from __future__ import annotations
 
 import copy
-import importlib.metadata
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -432,21 +431,32 @@ class Plugins:
                 return info
         return None
 
-    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> list[PluginLoadFailure]:
+    def load_entry_points(self, group: str = ENTRY_POINT_GROUP, *, cached: bool = False) -> list[PluginLoadFailure]:
         """Load every plugin of the entry-point ``group``.
 
         A plugin that fails to import or register is recorded in :attr:`failures` (and logged) with its error;
-        the others still load. Returns the failures of this call.
+        the others still load. Returns the failures of this call. With ``cached`` the group's entry points come
+        from :func:`eksa_core.entrypoints.scan` (reused across processes while the installed distributions do
+        not change) instead of a fresh :mod:`importlib.metadata` scan.
         """
         new: list[PluginLoadFailure] = []
-        for ep in sorted(importlib.metadata.entry_points(group=group), key=lambda e: e.name):
-            dist = ep.dist.name if ep.dist is not None else ep.value
+        entries: list[Any]
+        if cached:
+            from .entrypoints import scan
+
+            entries = [(r.name, r.value, r.dist, r) for r in scan(group)]
+        else:
+            import importlib.metadata
+
+            entries = [(ep.name, ep.value, ep.dist.name if ep.dist is not None else ep.value, ep)
+                       for ep in sorted(importlib.metadata.entry_points(group=group), key=lambda e: e.name)]
+        for name, value, dist, ep in entries:
             try:
                 plugin = ep.load()
                 self.register(plugin, name=dist)
             except Exception as exc:  # a broken plugin must not take the others down
-                failure = PluginLoadFailure(ep.name, ep.value, f"{type(exc).__name__}: {exc}")
-                log.warning("plugin %s (%s) could not be loaded: %s", ep.name, ep.value, failure.error)
+                failure = PluginLoadFailure(name, value, f"{type(exc).__name__}: {exc}")
+                log.warning("plugin %s (%s) could not be loaded: %s", name, value, failure.error)
                 new.append(failure)
         self.failures += new
         return new
@@ -513,7 +523,15 @@ class Plugins:
 
 def installed_version(distribution: str, default: str = "") -> str:
     """The installed version of ``distribution`` (``default`` when it is not installed, e.g. a source tree on
-    ``sys.path``). Providers use it for :attr:`ProviderInfo.version`."""
+    ``sys.path``). Providers use it for :attr:`ProviderInfo.version`; the versions of the distributions whose
+    plugins :func:`default_plugins` loaded are known without reading their metadata again."""
+    from .entrypoints import distribution_version
+
+    known = distribution_version(distribution)
+    if known is not None:
+        return known
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
@@ -530,7 +548,7 @@ def default_plugins(*, reload: bool = False) -> Plugins:
     with _default_lock:
         if _default is None or reload:
             plugins = Plugins()
-            plugins.load_entry_points()
+            plugins.load_entry_points(cached=True)
             _default = plugins
         return _default
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -68,3 +69,16 @@ def test_a_provider_client_library_loads_on_first_use(provider: str, module: str
     if provider not in found["providers"]:
         pytest.skip(f"the {provider} provider is not installed")
     assert module in found["imported"]
+
+
+def test_discovery_reads_no_package_metadata_and_builds_no_converter_once_the_scan_is_cached() -> None:
+    code = PROBE.replace("heavy = json.loads(sys.argv[1])", "heavy = json.loads(sys.argv[1]) + ['cattrs', "
+                         "'importlib.metadata']")
+    code = code.replace('"imported": sorted(m for m in heavy if m in sys.modules),',
+                        '"imported": sorted(m for m in heavy if m in sys.modules),\n'
+                        '    "converter_built": __import__("eksa_core.convert").convert._converter is not None,')
+    _probe(code)  # the first run may scan (and write the cache)
+    found: dict[str, Any] = _probe(code)
+    assert found["providers"] and not found["failures"]
+    assert "cattrs" not in found["imported"] and "importlib.metadata" not in found["imported"], found["imported"]
+    assert found["converter_built"] is False

@@ -6,11 +6,10 @@ The plugin registered in the ``eksa.providers`` entry-point group is :mod:`eksa_
 
 from __future__ import annotations
 
-import importlib.metadata
+from eksa_core.plugins import installed_version
 
-try:
-    __version__ = importlib.metadata.version("eksa-provider-vsphere")
-except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+# "0.0.0" when running from a source tree that is not installed; the version is known without reading the
+# package metadata again when eksa found this plugin through its entry point
+__version__ = installed_version("eksa-provider-vsphere", "0.0.0")
 
 __all__ = ["__version__"]
