@@ -453,6 +453,11 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     _add_hidden_force_cleanup(dc)
     dc.set_defaults(func=_cmd_delete)
 
+    from .packages.cli import add_commands as _add_package_commands
+
+    _add_package_commands(sub, {"generate": gen_sub, "upgrade": upgrade_sub, "delete": delete_sub}, _Parser,
+                          common=_add_common)
+
     crds = sub.add_parser("crds", help="print (or install) the CRDs of every registered kind",
                           description="Print the CustomResourceDefinitions generated from the models of every "
                                       "registered kind (core and installed providers), or install them on a cluster.")
