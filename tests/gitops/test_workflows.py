@@ -252,3 +252,20 @@ def test_dry_run_plans_the_commit_and_contacts_nothing(env: Env, tmp_path: Path)
         assert env.management.get_object("source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system",
                                          "flux-system") is None
         assert not (env.workdir / "mgmt" / "git").exists()
+
+
+def test_a_cluster_already_in_the_repository_is_refused(env: Env, tmp_path: Path, bare_repo: Path) -> None:
+    from eksa_core.contract import CallContext, ClusterHandle
+    from eksa_core.gitops.flux import GitOpsError
+
+    spec = make(env, gitops_text("w01", str(bare_repo), management="mgmt"))
+    first = CallContext(cluster_dir=tmp_path / "first", env={})
+    gitops_plugin.eksa_install_gitops(spec=spec, cluster=ClusterHandle("w01"), context=first)
+    assert git("--git-dir", str(bare_repo), "ls-tree", "-r", "--name-only", "main").split() == [
+        "clusters/mgmt/w01/eksa-system/eksa-cluster.yaml", "clusters/mgmt/w01/eksa-system/kustomization.yaml"]
+    # another run (a fresh working copy) finds the cluster's config in the repository and stops
+    second = CallContext(cluster_dir=tmp_path / "second", env={})
+    with pytest.raises(GitOpsError, match="a cluster configuration file already exists at path .*"
+                                          "clusters/mgmt/w01/eksa-system/eksa-cluster.yaml"):
+        gitops_plugin.eksa_install_gitops(spec=spec, cluster=ClusterHandle("w01"), context=second)
+    assert len(git("--git-dir", str(bare_repo), "log", "--format=%H", "main").split()) == 1
