@@ -265,7 +265,7 @@ def test_a_cluster_already_in_the_repository_is_refused(env: Env, tmp_path: Path
         "clusters/mgmt/w01/eksa-system/eksa-cluster.yaml", "clusters/mgmt/w01/eksa-system/kustomization.yaml"]
     # another run (a fresh working copy) finds the cluster's config in the repository and stops
     second = CallContext(cluster_dir=tmp_path / "second", env={})
-    with pytest.raises(GitOpsError, match="a cluster configuration file already exists at path .*"
-                                          "clusters/mgmt/w01/eksa-system/eksa-cluster.yaml"):
+    with pytest.raises(GitOpsError, match=r"a cluster configuration file already exists at path .*"
+                                          r"clusters/mgmt/w01/eksa-system/eksa-cluster\.yaml"):
         gitops_plugin.eksa_install_gitops(spec=spec, cluster=ClusterHandle("w01"), context=second)
     assert len(git("--git-dir", str(bare_repo), "log", "--format=%H", "main").split()) == 1
