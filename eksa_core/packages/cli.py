@@ -173,7 +173,8 @@ def _install_controller(run: Any) -> int:
     mirror = cluster.spec.registry_mirror_configuration
     endpoint = f"{mirror.endpoint}:{mirror.port or 443}" if mirror is not None and mirror.endpoint else None
     with _kube(args) as kube:
-        manager.install_controller(kube, cluster.name, image, registry_mirror=endpoint)
+        manager.install_controller(kube, cluster.name, image, registry_mirror=endpoint,
+                                   region=os.environ.get("EKSA_AWS_REGION") or "us-west-2")
     run.say("Installing EKS-A curated packages controller on management cluster")
     return 0
 

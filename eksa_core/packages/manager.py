@@ -38,6 +38,7 @@ __all__ = [
     "package_config",
     "packages_namespace",
     "packages_table",
+    "registries",
     "upgrade_bundle",
 ]
 
@@ -237,16 +238,31 @@ def upgrade_bundle(kube: KubeClient, cluster: str, bundle_version: str) -> str:
     return f"packagebundlecontroller.packages.eks.amazonaws.com/{cluster} configured"
 
 
-def _registries(controller_image: str) -> tuple[str, str]:
-    """EKS Anywhere's default registries of the controller image ``<registry>/<env>/...``: the bundle registry
-    (``<registry>/<env>``) and the image registry (the curated packages ECR)."""
+#: The curated packages' private ECR (EKS Anywhere's default image registry, region us-west-2).
+PACKAGES_ECR = "783794618700.dkr.ecr.us-west-2.amazonaws.com"
+DEFAULT_REGION = "us-west-2"
+
+
+def registries(controller_image: str, *, registry_mirror: str | None = None,
+               region: str = DEFAULT_REGION) -> tuple[str, str]:
+    """The controller's ``defaultRegistry`` and ``defaultImageRegistry`` as EKS Anywhere chooses them.
+
+    Without a mirror: the public alias the controller image comes from (``public.ecr.aws/<alias>``) and the
+    packages ECR of ``region`` (``EKSA_AWS_REGION``). With a registry mirror (``host:port``): the mirror's copy of
+    that alias, ``<mirror>/<alias>``, for the bundles, and the ECR for images (EKS Anywhere's choice when the mirror
+    maps no namespace to the ECR).
+    """
     registry, _, rest = controller_image.partition("/")
-    env = rest.split("/", 1)[0] if "/" in rest else ""
-    return (f"{registry}/{env}" if env else registry), "783794618700.dkr.ecr.us-west-2.amazonaws.com"
+    alias = rest.split("/", 1)[0] if "/" in rest else ""
+    image_registry = PACKAGES_ECR.replace(DEFAULT_REGION, region) if region else PACKAGES_ECR
+    if registry_mirror:
+        return (f"{registry_mirror}/{alias}" if alias else registry_mirror), image_registry
+    return (f"{registry}/{alias}" if alias else registry), image_registry
 
 
 def install_controller(kube: KubeClient, cluster: str, controller_image: str, *,
-                       registry_mirror: str | None = None, bundles: Sequence[Mapping[str, Any]] = ()) -> list[str]:
+                       registry_mirror: str | None = None, region: str = DEFAULT_REGION,
+                       bundles: Sequence[Mapping[str, Any]] = ()) -> list[str]:
     """``install packagecontroller``: the packages CRDs, the ``eksa-packages`` and ``eksa-packages-<cluster>``
     namespaces and the cluster's PackageBundleController (default registries from the bundle's controller image,
     or the registry mirror). ``bundles`` are PackageBundle objects to add (the first becomes the active one when
@@ -261,9 +277,7 @@ def install_controller(kube: KubeClient, cluster: str, controller_image: str, *,
         bundle.metadata.namespace = CONTROLLER_NAMESPACE
         kube.apply(_plain(bundle), field_manager="eks-a-cli")
         names.append(f"packagebundle/{bundle.metadata.name}")
-    default_registry, image_registry = _registries(controller_image)
-    if registry_mirror:
-        default_registry = image_registry = registry_mirror
+    default_registry, image_registry = registries(controller_image, registry_mirror=registry_mirror, region=region)
     existing = kube.get_or_none(PACKAGES_API_VERSION, "PackageBundleController", cluster, CONTROLLER_NAMESPACE)
     controller = (_load(existing, PackageBundleController) if existing else PackageBundleController())
     controller.metadata.name = cluster

@@ -72,7 +72,8 @@ def eksa_install_packages(spec: Any, cluster: ClusterHandle, context: CallContex
                        packages=[(d.get("metadata") or {}).get("name") for d in documents])
         return
     kube = context.kube(cluster)
-    created = install_controller(kube, spec.cluster.name, image, registry_mirror=_mirror(spec))
+    created = install_controller(kube, spec.cluster.name, image, registry_mirror=_mirror(spec),
+                                 region=context.env.get("EKSA_AWS_REGION") or "us-west-2")
     context.record("curated-packages", cluster=cluster.name, objects=created)
     if documents:
         context.record("curated-packages-apply", cluster=cluster.name, packages=apply_packages(kube, documents))
