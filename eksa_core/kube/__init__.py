@@ -18,7 +18,7 @@ from .errors import (
     KubeNotFoundError,
     KubeTimeoutError,
 )
-from .move import DEFAULT_MOVE_KINDS, MoveResult, ObjectKey, discover_cluster_objects, move
+from .move import DEFAULT_MOVE_KINDS, MoveResult, ObjectKey, discover_cluster_objects, move, move_kinds
 
 __all__ = [
     "DEFAULT_MOVE_KINDS",
@@ -35,6 +35,7 @@ __all__ = [
     "RetryPolicy",
     "discover_cluster_objects",
     "move",
+    "move_kinds",
     "object_description",
     "split_api_version",
     "without_nulls",

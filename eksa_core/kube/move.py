@@ -43,6 +43,7 @@ __all__ = [
     "ObjectKey",
     "discover_cluster_objects",
     "move",
+    "move_kinds",
 ]
 
 log = logging.getLogger(__name__)
@@ -61,14 +62,9 @@ _ADDONS = "addons.cluster.x-k8s.io/v1beta1"
 _BOOTSTRAP = "bootstrap.cluster.x-k8s.io/v1beta1"
 _CONTROLPLANE = "controlplane.cluster.x-k8s.io/v1beta1"
 _ETCD = "etcdcluster.cluster.x-k8s.io/v1beta1"
-_INFRA = "infrastructure.cluster.x-k8s.io/v1beta1"
-_INFRA_CLOUDSTACK = "infrastructure.cluster.x-k8s.io/v1beta3"
 _EKSA = "anywhere.eks.amazonaws.com/v1alpha1"
 
-#: Kinds searched for the cluster's objects, as ``(apiVersion, kind)``; the order breaks ties when sorting the
-#: objects to create (owners always come before their dependents). Kinds the source does not serve are
-#: skipped.
-DEFAULT_MOVE_KINDS: tuple[tuple[str, str], ...] = (
+_CAPI_KINDS: tuple[tuple[str, str], ...] = (
     # Cluster API core and add-ons
     (_CAPI, "Cluster"),
     (_CAPI, "MachineDeployment"),
@@ -85,65 +81,41 @@ DEFAULT_MOVE_KINDS: tuple[tuple[str, str], ...] = (
     (_CONTROLPLANE, "KubeadmControlPlane"),
     (_CONTROLPLANE, "KubeadmControlPlaneTemplate"),
     (_ETCD, "EtcdadmCluster"),
-    # infrastructure: vSphere
-    (_INFRA, "VSphereCluster"),
-    (_INFRA, "VSphereMachineTemplate"),
-    (_INFRA, "VSphereMachine"),
-    (_INFRA, "VSphereVM"),
-    # infrastructure: Docker
-    (_INFRA, "DockerCluster"),
-    (_INFRA, "DockerMachineTemplate"),
-    (_INFRA, "DockerMachine"),
-    # infrastructure: CloudStack
-    (_INFRA_CLOUDSTACK, "CloudStackCluster"),
-    (_INFRA_CLOUDSTACK, "CloudStackMachineTemplate"),
-    (_INFRA_CLOUDSTACK, "CloudStackMachine"),
-    (_INFRA_CLOUDSTACK, "CloudStackFailureDomain"),
-    (_INFRA_CLOUDSTACK, "CloudStackAffinityGroup"),
-    (_INFRA_CLOUDSTACK, "CloudStackIsolatedNetwork"),
-    (_INFRA_CLOUDSTACK, "CloudStackMachineStateChecker"),
-    # infrastructure: Nutanix
-    (_INFRA, "NutanixCluster"),
-    (_INFRA, "NutanixMachineTemplate"),
-    (_INFRA, "NutanixMachine"),
-    # infrastructure: Snow
-    (_INFRA, "AWSSnowCluster"),
-    (_INFRA, "AWSSnowMachineTemplate"),
-    (_INFRA, "AWSSnowMachine"),
-    (_INFRA, "AWSSnowIPPool"),
-    # infrastructure: Tinkerbell (and its hardware inventory and BMC objects)
-    (_INFRA, "TinkerbellCluster"),
-    (_INFRA, "TinkerbellMachineTemplate"),
-    (_INFRA, "TinkerbellMachine"),
-    ("tinkerbell.org/v1alpha1", "Hardware"),
-    ("tinkerbell.org/v1alpha1", "Template"),
-    ("tinkerbell.org/v1alpha1", "Workflow"),
-    ("bmc.tinkerbell.org/v1alpha1", "Machine"),
-    ("bmc.tinkerbell.org/v1alpha1", "Job"),
-    ("bmc.tinkerbell.org/v1alpha1", "Task"),
-    # EKS Anywhere
-    (_EKSA, "Cluster"),
-    (_EKSA, "VSphereDatacenterConfig"),
-    (_EKSA, "VSphereMachineConfig"),
-    (_EKSA, "DockerDatacenterConfig"),
-    (_EKSA, "CloudStackDatacenterConfig"),
-    (_EKSA, "CloudStackMachineConfig"),
-    (_EKSA, "NutanixDatacenterConfig"),
-    (_EKSA, "NutanixMachineConfig"),
-    (_EKSA, "SnowDatacenterConfig"),
-    (_EKSA, "SnowMachineConfig"),
-    (_EKSA, "SnowIPPool"),
-    (_EKSA, "TinkerbellDatacenterConfig"),
-    (_EKSA, "TinkerbellMachineConfig"),
-    (_EKSA, "TinkerbellTemplateConfig"),
+)
+_EKSA_CLUSTER: tuple[tuple[str, str], ...] = ((_EKSA, "Cluster"),)
+_EKSA_KINDS: tuple[tuple[str, str], ...] = (
     (_EKSA, "GitOpsConfig"),
     (_EKSA, "FluxConfig"),
     (_EKSA, "OIDCConfig"),
     (_EKSA, "AWSIamConfig"),
-    # core
+)
+_CORE_KINDS: tuple[tuple[str, str], ...] = (
     ("v1", "Secret"),
     ("v1", "ConfigMap"),
 )
+
+#: Kinds searched for the cluster's objects, as ``(apiVersion, kind)``: those of Cluster API, kubeadm, etcdadm,
+#: the core EKS Anywhere kinds and Secrets/ConfigMaps. No infrastructure provider's kinds: a provider declares
+#: them in its registration (``ProviderInfo.movable_kinds`` and ``kinds``) and :func:`move_kinds` adds them. The
+#: order breaks ties when sorting the objects to create (owners always come before their dependents). Kinds the
+#: source does not serve are skipped.
+DEFAULT_MOVE_KINDS: tuple[tuple[str, str], ...] = _CAPI_KINDS + _EKSA_CLUSTER + _EKSA_KINDS + _CORE_KINDS
+
+
+def move_kinds(infrastructure: Iterable[tuple[str, str]] = (),
+               eksa: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    """:data:`DEFAULT_MOVE_KINDS` with a provider's kinds: its Cluster API ``infrastructure`` kinds after the
+    Cluster API, bootstrap, control plane and etcd kinds, its EKS Anywhere kinds (``eksa``: datacenter and
+    machine configs...) right after the EKS Anywhere Cluster; a kind listed twice (by group) is kept once."""
+    out: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for api_version, kind in (*_CAPI_KINDS, *infrastructure, *_EKSA_CLUSTER, *eksa, *_EKSA_KINDS, *_CORE_KINDS):
+        key = (split_api_version(api_version)[0], kind)
+        if key not in seen:
+            seen.add(key)
+            out.append((api_version, kind))
+    return out
+
 
 #: Secrets and ConfigMaps named ``<cluster>-<suffix>`` belong to the cluster (certificates, kubeconfig, ...).
 CLUSTER_SECRET_SUFFIXES: tuple[str, ...] = (

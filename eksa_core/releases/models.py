@@ -6,6 +6,17 @@ cluster of that version uses. Values absent from a document read as zero values 
 empty bundles), like EKS Anywhere's Go structs, so ``vb.vsphere.kube_vip.uri`` is ``""`` rather than an error
 when a bundle has no vSphere section. Unknown fields are ignored (see :mod:`eksa_core.releases._convert`); the
 whole document stays in the top-level object's ``raw``.
+
+Why the providers' bundle sections (:class:`VSphereBundle`, :class:`TinkerbellBundle`...) are typed here and not
+by the provider packages: the ``Bundles`` document is EKS Anywhere's published release format, one closed schema
+for every provider, and the core reads all of it whichever providers are installed. The release data is parsed
+and cached once per process before any provider is chosen and without a plugin manager
+(:mod:`eksa_core.releases.cache`, :func:`eksa_core.releases.load_bundles`), and :meth:`VersionsBundle.images`
+lists the images of every section (EKS Anywhere's image listing covers every provider, installed here or not).
+A provider-supplied model would make the parsed bundle depend on the installed plugins, so one cached release
+object could not serve every caller. The core reaches a provider's section only through the name its
+registration gives (``ProviderInfo.bundle_section``); a section the bundle does not have yields no component
+versions.
 """
 
 from __future__ import annotations

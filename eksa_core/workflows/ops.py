@@ -290,33 +290,26 @@ def write_kubeconfig(ctx: WorkflowContext, management: ClusterHandle, spec: Spec
 
 def move_kinds(manifests: Iterable[Mapping[str, Any]],
                provider: ProviderInfo | None = None) -> list[tuple[str, str]]:
-    """The kinds a move searches: the kube layer's defaults, at the versions the rendered manifests use, plus
-    the provider's movable infrastructure kinds and EKS Anywhere kinds (its registration) and the rendered kinds
-    none of those name."""
-    from ..kube.move import DEFAULT_MOVE_KINDS
+    """The kinds a move searches: the kube layer's (Cluster API, kubeadm, etcdadm, core EKS Anywhere kinds) with
+    the provider's movable infrastructure kinds and EKS Anywhere kinds (its registration), at the versions the
+    rendered manifests use, plus the rendered kinds none of those name (before Secrets and ConfigMaps)."""
+    from ..kube.move import move_kinds as kube_move_kinds
 
     rendered: dict[tuple[str, str], str] = {}
     for obj in manifests:
         api_version = str(obj.get("apiVersion", ""))
         rendered.setdefault((api_version.rpartition("/")[0], str(obj.get("kind"))), api_version)
+    infrastructure = provider.movable_kinds if provider is not None else ()
+    eksa = [(cls.API_VERSION, cls.KIND) for cls in provider.kinds] if provider is not None else []
     kinds: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
-    for api_version, kind in DEFAULT_MOVE_KINDS:
+    for api_version, kind in kube_move_kinds(infrastructure, eksa):
         key = (api_version.rpartition("/")[0], kind)
-        if key in seen:
-            continue
         seen.add(key)
         kinds.append((rendered.get(key, api_version), kind))
     core_start = next(i for i, (av, _) in enumerate(kinds) if av == "v1")
-    declared: list[tuple[str, str]] = []
-    if provider is not None:
-        for api_version, kind in [*provider.movable_kinds, *((cls.API_VERSION, cls.KIND) for cls in provider.kinds)]:
-            key = (api_version.rpartition("/")[0], kind)
-            if key not in seen:
-                seen.add(key)
-                declared.append((rendered.get(key, api_version), kind))
     extra = [(av, kind) for key, av in rendered.items() for kind in [key[1]] if key not in seen]
-    return kinds[:core_start] + declared + extra + kinds[core_start:]
+    return kinds[:core_start] + extra + kinds[core_start:]
 
 
 def move_capi(ctx: WorkflowContext, source: ClusterHandle, target: ClusterHandle, spec: Spec,
@@ -380,7 +373,8 @@ def delete_cluster(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec,
         # a delete interrupted after the Cluster went leaves its graph undiscoverable (discovery starts at the
         # Cluster): what is still labelled as the cluster's goes too
         seen = {(str(o.get("kind")), str((o.get("metadata") or {}).get("name"))) for o in graph}
-        graph = _labelled(kube, manifests, api_version, namespace, spec.name, seen) + graph
+        graph = _labelled(kube, move_kinds(manifests, ctx.provider.info), api_version, namespace, spec.name,
+                          seen) + graph
     kube.delete(api_version, "Cluster", spec.name, namespace, ignore_not_found=True)
     if not ctx.dry_run:
         _wait_gone(ctx, kube, api_version, spec.name, namespace)
@@ -403,12 +397,11 @@ def delete_cluster(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec,
                 kube.delete(EKSA_API_VERSION, obj.kind, obj.name, eksa_namespace, ignore_not_found=True)
 
 
-def _labelled(kube: Any, manifests: Sequence[Mapping[str, Any]], capi_version: str, namespace: str,
+def _labelled(kube: Any, kinds: list[tuple[str, str]], capi_version: str, namespace: str,
               cluster_name: str, seen: set[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Objects of the cluster's kinds (and its MachineHealthChecks) labelled ``cluster.x-k8s.io/cluster-name=
+    """Objects of the cluster's ``kinds`` (and its MachineHealthChecks) labelled ``cluster.x-k8s.io/cluster-name=
     <cluster>`` not in ``seen``."""
     out: list[dict[str, Any]] = []
-    kinds = move_kinds(manifests)
     if (capi_version, "MachineHealthCheck") not in kinds:
         kinds.append((capi_version, "MachineHealthCheck"))
     for api_version, kind in kinds:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from eksa_core.kube import move_kinds
+
 from .fault_injection_double import KubeAPIServerDouble
 
 CAPI = "cluster.x-k8s.io/v1beta1"
@@ -38,6 +40,13 @@ KINDS: list[tuple[str, str]] = [
     (EKSA, "VSphereDatacenterConfig"),
     (EKSA, "VSphereMachineConfig"),
 ]
+
+#: What a move of the graph searches: the kube layer's kinds with the vSphere provider's (as its registration
+#: declares them: Cluster API infrastructure kinds and EKS Anywhere kinds).
+MOVE_KINDS: list[tuple[str, str]] = move_kinds(
+    infrastructure=[(INFRA, "VSphereCluster"), (INFRA, "VSphereMachineTemplate"), (INFRA, "VSphereMachine"),
+                    (INFRA, "VSphereVM")],
+    eksa=[(EKSA, "VSphereDatacenterConfig"), (EKSA, "VSphereMachineConfig")])
 
 
 def _owner(obj: dict[str, Any], controller: bool = True) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import signal
 import sys
 
 from eksa_core.kube import KubeClient, move
+from tests.kube.real_graph import MOVE_KINDS
 
 
 def main(argv: list[str]) -> int:
@@ -25,7 +26,7 @@ def main(argv: list[str]) -> int:
         print(description, flush=True)
 
     with KubeClient(source_config) as source, KubeClient(target_config) as target:
-        move(source, target, namespace=namespace, cluster_name=cluster, on_step=on_step)
+        move(source, target, namespace=namespace, cluster_name=cluster, kinds=MOVE_KINDS, on_step=on_step)
     return 0
 
 

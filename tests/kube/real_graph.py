@@ -15,7 +15,7 @@ from typing import Any
 
 from eksa_core.conformance.cases import load_case_file
 from eksa_core.conformance.runner import render_case_objects
-from eksa_core.kube import KubeClient
+from eksa_core.kube import KubeClient, move_kinds
 from eksa_core.plugins import default_plugins
 
 CAPI = "cluster.x-k8s.io/v1beta2"
@@ -27,6 +27,10 @@ CASES = Path(__file__).resolve().parents[1] / "conformance" / "data" / "cases.ya
 #: the CRD groups the graph needs
 CRD_GROUPS = ("capi-core", "capi-kubeadm-bootstrap", "capi-kubeadm-controlplane", "capv", "etcdadm-bootstrap",
               "etcdadm-controller")
+
+#: What a move of the graph searches: the kube layer's kinds with the vSphere provider's infrastructure kinds.
+MOVE_KINDS = move_kinds(infrastructure=[(INFRA, "VSphereCluster"), (INFRA, "VSphereMachineTemplate"),
+                                        (INFRA, "VSphereMachine"), (INFRA, "VSphereVM")])
 
 _NOW = "2026-01-01T00:00:00Z"
 

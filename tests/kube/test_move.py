@@ -13,7 +13,7 @@ import pytest
 from eksa_core.kube import KubeClient, KubeError, KubeNotFoundError, ObjectKey, discover_cluster_objects, move
 
 from . import capi_graph
-from .capi_graph import CAPI, CLUSTER, DECOYS, NAMESPACE
+from .capi_graph import CAPI, CLUSTER, DECOYS, MOVE_KINDS, NAMESPACE
 from .fault_injection_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
 from .fixtures import client_for_double
 
@@ -79,7 +79,7 @@ def _normalise(double: KubeAPIServerDouble) -> dict[str, Any]:
 
 def test_discovery_finds_the_cluster_graph_and_nothing_else(make_pair: Any) -> None:
     pair = make_pair()
-    objects = discover_cluster_objects(pair.source_client, namespace=NAMESPACE, cluster_name=CLUSTER)
+    objects = discover_cluster_objects(pair.source_client, namespace=NAMESPACE, cluster_name=CLUSTER, kinds=MOVE_KINDS)
 
     names = [(o["kind"], o["metadata"]["name"]) for o in objects]
     assert len(names) == sum(pair.expected.values())
@@ -99,7 +99,7 @@ def test_move_realistic_graph(make_pair: Any) -> None:
     pair = make_pair()
     before = {(o["kind"], o["metadata"]["name"]): o for o in _graph_objects(pair.source)}
 
-    result = move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER)
+    result = move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER, kinds=MOVE_KINDS)
 
     assert result.by_kind == pair.expected
     assert result.total == sum(pair.expected.values())
@@ -152,7 +152,7 @@ def test_move_pauses_source_and_unpauses_target(make_pair: Any) -> None:
         return None
 
     pair.target.before_request = watch
-    move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER)
+    move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER, kinds=MOVE_KINDS)
 
     assert applied_paused and all(applied_paused)  # the source was paused whenever the target was written
     assert pair.target.get_object(CAPI, "Cluster", CLUSTER, NAMESPACE)["spec"]["paused"] is False  # type: ignore[index]
@@ -161,15 +161,15 @@ def test_move_pauses_source_and_unpauses_target(make_pair: Any) -> None:
 def test_move_of_unknown_cluster_fails(make_pair: Any) -> None:
     pair = make_pair()
     with pytest.raises(KubeNotFoundError, match=r"Cluster eksa-system/nope .* neither in the source"):
-        move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name="nope")
+        move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name="nope", kinds=MOVE_KINDS)
 
 
 def test_move_again_after_completion_is_a_no_op(make_pair: Any) -> None:
     pair = make_pair()
-    move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER)
+    move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER, kinds=MOVE_KINDS)
     state = (_normalise(pair.source), _normalise(pair.target))
 
-    again = move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER)
+    again = move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER, kinds=MOVE_KINDS)
 
     assert (again.copied, again.deleted) == (0, 0)
     assert again.by_kind == pair.expected
@@ -225,6 +225,7 @@ def _baseline() -> tuple[dict[str, Any], dict[str, Any], int]:
                 client_for_double(target, Path(tmp)),
                 namespace=NAMESPACE,
                 cluster_name=CLUSTER,
+                kinds=MOVE_KINDS,
             )
             _BASELINE.append((_normalise(source), _normalise(target), counter.mutations))
     return _BASELINE[0]
@@ -247,12 +248,12 @@ def test_move_resumes_after_a_crash_at_any_step(make_pair: Any, crash_after: int
     pair.source.before_request = pair.target.before_request = crash
 
     with pytest.raises(KubeError, match="the move crashed here"):
-        move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER)
+        move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER, kinds=MOVE_KINDS)
     assert crash.crashed
 
     pair.source.clear_failures()
     pair.target.clear_failures()
-    result = move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER)
+    result = move(pair.source_client, pair.target_client, namespace=NAMESPACE, cluster_name=CLUSTER, kinds=MOVE_KINDS)
 
     assert result.by_kind == pair.expected
     assert _normalise(pair.source) == expected_source

@@ -22,7 +22,7 @@ import pytest
 from eksa_core.kube import KubeClient, move
 from eksa_core.kube.move import MOVE_COPIED_ANNOTATION
 
-from .real_graph import CRD_GROUPS, seed
+from .real_graph import CRD_GROUPS, MOVE_KINDS, seed
 
 pytestmark = pytest.mark.realkube
 
@@ -88,12 +88,12 @@ def test_move_of_a_realistic_graph_between_two_real_control_planes(
     _, _, source, target = clusters
     cluster, written = seed(source, namespace)
     assert len(written) == 25
-    result = move(source, target, namespace=namespace, cluster_name=cluster)
+    result = move(source, target, namespace=namespace, cluster_name=cluster, kinds=MOVE_KINDS)
     assert {(k.kind, k.name) for k in result.objects} == set(written)
     assert result.copied == result.deleted == len(written)
     assert_moved(source, target, namespace, written, cluster)
     # moving again finds the cluster in the target only: nothing to copy or delete
-    again = move(source, target, namespace=namespace, cluster_name=cluster)
+    again = move(source, target, namespace=namespace, cluster_name=cluster, kinds=MOVE_KINDS)
     assert again.copied == 0 and again.deleted == 0
     assert_moved(source, target, namespace, written, cluster)
 
@@ -103,7 +103,7 @@ def test_a_move_of_the_graph_makes_every_write_it_announces(
     _, _, source, target = clusters
     cluster, written = seed(source, namespace)
     steps: list[str] = []
-    move(source, target, namespace=namespace, cluster_name=cluster, on_step=steps.append)
+    move(source, target, namespace=namespace, cluster_name=cluster, kinds=MOVE_KINDS, on_step=steps.append)
     assert len(steps) == STEPS, steps
     assert steps[0].startswith("pause Cluster") and steps[-1].startswith("unpause Cluster")
     assert sum(s.startswith("delete ") for s in steps) == len(written)

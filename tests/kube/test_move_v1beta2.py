@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from eksa_core.kube import KubeError, discover_cluster_objects, move
+from eksa_core.kube import KubeError, discover_cluster_objects, move, move_kinds
 from eksa_core.kube.move import MOVE_COPIED_ANNOTATION
 
 from .fault_injection_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
@@ -32,6 +32,11 @@ KINDS = [
     (INFRA, "DockerCluster"),
     (INFRA, "DockerMachineTemplate"),
 ]
+#: The kube layer's default kinds (written with ``v1beta1``) with the Docker provider's infrastructure kinds as its
+#: registration declares them (``v1beta1`` too).
+DEFAULT_KINDS = move_kinds(infrastructure=[("infrastructure.cluster.x-k8s.io/v1beta1", "DockerCluster"),
+                                           ("infrastructure.cluster.x-k8s.io/v1beta1", "DockerMachineTemplate"),
+                                           ("infrastructure.cluster.x-k8s.io/v1beta1", "DockerMachine")])
 EXPECTED = {
     "Cluster.cluster.x-k8s.io": 1,
     "MachineDeployment.cluster.x-k8s.io": 1,
@@ -136,7 +141,7 @@ def baseline() -> tuple[dict[str, Any], dict[str, Any], int]:
             counter = CrashAfter(None)
             source.before_request = target.before_request = counter
             move(client_for_double(source, Path(tmp)), client_for_double(target, Path(tmp)),
-                 namespace=NAMESPACE, cluster_name=CLUSTER)
+                 namespace=NAMESPACE, cluster_name=CLUSTER, kinds=DEFAULT_KINDS)
             _BASELINE.append((normalise(source), normalise(target), counter.mutations))
     return _BASELINE[0]
 
@@ -145,7 +150,7 @@ def test_the_default_kinds_find_a_v1beta2_graph(tmp_path: Path) -> None:
     with KubeAPIServerDouble() as source:
         seed(source)
         objects = discover_cluster_objects(client_for_double(source, tmp_path), namespace=NAMESPACE,
-                                           cluster_name=CLUSTER)
+                                           cluster_name=CLUSTER, kinds=DEFAULT_KINDS)
     assert objects[0]["apiVersion"] == CAPI and objects[0]["kind"] == "Cluster"
     assert len(objects) == sum(EXPECTED.values())
     assert ("Cluster", "other") not in {(o["kind"], o["metadata"]["name"]) for o in objects}
@@ -176,7 +181,7 @@ def test_v1beta2_move_resumes_after_a_crash_at_any_step(tmp_path: Path, crash_af
         seed(source)
         target.register_kinds(KINDS)
         source_client, target_client = client_for_double(source, tmp_path), client_for_double(target, tmp_path)
-        kinds: dict[str, Any] = {"kinds": [*KINDS, ("v1", "Secret")]} if explicit_kinds else {}
+        kinds: dict[str, Any] = {"kinds": [*KINDS, ("v1", "Secret")] if explicit_kinds else DEFAULT_KINDS}
         crash = CrashAfter(crash_after)
         source.before_request = target.before_request = crash
         with pytest.raises(KubeError, match="the move crashed here"):
