@@ -6,12 +6,12 @@ import copy
 from typing import TYPE_CHECKING
 
 from eksa_core import hookimpl
-from eksa_core.convert import unstructure
+from eksa_core.provider import unstructure
 
 from .models import ExampleMachineConfig
 
 if TYPE_CHECKING:
-    from eksa_core.spec import Spec
+    from eksa_core.provider import Spec
 
 __all__ = ["CONTROL_PLANE_ANNOTATION", "eksa_machine_configs", "eksa_needs_new_machine_templates"]
 

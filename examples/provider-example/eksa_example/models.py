@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from eksa_core.convert import field
 from eksa_core.models import DatacenterConfigObject, MachineConfigObject, UserConfiguration
+from eksa_core.provider import field
 
 __all__ = ["ExampleDatacenterConfig", "ExampleDatacenterConfigSpec", "ExampleMachineConfig",
            "ExampleMachineConfigSpec"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eksa_core import hookimpl
-from eksa_core.plugins import ProviderInfo, ProviderTraits, installed_version
+from eksa_core.provider import ProviderInfo, ProviderTraits, installed_version
 
 from . import __version__
 from .models import ExampleDatacenterConfig, ExampleMachineConfig

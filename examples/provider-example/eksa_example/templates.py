@@ -25,7 +25,7 @@ from eksa_core.capi import (
     secret,
     worker_machine_template_name,
 )
-from eksa_core.plugins import InfrastructureBundle, TemplateOptions
+from eksa_core.provider import InfrastructureBundle, TemplateOptions
 
 from . import __version__
 from .models import ExampleDatacenterConfig, ExampleMachineConfig
@@ -34,8 +34,7 @@ from .provider import INFRA_API_VERSION
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from eksa_core.context import HookContext
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
 __all__ = ["TOKEN_ENV", "eksa_env_map", "eksa_generate_control_plane", "eksa_generate_secrets",
            "eksa_generate_workers", "eksa_infrastructure_bundle", "generate_control_plane", "generate_workers"]

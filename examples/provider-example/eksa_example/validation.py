@@ -9,7 +9,7 @@ from eksa_core import SpecError, hookimpl
 from .models import ExampleDatacenterConfig, ExampleMachineConfig
 
 if TYPE_CHECKING:
-    from eksa_core.spec import ClusterConfig
+    from eksa_core.provider import ClusterConfig
 
 __all__ = ["DEFAULT_CPUS", "DEFAULT_MEMORY_MIB", "DEFAULT_ZONE", "eksa_set_defaults", "eksa_validate_config"]
 

@@ -27,7 +27,7 @@ from eksa_core.errors import EksaError
 from .hardware import HARDWARE_NAMESPACE
 
 if TYPE_CHECKING:
-    from eksa_core.kube import KubeClient
+    from eksa_core.provider import KubeClient
 
 __all__ = [
     "BMC_API_VERSION",

@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from eksa_core import hookimpl
-from eksa_core.cli_extensions import CliOption, GenerateCommand
 from eksa_core.errors import SpecError
+from eksa_core.provider import CliOption, GenerateCommand
 
 __all__ = [
     "BOOTSTRAP_IP_OPTION",

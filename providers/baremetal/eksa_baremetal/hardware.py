@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 
 from eksa_core.errors import ErrorCode, SpecError, SpecErrors
-from eksa_core.netutil import is_ip, label_key_errors, label_value_errors
+from eksa_core.provider import is_ip, label_key_errors, label_value_errors
 
 __all__ = [
     "BMC_SECRET_LABELS",
@@ -353,7 +353,7 @@ def selector_string(selector: Selector | Any) -> str:
     """A selector the way EKS Anywhere prints it: compact JSON with sorted keys (``{"type":"cp"}``).
     Hardware affinity objects print as their wire form."""
     if hasattr(selector, "__attrs_attrs__"):
-        from eksa_core.convert import unstructure
+        from eksa_core.provider import unstructure
 
         selector = unstructure(selector)
     return json.dumps(selector, sort_keys=True, separators=(",", ":"))
@@ -377,7 +377,7 @@ def labels_match(selector: Selector | Any, labels: Mapping[str, str]) -> bool:
     ``hardwareAffinity`` (every required term's ``labelSelector`` matches; preferred terms do not filter)."""
     if isinstance(selector, Mapping):
         return all(labels.get(k) == v for k, v in selector.items())
-    from eksa_core.convert import unstructure
+    from eksa_core.provider import unstructure
 
     data = unstructure(selector)
     for term in data.get("required") or []:

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
+from eksa_core.errors import EksaError
+from eksa_core.provider import KubeTimeoutError
 
 from eksa_core import hookimpl, write_file_atomic
-from eksa_core.errors import EksaError
-from eksa_core.kube import KubeTimeoutError
 
 from .hardware import HARDWARE_NAMESPACE, hardware_manifests
 from .models import TinkerbellDatacenterConfig
@@ -39,9 +39,7 @@ from .setup import SetupOptions, load_catalogue
 from .templates import BOOTSTRAP_IP_ANNOTATION
 
 if TYPE_CHECKING:
-    from eksa_core.context import ClusterHandle, HookContext
-    from eksa_core.kube import KubeClient
-    from eksa_core.spec import Spec
+    from eksa_core.provider import ClusterHandle, HookContext, KubeClient, Spec
 
 __all__ = [
     "BMC_API_VERSION",

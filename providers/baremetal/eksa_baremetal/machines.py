@@ -7,16 +7,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.convert import unstructure
-from eksa_core.kube import KubeError
+from eksa_core.provider import KubeError, unstructure
 
 from .hardware import HARDWARE_NAMESPACE, OWNER_NAME_LABEL
 from .models import MACHINE_KIND, TinkerbellDatacenterConfig, TinkerbellMachineConfig
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
-    from eksa_core.kube import KubeClient
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, KubeClient, Spec
 
 __all__ = [
     "CLUSTER_NAME_LABEL",
@@ -285,7 +282,7 @@ def eksa_cleanup_machines(spec: Spec, context: HookContext) -> None:
         return
     from pathlib import Path
 
-    from eksa_core.context import ClusterHandle
+    from eksa_core.provider import ClusterHandle
 
     kube = context.kube(ClusterHandle(spec.cluster.management_cluster_name, Path(path)))
     released = release_hardware(kube, spec)

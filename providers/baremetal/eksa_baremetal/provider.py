@@ -8,7 +8,7 @@ from typing import Any
 from eksa_core import hookimpl
 from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref, UserConfiguration
 from eksa_core.models.base import EksaObject
-from eksa_core.plugins import ProviderInfo, ProviderTraits, installed_version
+from eksa_core.provider import ProviderInfo, ProviderTraits, installed_version
 
 from . import __version__
 from .models import (

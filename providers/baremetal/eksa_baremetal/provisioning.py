@@ -29,16 +29,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from eksa_core.provider import KubeError
 
 from eksa_core import hookimpl
-from eksa_core.kube import KubeError
 
 from .hardware import HARDWARE_NAMESPACE
 
 if TYPE_CHECKING:
-    from eksa_core.context import ClusterHandle, HookContext
-    from eksa_core.kube import KubeClient
-    from eksa_core.spec import Spec
+    from eksa_core.provider import ClusterHandle, HookContext, KubeClient, Spec
 
     # grpc and protobuf (under tinkerbell_grpc) load when the workflows are first followed, not with the plugin
     from .tinkerbell_grpc import TinkerbellClient, WorkflowAction

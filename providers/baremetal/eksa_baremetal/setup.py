@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from eksa_core.errors import SpecError, SpecErrors
 
 from eksa_core import hookimpl
-from eksa_core.errors import SpecError, SpecErrors
 
 from .hardware import (
     HARDWARE_NAMESPACE,
@@ -58,9 +58,7 @@ from .hardware import (
 from .models import DATACENTER_KIND, MACHINE_KIND, TinkerbellDatacenterConfig, TinkerbellMachineConfig
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
-    from eksa_core.kube import KubeClient
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, KubeClient, Spec
 
 __all__ = [
     "DIAL_TIMEOUT",
@@ -235,7 +233,7 @@ def cluster_hardware(kube: KubeClient, *, unprovisioned_only: bool = False) -> l
 def management_client(context: HookContext, options: SetupOptions, spec: Spec) -> KubeClient | None:
     """A client of the management cluster: ``management_kubeconfig`` when given, else (a management cluster) the
     cluster's own kubeconfig ``<cluster>/<cluster>-eks-a-cluster.kubeconfig`` when it exists."""
-    from eksa_core.context import ClusterHandle
+    from eksa_core.provider import ClusterHandle
 
     path = options.management_kubeconfig
     if path is None and spec.cluster.is_self_managed():
@@ -297,10 +295,9 @@ def _endpoint_host(spec: Spec) -> str:
 
 
 def _resuming(spec: Spec, context: HookContext) -> bool:
-    """Whether this run continues an interrupted one (its checkpoint exists): the setup checks run again then."""
-    from eksa_core.workflows import checkpoint_path
-
-    return checkpoint_path(context.cluster_dir, spec.name).exists()
+    """Whether this run continues an interrupted one (the call context says so): the setup checks run again
+    then."""
+    return context.resuming
 
 
 def _network_errors(spec: Spec, context: HookContext, options: SetupOptions, *, management: bool) -> list[SpecError]:

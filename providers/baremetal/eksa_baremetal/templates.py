@@ -47,10 +47,8 @@ from eksa_core.capi import (
     worker_machine_template_name,
 )
 from eksa_core.capi.constants import BOTTLEROCKET, SUDO_ALL
-from eksa_core.convert import unstructure
 from eksa_core.errors import SpecError
-from eksa_core.hookspecs import hookimpl
-from eksa_core.plugins import BootstrapOptions, InfrastructureBundle, TemplateOptions
+from eksa_core.provider import BootstrapOptions, InfrastructureBundle, TemplateOptions, hookimpl, unstructure
 
 from .models import (
     DATACENTER_KIND,
@@ -63,9 +61,8 @@ from .models import (
 from .workflow import default_workflow, workflow_text
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
     from eksa_core.models.cluster import Cluster, WorkerNodeGroupConfiguration
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
 __all__ = [
     "BOOTSTRAP_IP_ANNOTATION",

@@ -24,7 +24,7 @@ from eksa_core import hookimpl
 from eksa_core.errors import SpecError
 from eksa_core.models.cluster import Cluster
 from eksa_core.models.hostos import validate_host_os_configuration
-from eksa_core.netutil import is_ip, kube_minor, parse_request_uri
+from eksa_core.provider import is_ip, kube_minor, parse_request_uri
 
 from .hardware import Catalogue, minimum_hardware_errors, single_selector_errors
 from .models import (

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eksa_core.capi import to_yaml
-from eksa_core.convert import unstructure
+from eksa_core.provider import unstructure
 
 from .models import Action, Task, Workflow
 

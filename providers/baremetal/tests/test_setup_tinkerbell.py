@@ -339,14 +339,10 @@ def test_local_ports_in_use(tmp_path: Path, listener: int) -> None:
 def test_resumed_create_does_not_check_ports_its_bootstrap_holds(tmp_path: Path, listener: int,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     path = write_csv(tmp_path, [csv_row(1, "type=cp"), csv_row(2, "type=worker")])
-    from eksa_core.workflows import checkpoint_path
-
-    checkpoint = checkpoint_path(tmp_path / "bm", "bm")
-    checkpoint.parent.mkdir(parents=True)
-    checkpoint.write_text("completedTasks: {}\n")
+    resumed = context(tmp_path, hardware_csv=str(path), tinkerbell_local_ports=[listener])
+    resumed.resuming = True  # as the workflow engine sets it when it continues from a checkpoint
     with caplog.at_level(logging.INFO, logger="eksa"):
-        setup_and_validate_create(make_spec(), context(tmp_path, hardware_csv=str(path),
-                                                       tinkerbell_local_ports=[listener]))
+        setup_and_validate_create(make_spec(), resumed)
     assert "local ports may be held by its own bootstrap" in caplog.text
 
 

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from eksa_core.context import ClusterHandle, HookContext
 from eksa_core.errors import SpecError, SpecErrors
+from eksa_core.provider import ClusterHandle, HookContext
 
 from .api import CloudStackAPIError, CloudStackAuthError, CloudStackClient, CloudStackConnectionError
 from .credentials import SECRET_NAMESPACE, CloudStackCredentials, CloudStackProfile, credentials_from_env
@@ -50,7 +50,7 @@ from .models import (
 from .templates import control_plane_host_port
 
 if TYPE_CHECKING:
-    from eksa_core.spec import Spec
+    from eksa_core.provider import Spec
 
 __all__ = [
     "EKSA_API_VERSION",

@@ -30,8 +30,7 @@ from .credentials import CloudStackCredentials, credentials_from_env
 from .models import CloudStackDatacenterConfig
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
 __all__ = [
     "CLUSTER_TAG_KEYS",

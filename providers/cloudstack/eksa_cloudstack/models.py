@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from eksa_core.convert import field
 from eksa_core.models.base import DatacenterConfigObject, MachineConfigObject, UserConfiguration
+from eksa_core.provider import field
 
 __all__ = [
     "AFFINITY_TYPES",

@@ -13,7 +13,7 @@ from eksa_core.models.cluster import (
     ExternalEtcdConfiguration,
     WorkerNodeGroupConfiguration,
 )
-from eksa_core.plugins import ProviderInfo, ProviderTraits, installed_version
+from eksa_core.provider import ProviderInfo, ProviderTraits, installed_version
 
 from .models import (
     DEFAULT_CREDENTIALS_REF,

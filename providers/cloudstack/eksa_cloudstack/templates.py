@@ -41,7 +41,7 @@ from eksa_core.capi import (
 )
 from eksa_core.capi.constants import CLOUD_CONFIG, EKSA_SYSTEM_NAMESPACE, SECURE_CIPHER_SUITES
 from eksa_core.errors import SpecError
-from eksa_core.plugins import BootstrapOptions, InfrastructureBundle, TemplateOptions
+from eksa_core.provider import BootstrapOptions, InfrastructureBundle, TemplateOptions
 
 from .credentials import CAPC_ENV, ENV, CloudStackCredentials, credentials_from_env, profile_secret
 from .models import (
@@ -53,9 +53,8 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from eksa_core.context import ClusterHandle, HookContext
     from eksa_core.models.cluster import Cluster, WorkerNodeGroupConfiguration
-    from eksa_core.spec import Spec
+    from eksa_core.provider import ClusterHandle, HookContext, Spec
 
 __all__ = [
     "ANNOTATION_SUFFIX",

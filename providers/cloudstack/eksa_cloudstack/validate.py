@@ -32,8 +32,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
-    from eksa_core.spec import ClusterConfig, Spec
+    from eksa_core.provider import ClusterConfig, HookContext, Spec
 
 __all__ = [
     "datacenter_errors",

@@ -19,10 +19,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
+from eksa_core.provider import HookContext, Spec
 
 from eksa_core import EksaError, hookimpl
-from eksa_core.context import HookContext
-from eksa_core.spec import Spec
 
 __all__ = [
     "CLUSTER_LABEL",

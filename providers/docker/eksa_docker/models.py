@@ -6,8 +6,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from eksa_core.convert import field
 from eksa_core.models import DatacenterConfigObject
+from eksa_core.provider import field
 
 __all__ = ["DockerDatacenterConfig", "DockerDatacenterConfigSpec"]
 

@@ -29,14 +29,12 @@ from eksa_core.capi import (
     worker_machine_template_name,
 )
 from eksa_core.capi.constants import SECURE_CIPHER_SUITES
-from eksa_core.hookspecs import hookimpl
-from eksa_core.plugins import BootstrapOptions, InfrastructureBundle, TemplateOptions
+from eksa_core.provider import BootstrapOptions, InfrastructureBundle, TemplateOptions, hookimpl
 
 from .models import DockerDatacenterConfig
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
 __all__ = [
     "INFRA_API_VERSION",

@@ -21,9 +21,8 @@ from __future__ import annotations
 import logging
 
 from eksa_core import SpecError, SpecErrors, hookimpl
-from eksa_core.context import HookContext
 from eksa_core.models import Cluster
-from eksa_core.spec import ClusterConfig, Spec
+from eksa_core.provider import ClusterConfig, HookContext, Spec
 
 from .machines import DockerEngine, DockerError, engine_for
 from .models import DockerDatacenterConfig

@@ -24,14 +24,12 @@ from eksa_core.capi import (
     metadata,
     worker_machine_template_name,
 )
-from eksa_core.hookspecs import hookimpl
-from eksa_core.plugins import InfrastructureBundle, TemplateOptions
+from eksa_core.provider import InfrastructureBundle, TemplateOptions, hookimpl
 
 from .models import DEFAULT_STARTUP_DURATION, InMemoryDatacenterConfig, InMemoryMachineConfig
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
 __all__ = [
     "INFRA_API_VERSION",

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 
 from eksa_core import SpecError, SpecErrors, hookimpl
-from eksa_core.context import HookContext
 from eksa_core.models import Cluster
-from eksa_core.spec import ClusterConfig, Spec
+from eksa_core.provider import ClusterConfig, HookContext, Spec
 
 from .models import InMemoryDatacenterConfig, InMemoryMachineConfig
 

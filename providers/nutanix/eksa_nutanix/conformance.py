@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from eksa_core import hookimpl
-from eksa_core.convert import structure
 from eksa_core.errors import EksaError, ErrorCode, SpecErrors
 from eksa_core.models.cluster import Cluster
-from eksa_core.yamlio import load_documents, read_text, to_plain
+from eksa_core.provider import load_documents, read_text, structure, to_plain
 
 from .models import NutanixDatacenterConfig
 from .prism import PrismClient

@@ -10,8 +10,7 @@ from .models import NutanixDatacenterConfig
 from .templates import capx_secret_name, eksa_secrets
 
 if TYPE_CHECKING:
-    from eksa_core.context import ClusterHandle, HookContext
-    from eksa_core.spec import Spec
+    from eksa_core.provider import ClusterHandle, HookContext, Spec
 
 __all__ = ["eksa_pre_capi_install_on_bootstrap", "eksa_update_secrets"]
 

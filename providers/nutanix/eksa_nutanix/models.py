@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from eksa_core.convert import IntOrStr, field
 from eksa_core.models.base import DatacenterConfigObject, MachineConfigObject, Ref, UserConfiguration
+from eksa_core.provider import IntOrStr, field
 
 __all__ = [
     "BOOT_TYPES",

@@ -55,7 +55,7 @@ from eksa_core.capi.constants import (
     EKSA_SYSTEM_NAMESPACE,
 )
 from eksa_core.errors import SpecError
-from eksa_core.plugins import BootstrapOptions, InfrastructureBundle, TemplateOptions
+from eksa_core.provider import BootstrapOptions, InfrastructureBundle, TemplateOptions
 
 from .models import (
     DEFAULT_CREDENTIALS_NAME,
@@ -71,9 +71,8 @@ from .models import (
 from .validate import ENV_PASSWORD, ENV_USERNAME
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
     from eksa_core.models.cluster import Cluster, WorkerNodeGroupConfiguration
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
 __all__ = [
     "INFRA_API_VERSION",

@@ -21,9 +21,10 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from eksa_core import hookimpl
 from eksa_core.errors import SpecError, SpecErrors
 from eksa_core.models.base import Ref, UserConfiguration
+
+from eksa_core import hookimpl
 
 from .models import (
     BOOT_TYPES,
@@ -57,9 +58,8 @@ from .prism import (
 from .quantity import InvalidQuantity, parse_quantity
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
     from eksa_core.models.cluster import Cluster
-    from eksa_core.spec import ClusterConfig, Spec
+    from eksa_core.provider import ClusterConfig, HookContext, Spec
 
 __all__ = [
     "ENV_PASSWORD",

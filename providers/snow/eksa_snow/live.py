@@ -46,8 +46,7 @@ from .credentials import DEFAULT_REGION, DEVICE_API_PORT, EC2_API_PORT, SnowCred
 from .models import MACHINE_KIND, SnowMachineConfig
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
 __all__ = [
     "DEFAULT_IMDS_ENDPOINT",

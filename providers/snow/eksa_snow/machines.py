@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.convert import unstructure
+from eksa_core.provider import unstructure
 
 from .credentials import read_credentials
 from .live import SnowSettings, spec_machine_configs
 from .models import DATACENTER_KIND, MACHINE_KIND, SnowMachineConfig
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
 __all__ = [
     "CONTROL_PLANE_ANNOTATION",

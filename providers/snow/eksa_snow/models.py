@@ -6,9 +6,9 @@ from typing import Any, ClassVar
 
 import attrs
 
-from eksa_core.convert import field
 from eksa_core.models.base import DatacenterConfigObject, EksaObject, MachineConfigObject, Ref
 from eksa_core.models.hostos import HostOSConfiguration
+from eksa_core.provider import field
 
 __all__ = [
     "ALL_KINDS",

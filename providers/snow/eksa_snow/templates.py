@@ -50,18 +50,16 @@ from eksa_core.capi import (
     worker_machine_template_name,
 )
 from eksa_core.capi.constants import BOTTLEROCKET, MOVE_LABEL, SECURE_CIPHER_SUITES
-from eksa_core.convert import unstructure
 from eksa_core.errors import SpecError
 from eksa_core.models import UserConfiguration
-from eksa_core.plugins import InfrastructureBundle, TemplateOptions
+from eksa_core.provider import InfrastructureBundle, TemplateOptions, unstructure
 
 from .credentials import read_credentials
 from .models import IP_POOL_KIND, MACHINE_KIND, SnowDatacenterConfig, SnowIPPool, SnowMachineConfig
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
     from eksa_core.models.cluster import Cluster, WorkerNodeGroupConfiguration
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
 __all__ = [
     "BOOTSTRAP_AFTER_SCRIPT",

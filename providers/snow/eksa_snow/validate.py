@@ -21,7 +21,7 @@ from eksa_core.errors import SpecError
 from eksa_core.models.base import Ref
 from eksa_core.models.cluster import Cluster
 from eksa_core.models.hostos import validate_host_os_configuration
-from eksa_core.netutil import parse_cidr
+from eksa_core.provider import parse_cidr
 
 from .models import (
     DATACENTER_KIND,

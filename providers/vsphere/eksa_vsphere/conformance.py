@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from eksa_core import hookimpl
-from eksa_core.convert import unstructure
 from eksa_core.errors import SpecError, SpecErrors
+from eksa_core.provider import unstructure
 
 from .models import VSphereDatacenterConfig
 
@@ -23,8 +23,7 @@ __all__ = ["eksa_conformance_case", "validate_datacenter_file"]
 
 def validate_datacenter_file(path: Path) -> dict[str, Any]:
     """Defaults + static validation of the ``VSphereDatacenterConfig`` of a spec file; its defaulted data."""
-    from eksa_core.plugins import Plugins
-    from eksa_core.spec import load_cluster_config
+    from eksa_core.provider import Plugins, load_cluster_config
 
     from . import plugin
     from .validate import eksa_set_defaults, eksa_validate_config

@@ -16,8 +16,7 @@ from .templates import eksa_generate_secrets
 from .validate import check_credentials
 
 if TYPE_CHECKING:
-    from eksa_core.context import ClusterHandle, HookContext
-    from eksa_core.spec import Spec
+    from eksa_core.provider import ClusterHandle, HookContext, Spec
 
 __all__ = [
     "EKSA_SYSTEM_NAMESPACE",

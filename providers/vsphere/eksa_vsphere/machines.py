@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.convert import unstructure
+from eksa_core.provider import unstructure
 
 from .models import VSphereDatacenterConfig, VSphereMachineConfig
 from .validate import (
@@ -23,8 +23,7 @@ from .validate import (
 )
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
     from .vcenter import VMInfo
 

@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 
 import attrs
 
-from eksa_core.convert import field
 from eksa_core.models.base import DatacenterConfigObject, MachineConfigObject, UserConfiguration
 from eksa_core.models.hostos import HostOSConfiguration
+from eksa_core.provider import field
 
 __all__ = [
     "BOTTLEROCKET",

@@ -6,7 +6,7 @@ from typing import Any
 
 from eksa_core import hookimpl
 from eksa_core.models.base import EksaObject, ObjectMeta, Ref, UserConfiguration
-from eksa_core.plugins import ProviderInfo, ProviderTraits
+from eksa_core.provider import ProviderInfo, ProviderTraits
 
 from . import __version__
 from .models import (

@@ -40,15 +40,13 @@ from eksa_core.capi import (
 )
 from eksa_core.capi.constants import BOTTLEROCKET, MOVE_LABEL, SECURE_CIPHER_SUITES
 from eksa_core.errors import SpecError
-from eksa_core.hookspecs import hookimpl
-from eksa_core.plugins import BootstrapOptions, InfrastructureBundle, TemplateOptions
+from eksa_core.provider import BootstrapOptions, InfrastructureBundle, TemplateOptions, hookimpl
 
 from .models import VSphereDatacenterConfig, VSphereMachineConfig
 
 if TYPE_CHECKING:
-    from eksa_core.context import HookContext
     from eksa_core.models.cluster import Cluster, WorkerNodeGroupConfiguration
-    from eksa_core.spec import Spec
+    from eksa_core.provider import HookContext, Spec
 
 __all__ = [
     "INFRA_API_VERSION",
