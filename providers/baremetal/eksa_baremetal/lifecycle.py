@@ -12,7 +12,8 @@ bootstrap and management clusters.
 
 The Helm chart (``tinkerbell.tinkerbellStack.tinkerbellChart`` of the versions bundle) is installed through a
 :class:`StackInstaller`: :class:`HelmStackInstaller` runs ``helm`` (and ``docker`` for the local smee) as
-subprocesses; an SDK user (or a test) passes another one as ``context.options["tinkerbell_stack_installer"]``. In a
+subprocesses; an SDK user (or a test) passes another one as the ``stack_installer`` of the call's
+:class:`~eksa_baremetal.settings.TinkerbellSettings`. In a
 dry run the install request is only recorded (``context.record("tinkerbell-stack-install", ...)``).
 """
 
@@ -28,13 +29,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
+
+from eksa_core import hookimpl, write_file_atomic
 from eksa_core.errors import EksaError
 from eksa_core.provider import KubeTimeoutError
 
-from eksa_core import hookimpl, write_file_atomic
-
 from .hardware import HARDWARE_NAMESPACE, hardware_manifests
 from .models import TinkerbellDatacenterConfig
+from .settings import settings_of
 from .setup import SetupOptions, load_catalogue
 from .templates import BOOTSTRAP_IP_ANNOTATION
 
@@ -202,7 +204,7 @@ class HelmStackInstaller:
 
 
 def _installer(context: HookContext) -> StackInstaller:
-    installer = context.options.get("tinkerbell_stack_installer")
+    installer = settings_of(context).stack_installer
     return installer if installer is not None else HelmStackInstaller()
 
 
@@ -329,13 +331,15 @@ def wait_for_bmc(kube: KubeClient, context: HookContext, *, timeout: float = 300
     ``Contactable`` True, all within one ``timeout``. Machines labelled ``bmc.tinkerbell.org/skip-contact-check``
     are not waited for.
 
-    The clock and sleep are the client's, or ``context.options["tinkerbell_clock"]`` / ``["tinkerbell_sleep"]``.
+    The clock and sleep are the client's, or the ``clock`` / ``sleep`` of the call's
+    :class:`~eksa_baremetal.settings.TinkerbellSettings`.
 
     :raises BMCNotContactableError: "waiting for baseboard management to be contactable: ..." naming every
         machine that is not contactable and what was last seen of it.
     """
-    clock: Callable[[], float] = context.options.get("tinkerbell_clock") or kube.clock
-    sleep: Callable[[float], None] = context.options.get("tinkerbell_sleep") or kube.sleep
+    tuned = settings_of(context)
+    clock: Callable[[], float] = tuned.clock or kube.clock
+    sleep: Callable[[float], None] = tuned.sleep or kube.sleep
     items = kube.list(BMC_API_VERSION, "Machine", HARDWARE_NAMESPACE, label_selector=f"!{SKIP_CONTACT_CHECK_LABEL}")
     machines = [str(i["metadata"]["name"]) for i in items]
     if names is not None:

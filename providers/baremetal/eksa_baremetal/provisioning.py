@@ -29,11 +29,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from eksa_core.provider import KubeError
 
 from eksa_core import hookimpl
+from eksa_core.provider import KubeError
 
 from .hardware import HARDWARE_NAMESPACE
+from .settings import settings_of
 
 if TYPE_CHECKING:
     from eksa_core.provider import ClusterHandle, HookContext, KubeClient, Spec
@@ -367,10 +368,11 @@ TINK_SERVER_PORT = 42113
 
 
 def tink_server_target(spec: Spec, cluster: ClusterHandle, context: HookContext) -> str:
-    """Where tink-server serves the cluster's workflows: ``context.options["tinkerbell_grpc_target"]`` when given;
+    """Where tink-server serves the cluster's workflows: the ``grpc_target`` of the call's
+    :class:`~eksa_baremetal.settings.TinkerbellSettings` when given;
     on the bootstrap cluster of a management cluster the bootstrap IP, else the datacenter's ``tinkerbellIP``;
     port 42113."""
-    given = context.options.get("tinkerbell_grpc_target")
+    given = settings_of(context).grpc_target
     if given:
         return str(given)
     from .lifecycle import _datacenter, bootstrap_ip
@@ -401,8 +403,8 @@ def eksa_watch_provisioning(spec: Spec, cluster: ClusterHandle, context: HookCon
     """Follow the Tinkerbell workflows of the cluster's machines while the workflow waits for the cluster, and
     report each change as a ``progress`` event (see :class:`ProvisioningEvent`). In a dry run only recorded.
 
-    Options: ``tinkerbell_grpc_target`` (``host:port``), ``tinkerbell_grpc_tls`` (a
-    :class:`~eksa_baremetal.tinkerbell_grpc.TLSOptions`), ``tinkerbell_poll_interval`` (seconds, default 5).
+    Settings (:class:`~eksa_baremetal.settings.TinkerbellSettings`): ``grpc_target`` (``host:port``), ``grpc_tls``
+    (a :class:`~eksa_baremetal.tinkerbell_grpc.TLSOptions`), ``poll_interval`` (seconds, default 5).
     """
     from .lifecycle import _ours
 
@@ -414,11 +416,12 @@ def eksa_watch_provisioning(spec: Spec, cluster: ClusterHandle, context: HookCon
         return None
     from .tinkerbell_grpc import TinkerbellClient
 
-    tink = TinkerbellClient(target, tls=context.options.get("tinkerbell_grpc_tls"))
+    tuned = settings_of(context)
+    tink = TinkerbellClient(target, tls=tuned.grpc_tls)
 
     def emit(event: ProvisioningEvent) -> None:
         context.progress(event.text(), level=event.level, **event.details())
 
     follower = WorkflowFollower(tink, context.kube(cluster), spec.name, emit=emit,
-                                poll_interval=float(context.options.get("tinkerbell_poll_interval") or 5.0))
+                                poll_interval=float(tuned.poll_interval or 5.0))
     return ProvisioningWatch(follower.start(), tink)

@@ -28,9 +28,9 @@ and its BMCs waited for.
 In a dry run nothing is contacted: the CSV is still read and checked (a local file), and the network and cluster
 checks are recorded with ``context.record`` instead.
 
-Tuning through ``context.options`` (CLI/SDK options; tests point them at 127.0.0.1): ``tinkerbell_local_ports``
-(ports to find free), ``tinkerbell_local_host`` (where to look, default 127.0.0.1), ``tinkerbell_ip_check_port``
-(default 80), ``tinkerbell_dialer`` (a :data:`Dialer`), ``tinkerbell_bmc_timeout`` (seconds).
+Tuning through the call's :class:`~eksa_baremetal.settings.TinkerbellSettings` (SDK users; tests point them at
+127.0.0.1): ``local_ports`` (ports to find free), ``local_host`` (where to look, default 127.0.0.1),
+``ip_check_port`` (default 80), ``dialer`` (a :data:`Dialer`), ``bmc_timeout`` (seconds).
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from eksa_core.errors import SpecError, SpecErrors
 
 from eksa_core import hookimpl
+from eksa_core.errors import SpecError, SpecErrors
 
 from .hardware import (
     HARDWARE_NAMESPACE,
@@ -56,6 +56,7 @@ from .hardware import (
     selector_string,
 )
 from .models import DATACENTER_KIND, MACHINE_KIND, TinkerbellDatacenterConfig, TinkerbellMachineConfig
+from .settings import settings_of
 
 if TYPE_CHECKING:
     from eksa_core.provider import HookContext, KubeClient, Spec
@@ -114,7 +115,8 @@ def tcp_dial(host: str, port: int, timeout: float) -> None:
 
 @attrs.define
 class SetupOptions:
-    """What the setup checks take from ``context.options`` (see the module docstring)."""
+    """What the setup checks take from the call context: its typed options and the
+    :class:`~eksa_baremetal.settings.TinkerbellSettings` (see the module docstring)."""
 
     hardware_csv: str | None = None
     management_kubeconfig: Path | None = None
@@ -128,17 +130,17 @@ class SetupOptions:
     @classmethod
     def from_context(cls, context: HookContext) -> SetupOptions:
         """Read the options of a hook context."""
-        o = context.options
+        tuned = settings_of(context)
         typed = context.call_options
         return cls(
             hardware_csv=str(typed.hardware_csv) if typed.hardware_csv else None,
             management_kubeconfig=context.management_kubeconfig,
             skip_ip_check=typed.skip_ip_check,
-            local_ports=tuple(int(p) for p in o.get("tinkerbell_local_ports", LOCAL_PORTS)),
-            local_host=str(o.get("tinkerbell_local_host") or "127.0.0.1"),
-            ip_check_port=int(o.get("tinkerbell_ip_check_port") or IP_CHECK_PORT),
-            dial=o.get("tinkerbell_dialer") or tcp_dial,
-            bmc_timeout=float(o.get("tinkerbell_bmc_timeout") or 300.0),
+            local_ports=LOCAL_PORTS if tuned.local_ports is None else tuned.local_ports,
+            local_host=tuned.local_host or "127.0.0.1",
+            ip_check_port=int(tuned.ip_check_port or IP_CHECK_PORT),
+            dial=tuned.dialer or tcp_dial,
+            bmc_timeout=float(tuned.bmc_timeout or 300.0),
         )
 
 

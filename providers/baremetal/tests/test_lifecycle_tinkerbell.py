@@ -23,6 +23,7 @@ from eksa_baremetal.lifecycle import (
     local_ip,
     wait_for_bmc,
 )
+from eksa_baremetal.settings import TinkerbellSettings
 from eksa_baremetal.templates import BOOTSTRAP_IP_ANNOTATION
 from test_setup_tinkerbell import (
     PASSWORD,
@@ -78,7 +79,7 @@ def _handle(tmp_path: Path, name: str = "bm-bootstrap") -> ClusterHandle:
 def test_pre_capi_install_annotates_and_installs_the_bootstrap_stack(tmp_path: Path) -> None:
     spec = make_spec()
     installer = RecordingStackInstaller()
-    ctx = context(tmp_path, tinkerbell_bootstrap_ip="192.168.1.5", tinkerbell_stack_installer=installer)
+    ctx = context(tmp_path, tinkerbell_bootstrap_ip="192.168.1.5", stack_installer=installer)
     request = eksa_pre_capi_install_on_bootstrap(spec, _handle(tmp_path), ctx)
     assert spec.cluster.metadata.annotations == {BOOTSTRAP_IP_ANNOTATION: "192.168.1.5"}
     assert installer.calls == [("install", request)]
@@ -98,7 +99,7 @@ def test_pre_capi_install_annotates_and_installs_the_bootstrap_stack(tmp_path: P
 
 def test_bootstrap_ip_defaults_to_a_local_address(tmp_path: Path) -> None:
     spec = make_spec()
-    ctx = context(tmp_path, tinkerbell_stack_installer=RecordingStackInstaller())
+    ctx = context(tmp_path, stack_installer=RecordingStackInstaller())
     try:
         expected = local_ip()
     except EksaError as exc:  # a machine with loopback only: the hook says how to pass the IP
@@ -115,7 +116,7 @@ def test_dry_run_records_the_stack_request_only(tmp_path: Path) -> None:
     spec = make_spec()
     installer = RecordingStackInstaller()
     ctx = context(tmp_path, dry_run=True, tinkerbell_bootstrap_ip="192.168.1.5",
-                  tinkerbell_stack_installer=installer)
+                  stack_installer=installer)
     eksa_pre_capi_install_on_bootstrap(spec, _handle(tmp_path), ctx)
     eksa_post_workload_init(spec, _handle(tmp_path, "bm"), ctx)
     eksa_post_cluster_delete(spec, _handle(tmp_path), ctx)
@@ -127,7 +128,7 @@ def test_dry_run_records_the_stack_request_only(tmp_path: Path) -> None:
 
 def test_post_workload_init_installs_the_stack_with_a_load_balancer(tmp_path: Path) -> None:
     installer = RecordingStackInstaller()
-    ctx = context(tmp_path, tinkerbell_stack_installer=installer)
+    ctx = context(tmp_path, stack_installer=installer)
     request = eksa_post_workload_init(make_spec(), _handle(tmp_path, "bm"), ctx)
     assert request is not None and not request.bootstrap and request.smee is None
     assert request.values["publicIP"] == "10.0.0.20"
@@ -140,14 +141,14 @@ def test_skip_load_balancer_warns(tmp_path: Path, caplog: pytest.LogCaptureFixtu
     spec = make_spec(dc_extra="  skipLoadBalancerDeployment: true")
     with caplog.at_level(logging.WARNING, logger="eksa"):
         request = eksa_post_workload_init(spec, _handle(tmp_path, "bm"), context(
-            tmp_path, tinkerbell_stack_installer=installer))
+            tmp_path, stack_installer=installer))
     assert SKIP_LOAD_BALANCER_WARNING in caplog.text
     assert request is not None and request.values["loadBalancer"]["enabled"] is False
 
 
 def test_no_load_balancer_without_workers(tmp_path: Path) -> None:
     request = eksa_post_workload_init(make_spec(workers=None), _handle(tmp_path, "bm"),
-                                      context(tmp_path, tinkerbell_stack_installer=RecordingStackInstaller()))
+                                      context(tmp_path, stack_installer=RecordingStackInstaller()))
     assert request is not None and request.values["loadBalancer"]["enabled"] is False
 
 
@@ -155,7 +156,7 @@ def test_post_cluster_delete_uninstalls_the_local_stack(tmp_path: Path) -> None:
     installer = RecordingStackInstaller()
     spec = make_spec()
     spec.cluster.annotate(BOOTSTRAP_IP_ANNOTATION, "192.168.1.5")
-    eksa_post_cluster_delete(spec, _handle(tmp_path), context(tmp_path, tinkerbell_stack_installer=installer))
+    eksa_post_cluster_delete(spec, _handle(tmp_path), context(tmp_path, stack_installer=installer))
     [(verb, request)] = installer.calls
     assert verb == "uninstall" and request.bootstrap and request.values["publicIP"] == "192.168.1.5"
 
@@ -170,7 +171,7 @@ def test_helm_installer_command_lines(tmp_path: Path) -> None:
             values_seen.append(Path(argv[argv.index("--values") + 1]).read_text())
 
     installer = HelmStackInstaller(runner=runner)
-    ctx = context(tmp_path, tinkerbell_bootstrap_ip="192.168.1.5", tinkerbell_stack_installer=installer)
+    ctx = context(tmp_path, tinkerbell_bootstrap_ip="192.168.1.5", stack_installer=installer)
     spec = make_spec()
     request = eksa_pre_capi_install_on_bootstrap(spec, _handle(tmp_path), ctx)
     assert request is not None
@@ -235,7 +236,7 @@ def test_post_bootstrap_setup_applies_hardware_and_waits_for_bmcs(
 
 def test_bmc_wait_times_out_naming_the_machines(tmp_path: Path, double: Any, caplog: pytest.LogCaptureFixture) -> None:
     rufio = SimulatedRufio(double, never=("bmc-host2",))
-    handle, ctx = _bootstrap(tmp_path, double, rufio, tinkerbell_bmc_timeout=60)
+    handle, ctx = _bootstrap(tmp_path, double, rufio, bmc_timeout=60)
     with caplog.at_level(logging.DEBUG), pytest.raises(BMCNotContactableError) as info:
         eksa_post_bootstrap_setup(make_spec(), handle, ctx)
     message = str(info.value)
@@ -275,7 +276,7 @@ def test_contactable_false_reason_is_reported(tmp_path: Path, double: Any) -> No
 def test_lifecycle_hooks_are_wired(tmp_path: Path) -> None:
     hooks = plugins().provider("tinkerbell")
     installer = RecordingStackInstaller()
-    ctx = context(tmp_path, tinkerbell_bootstrap_ip="192.168.1.5", tinkerbell_stack_installer=installer)
+    ctx = context(tmp_path, tinkerbell_bootstrap_ip="192.168.1.5", stack_installer=installer)
     spec = make_spec()
     hooks.eksa_pre_capi_install_on_bootstrap(spec=spec, cluster=_handle(tmp_path), context=ctx)
     hooks.eksa_post_workload_init(spec=spec, cluster=_handle(tmp_path, "bm"), context=ctx)
@@ -291,7 +292,7 @@ def test_create_dry_run_plan_through_the_workflow(tmp_path: Path) -> None:
 
     path = write_csv(tmp_path, [csv_row(1, "type=cp"), csv_row(2, "type=worker")])
     options = WorkflowOptions(hook_options={"hardware_csv": str(path), "tinkerbell_bootstrap_ip": "192.168.9.9",
-                                            "tinkerbell_local_ports": []})
+                                            "settings": [TinkerbellSettings(local_ports=())]})
     plan: Any = create_cluster(make_spec(), plugins=plugins(), workdir=tmp_path, dry_run=True, options=options)
     text = plan.to_text()
     for action in ("check-ip-in-use", "annotate-cluster", "tinkerbell-stack-install", "apply-hardware"):

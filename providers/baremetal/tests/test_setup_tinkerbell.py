@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from eksa_baremetal import plugin
+from eksa_baremetal.settings import TinkerbellSettings
 from eksa_baremetal.setup import (
     ip_in_use,
     machine_from_hardware,
@@ -213,12 +215,21 @@ def refusing_dialer(host: str, port: int, timeout: float) -> None:
 
 
 def context(tmp_path: Path, **options: Any) -> HookContext:
-    """A hook context whose network checks only see free ports unless told otherwise."""
-    opts: dict[str, Any] = {"tinkerbell_local_ports": [free_port()], "tinkerbell_dialer": FakeTimeoutDialer()}
-    opts.update(options)
-    dry_run = bool(opts.pop("dry_run", False))
-    factory: Callable[[Path], KubeClient] | None = opts.pop("kube_factory", None)
-    return HookContext(cluster_dir=tmp_path / "bm", env={}, dry_run=dry_run, kube_factory=factory, options=opts)
+    """A hook context whose network checks only see free ports unless told otherwise: keyword arguments named
+    like :class:`TinkerbellSettings` fields go into the call's settings, the others are run options."""
+    tuned: dict[str, Any] = {"local_ports": [free_port()], "dialer": FakeTimeoutDialer()}
+    tuned.update({name: options.pop(name) for name in attrs.fields_dict(TinkerbellSettings) if name in options})
+    dry_run = bool(options.pop("dry_run", False))
+    factory: Callable[[Path], KubeClient] | None = options.pop("kube_factory", None)
+    return HookContext(cluster_dir=tmp_path / "bm", env={}, dry_run=dry_run, kube_factory=factory,
+                       options={**options, "settings": [TinkerbellSettings(**tuned)]})
+
+
+def _dialer(ctx: HookContext) -> Any:
+    """The dialer of the context's :class:`TinkerbellSettings` (a recording fake)."""
+    settings = ctx.settings(TinkerbellSettings)
+    assert settings is not None
+    return settings.dialer
 
 
 def messages(info: pytest.ExceptionInfo[SpecErrors]) -> list[str]:
@@ -319,7 +330,7 @@ def test_valid_management_create_returns_the_catalogue(tmp_path: Path) -> None:
     ctx = context(tmp_path, hardware_csv=str(path))
     catalogue = setup_and_validate_create(make_spec(), ctx)
     assert catalogue.hostnames() == ["host1", "host2", "host3"]
-    dialed = ctx.options["tinkerbell_dialer"].calls
+    dialed = _dialer(ctx).calls
     assert dialed == [("10.0.0.10", 80, 0.5), ("10.0.0.20", 80, 0.5)]
 
 
@@ -331,7 +342,7 @@ def test_local_ports_in_use(tmp_path: Path, listener: int) -> None:
     free = free_port()
     with pytest.raises(SpecErrors) as info:
         setup_and_validate_create(make_spec(), context(tmp_path, hardware_csv=str(path),
-                                                       tinkerbell_local_ports=[free, listener]))
+                                                       local_ports=[free, listener]))
     assert messages(info) == [f"localhost ports [{listener}] are already in use, please ensure these ports are "
                               f"available"]
 
@@ -339,7 +350,7 @@ def test_local_ports_in_use(tmp_path: Path, listener: int) -> None:
 def test_resumed_create_does_not_check_ports_its_bootstrap_holds(tmp_path: Path, listener: int,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     path = write_csv(tmp_path, [csv_row(1, "type=cp"), csv_row(2, "type=worker")])
-    resumed = context(tmp_path, hardware_csv=str(path), tinkerbell_local_ports=[listener])
+    resumed = context(tmp_path, hardware_csv=str(path), local_ports=[listener])
     resumed.resuming = True  # as the workflow engine sets it when it continues from a checkpoint
     with caplog.at_level(logging.INFO, logger="eksa"):
         setup_and_validate_create(make_spec(), resumed)
@@ -349,8 +360,8 @@ def test_resumed_create_does_not_check_ports_its_bootstrap_holds(tmp_path: Path,
 def test_endpoint_and_tinkerbell_ip_in_use(tmp_path: Path, listener: int) -> None:
     path = write_csv(tmp_path, [csv_row(1, "type=cp"), csv_row(2, "type=worker")])
     spec = make_spec(endpoint="127.0.0.1", tinkerbell_ip="127.0.0.1")
-    ctx = context(tmp_path, hardware_csv=str(path), tinkerbell_ip_check_port=listener,
-                  tinkerbell_dialer=None)
+    ctx = context(tmp_path, hardware_csv=str(path), ip_check_port=listener,
+                  dialer=None)
     with pytest.raises(SpecErrors) as info:
         setup_and_validate_create(spec, ctx)
     errors = info.value.errors
@@ -366,8 +377,8 @@ def test_endpoint_and_tinkerbell_ip_in_use(tmp_path: Path, listener: int) -> Non
 def test_skip_ip_check(tmp_path: Path, listener: int, caplog: pytest.LogCaptureFixture) -> None:
     path = write_csv(tmp_path, [csv_row(1, "type=cp"), csv_row(2, "type=worker")])
     spec = make_spec(endpoint="127.0.0.1", tinkerbell_ip="127.0.0.1")
-    ctx = context(tmp_path, hardware_csv=str(path), tinkerbell_ip_check_port=listener, skip_ip_check=True,
-                  tinkerbell_dialer=refusing_dialer)
+    ctx = context(tmp_path, hardware_csv=str(path), ip_check_port=listener, skip_ip_check=True,
+                  dialer=refusing_dialer)
     with caplog.at_level(logging.INFO, logger="eksa"):
         setup_and_validate_create(spec, ctx)
     assert "Skipping check for whether control plane ip is in use" in caplog.text
@@ -375,8 +386,8 @@ def test_skip_ip_check(tmp_path: Path, listener: int, caplog: pytest.LogCaptureF
 
 def test_dry_run_records_network_checks_and_contacts_nothing(tmp_path: Path) -> None:
     path = write_csv(tmp_path, [csv_row(1, "type=cp"), csv_row(2, "type=worker")])
-    ctx = context(tmp_path, hardware_csv=str(path), dry_run=True, tinkerbell_dialer=refusing_dialer,
-                  tinkerbell_local_ports=[80, 42113, 7172])
+    ctx = context(tmp_path, hardware_csv=str(path), dry_run=True, dialer=refusing_dialer,
+                  local_ports=[80, 42113, 7172])
     setup_and_validate_create(make_spec(), ctx)
     assert ctx.recorded == [
         {"action": "check-local-ports", "ports": [80, 42113, 7172]},
@@ -449,7 +460,7 @@ def test_workload_create_uses_management_hardware_and_applies_its_own(
     rufio = SimulatedRufio(double)
     path = write_csv(tmp_path, [csv_row(7, "type=worker")])
     ctx = context(tmp_path, hardware_csv=str(path), management_kubeconfig=str(kubeconfig),
-                  kube_factory=rufio.factory, tinkerbell_local_ports=[], tinkerbell_dialer=FakeTimeoutDialer())
+                  kube_factory=rufio.factory, local_ports=[], dialer=FakeTimeoutDialer())
     spec = make_spec(name="wl", management="mgmt")
     with caplog.at_level(logging.DEBUG):
         catalogue = setup_and_validate_create(spec, ctx)
@@ -464,7 +475,7 @@ def test_workload_create_uses_management_hardware_and_applies_its_own(
                              "bmc": ["bmc-host7"]}]
     assert PASSWORD not in caplog.text and PASSWORD not in repr(ctx.recorded)
     # a workload cluster has no bootstrap stack: its tinkerbellIP is the management cluster's, not checked
-    assert ctx.options["tinkerbell_dialer"].calls == [("10.0.0.10", 80, 0.5)]
+    assert _dialer(ctx).calls == [("10.0.0.10", 80, 0.5)]
 
 
 def test_workload_tinkerbell_ip_must_match_the_management_cluster(tmp_path: Path, double: Any) -> None:

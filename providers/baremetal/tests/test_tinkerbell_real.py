@@ -20,6 +20,7 @@ import pytest
 import tinkstack
 from eksa_baremetal.hardware import Machine, hardware_manifests
 from eksa_baremetal.provisioning import ProvisioningEvent, WorkflowFollower, cluster_workflows
+from eksa_baremetal.settings import TinkerbellSettings
 from eksa_baremetal.tinkerbell_grpc import (
     ActionState,
     ActionStatusReport,
@@ -427,8 +428,8 @@ def test_a_create_reports_every_machine_while_it_waits(control_plane: Any, kube:
     p = plugins()
     recorder = EventRecorder()
     p.register(recorder, name="event-recorder")
-    options = WorkflowOptions(hook_options={"tinkerbell_grpc_target": system_stack.grpc_target,
-                                            "tinkerbell_poll_interval": 0.2},
+    options = WorkflowOptions(hook_options={"settings": [TinkerbellSettings(grpc_target=system_stack.grpc_target,
+                                                                            poll_interval=0.2)]},
                               timeouts=Timeouts(failure_message=30, cluster_ready=300, poll_interval=0.2))
     ctx = WorkflowContext(spec=spec, plugins=p, provider=p.for_datacenter_kind(spec.cluster.datacenter_kind()),
                           workdir=tmp_path, bootstrapper=None, installer=RecordingInstaller(None),  # type: ignore[arg-type]

@@ -3,7 +3,9 @@
 Everything the provider asks the Docker engine goes through :class:`DockerEngine`, which runs the ``docker``
 command line through a *runner*: a callable taking the arguments after ``docker`` and returning a
 :class:`CommandResult`. The real runner is :func:`run_docker` (``subprocess``, no shell); tests hand a recorded
-fake. A hook finds the runner in ``context.options["docker_runner"]`` (default :func:`run_docker`).
+fake. A hook finds the runner in the :class:`DockerSettings` the caller passed in the call context (``options=
+{"settings": [DockerSettings(runner=...)]}``, read with ``context.settings(DockerSettings)``); default
+:func:`run_docker`.
 
 A CAPD cluster's nodes (control plane, etcd, workers) and its HAProxy load balancer are containers labelled
 ``io.x-k8s.kind.cluster=<cluster name>``; :func:`eksa_cleanup_machines` removes those left after a delete and
@@ -19,9 +21,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
-from eksa_core.provider import HookContext, Spec
 
 from eksa_core import EksaError, hookimpl
+from eksa_core.provider import HookContext, Spec
 
 __all__ = [
     "CLUSTER_LABEL",
@@ -29,6 +31,7 @@ __all__ = [
     "Container",
     "DockerEngine",
     "DockerError",
+    "DockerSettings",
     "Runner",
     "eksa_cleanup_machines",
     "eksa_machine_configs",
@@ -193,10 +196,22 @@ class DockerEngine:
         return port
 
 
+@attrs.frozen
+class DockerSettings:
+    """The Docker provider's settings of a call (``context.settings(DockerSettings)``).
+
+    :ivar runner: the :data:`Runner` the engine's commands go through (default :func:`run_docker`): an SDK user's
+        own, or a test's recorded fake.
+    """
+
+    runner: Runner | None = None
+
+
 def engine_for(context: HookContext | None) -> DockerEngine:
-    """The :class:`DockerEngine` of a hook call (``context.options["docker_runner"]`` or the real docker)."""
-    runner = context.options.get("docker_runner") if context is not None else None
-    return DockerEngine(runner)
+    """The :class:`DockerEngine` of a hook call (the runner of the context's :class:`DockerSettings`, or the real
+    docker)."""
+    settings = context.settings(DockerSettings) if context is not None else None
+    return DockerEngine(settings.runner if settings is not None else None)
 
 
 @hookimpl

@@ -14,6 +14,7 @@ from eksa_docker.machines import (
     CommandResult,
     DockerEngine,
     DockerError,
+    DockerSettings,
     eksa_cleanup_machines,
     eksa_machine_configs,
     run_docker,
@@ -167,7 +168,7 @@ def test_cleanup_removes_the_clusters_containers() -> None:
         ps_line("a2", "dev-md-0-5d9c8-q2xv", "io.x-k8s.kind.cluster=dev", state="exited"),
     ])
     runner = FakeDockerRunner({("ps",): ok(out), ("rm",): ok("a1\na2\n")})
-    context = HookContext(cluster_dir=Path("dev"), options={"docker_runner": runner})
+    context = HookContext(cluster_dir=Path("dev"), options={"settings": [DockerSettings(runner=runner)]})
     eksa_cleanup_machines(docker_spec(), context)
     assert runner.calls[-1] == ("rm", "--force", "--volumes", "a1", "a2")
     assert context.recorded == [{"action": "remove-containers", "cluster": "dev",
@@ -176,13 +177,14 @@ def test_cleanup_removes_the_clusters_containers() -> None:
 
 def test_cleanup_with_nothing_left_removes_nothing() -> None:
     runner = FakeDockerRunner({("ps",): ok("")})
-    eksa_cleanup_machines(docker_spec(), HookContext(cluster_dir=Path("dev"), options={"docker_runner": runner}))
+    eksa_cleanup_machines(docker_spec(), HookContext(cluster_dir=Path("dev"),
+                                                     options={"settings": [DockerSettings(runner=runner)]}))
     assert [c[0] for c in runner.calls] == ["ps"]
 
 
 def test_cleanup_in_dry_run_asks_nothing() -> None:
     runner = FakeDockerRunner({})
-    context = HookContext(cluster_dir=Path("dev"), dry_run=True, options={"docker_runner": runner})
+    context = HookContext(cluster_dir=Path("dev"), dry_run=True, options={"settings": [DockerSettings(runner=runner)]})
     eksa_cleanup_machines(docker_spec(), context)
     assert runner.calls == []
     assert context.recorded[0]["selector"] == "label=io.x-k8s.kind.cluster=dev"
@@ -193,7 +195,7 @@ def test_cleanup_failure_is_reported() -> None:
                                ("rm",): failed("Error response from daemon: device or resource busy\n")})
     with pytest.raises(DockerError, match="removing containers dev-lb: Error response from daemon"):
         eksa_cleanup_machines(docker_spec(), HookContext(cluster_dir=Path("dev"),
-                                                         options={"docker_runner": runner}))
+                                                         options={"settings": [DockerSettings(runner=runner)]}))
 
 
 def test_no_machine_configs() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from eksa_docker import plugin
+from eksa_docker.machines import DockerSettings
 from eksa_docker.validate import (
     DEV_ONLY_WARNING,
     ENDPOINT_NOT_SUPPORTED,
@@ -74,7 +75,8 @@ HEALTHY_INFO = json.dumps({"ServerVersion": "27.1.1", "MemTotal": 16_000_000_000
 
 
 def create(text: str, runner: FakeDockerRunner, *, dry_run: bool = False) -> HookContext:
-    context = HookContext(cluster_dir=Path("dev"), dry_run=dry_run, options={"docker_runner": runner})
+    context = HookContext(cluster_dir=Path("dev"), dry_run=dry_run,
+                          options={"settings": [DockerSettings(runner=runner)]})
     eksa_setup_and_validate_create(spec_of(text), context)
     return context
 

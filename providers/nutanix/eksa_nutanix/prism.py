@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # requests (and urllib3, certifi) load when a client is made,
 
 __all__ = [
     "API_PATH",
+    "NutanixSettings",
     "PrismClient",
     "PrismError",
     "PrismNotFound",
@@ -373,3 +374,18 @@ def find_project_uuid(client: PrismClient, ident: NutanixResourceIdentifier) -> 
 def entity_name(entity: dict[str, Any]) -> str:
     """The name of a v3 entity (status first, then spec)."""
     return _entity_name(entity)
+
+
+class NutanixSettings:
+    """The Nutanix provider's settings of a call (``context.settings(NutanixSettings)``).
+
+    :ivar prism_client: the :class:`PrismClient` the live checks use instead of one built from the datacenter
+        config and the ``EKSA_NUTANIX_*`` credentials of ``context.env`` (an SDK user's own, or one pointed at a
+        test's Prism Central double).
+    """
+
+    def __init__(self, *, prism_client: PrismClient | None = None) -> None:
+        self.prism_client = prism_client
+
+    def __repr__(self) -> str:  # the client holds credentials: never shown
+        return f"NutanixSettings(prism_client={'given' if self.prism_client is not None else None})"

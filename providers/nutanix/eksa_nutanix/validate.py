@@ -21,10 +21,9 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from eksa_core import hookimpl
 from eksa_core.errors import SpecError, SpecErrors
 from eksa_core.models.base import Ref, UserConfiguration
-
-from eksa_core import hookimpl
 
 from .models import (
     BOOT_TYPES,
@@ -47,6 +46,7 @@ from .models import (
     NutanixResourceIdentifier,
 )
 from .prism import (
+    NutanixSettings,
     PrismClient,
     PrismError,
     entity_name,
@@ -478,9 +478,15 @@ def _datacenter_of(spec: Spec) -> NutanixDatacenterConfig:
     return dc
 
 
+def _given_client(context: HookContext) -> PrismClient | None:
+    """The Prism client of the context's :class:`~eksa_nutanix.prism.NutanixSettings`, if the caller gave one."""
+    settings = context.settings(NutanixSettings)
+    return settings.prism_client if settings is not None else None
+
+
 def _client(spec: Spec, context: HookContext) -> PrismClient:
-    given = context.options.get("nutanix_prism_client")
-    if isinstance(given, PrismClient):
+    given = _given_client(context)
+    if given is not None:
         return given
     return client_from_env(_datacenter_of(spec), context.env)
 
@@ -555,5 +561,5 @@ def eksa_setup_and_validate_delete(spec: Spec, context: HookContext) -> None:
     SpecErrors.raise_if_any(
         [e for e in _cluster_spec_errors(spec.cluster) if "rollout" in e.message],
         summary="Nutanix cluster spec validation failed")
-    if not isinstance(context.options.get("nutanix_prism_client"), PrismClient):
+    if _given_client(context) is None:
         client_from_env(_datacenter_of(spec), context.env).close()

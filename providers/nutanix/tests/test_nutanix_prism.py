@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from eksa_nutanix.models import NutanixDatacenterConfig, NutanixMachineConfig, NutanixResourceIdentifier
 from eksa_nutanix.prism import (
+    NutanixSettings,
     PrismClient,
     PrismError,
     PrismNotFound,
@@ -270,7 +271,7 @@ def test_setup_and_validate_create_with_env_credentials(prism: PrismCentralDoubl
     real = client_from_env(dc, env)
     assert real.base_url == "https://127.0.0.1:9440/api/nutanix/v3"
     client = PrismClient(prism.url, username=env["EKSA_NUTANIX_USERNAME"], password=env["EKSA_NUTANIX_PASSWORD"])
-    context = HookContext(cluster_dir=tmp_path, env=env, options={"nutanix_prism_client": client})
+    context = HookContext(cluster_dir=tmp_path, env=env, options={"settings": [NutanixSettings(prism_client=client)]})
     eksa_setup_and_validate_create(spec=spec, context=context)
     spec.cluster.spec.control_plane_configuration.endpoint.host = "not-an-ip"
     with pytest.raises(SpecErrors, match=r"cluster controlPlaneConfiguration\.Endpoint\.Host is invalid: not-an-ip"):
