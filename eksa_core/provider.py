@@ -16,8 +16,10 @@ only these modules, and a test (``tests/contract/test_provider_api.py``) fails w
 * ``eksa_core`` itself for the names it exports (``hookimpl``, ``SpecError``...).
 
 Everything else in the core (the workflows, the plugin manager, the conformance runner, the CLI, the release
-loading) may change without notice. A provider's tests may use :mod:`eksa_core.testing` (the contract kit and the
-Kubernetes fixtures) and anything else the core has.
+loading) may change without notice. A provider's tests may use :mod:`eksa_core.testing` (the contract kit, the
+Kubernetes fixtures and API server double, the Prism Central double) and anything else the core has; so may the
+provider's ``conformance.py`` (its ``eksa_conformance_case`` hook runs cases against those doubles), and only it
+(:data:`CONFORMANCE_MODULES`).
 
 The names load with the module that defines them, on first use, so importing this module costs nothing::
 
@@ -109,6 +111,10 @@ PROVIDER_MODULES: tuple[str, ...] = (
     "eksa_core.models",
     "eksa_core.capi",
 )
+
+#: What a provider's ``conformance.py`` may import besides :data:`PROVIDER_MODULES`: the core's test kit (and its
+#: submodules), whose doubles its conformance cases run against.
+CONFORMANCE_MODULES: tuple[str, ...] = ("eksa_core.testing",)
 
 _LAZY = {
     **dict.fromkeys(("CliOption", "GenerateCommand"), ".cli_extensions"),

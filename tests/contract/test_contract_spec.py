@@ -130,8 +130,11 @@ _PROVIDER_NAME = re.compile(r"vsphere|tinkerbell|nutanix|cloud_?stack|\bsnow\b|d
 #: The release models mirror EKS Anywhere's release manifest, whose versions bundle has a section per provider
 #: (why that schema stays in the core: :mod:`eksa_core.releases.models`); the real-control-plane test fixture
 #: names the Go modules holding the providers' CRDs (and the Cluster API controllers fixture the Docker provider's
-#: CRDs). Nowhere else: not the kube layer's move kinds, the CLI, validation, generation or the conformance runner.
-_NAMES_ALLOWED_IN = ("releases/models.py", "releases/__init__.py", "testing/crds.py", "testing/capi.py")
+#: CRDs); the test kit's Prism Central double speaks Nutanix's wire format (its ``/api/nutanix/v3`` paths) for any
+#: provider's tests. Nowhere else: not the kube layer's move kinds, the CLI, validation, generation or the
+#: conformance runner.
+_NAMES_ALLOWED_IN = ("releases/models.py", "releases/__init__.py", "testing/crds.py", "testing/capi.py",
+                     "testing/prism_double.py")
 
 
 def _code_words(tree: ast.AST) -> Iterator[tuple[int, str]]:

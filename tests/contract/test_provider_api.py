@@ -21,9 +21,9 @@ def _provider_packages() -> list[Path]:
     return [p for p in found if (p / "__init__.py").is_file()]
 
 
-def _allowed(module: str) -> bool:
-    return module in provider.PROVIDER_MODULES or any(
-        module.startswith(f"{allowed}.") for allowed in provider.PROVIDER_MODULES if allowed != "eksa_core")
+def _allowed(module: str, *, conformance: bool = False) -> bool:
+    modules = (*provider.PROVIDER_MODULES, *(provider.CONFORMANCE_MODULES if conformance else ()))
+    return module in modules or any(module.startswith(f"{allowed}.") for allowed in modules if allowed != "eksa_core")
 
 
 def _core_imports(tree: ast.AST) -> Iterator[tuple[int, str]]:
@@ -48,7 +48,7 @@ def test_provider_packages_import_only_the_declared_api() -> None:
             if "_proto" in path.parts:  # generated gRPC stubs import no core module
                 continue
             for line, module in _core_imports(ast.parse(path.read_text())):
-                if not _allowed(module):
+                if not _allowed(module, conformance=path.name == "conformance.py"):
                     offenders.append(f"{path.relative_to(ROOT)}:{line}: imports {module}")
     assert not offenders, "provider packages import core modules outside eksa_core.provider's list:\n" + \
         "\n".join(offenders)
@@ -66,6 +66,12 @@ def test_the_check_tells_declared_from_undeclared_modules(source: str, allowed: 
     assert _allowed(module) is allowed
 
 
+def test_only_a_conformance_module_may_use_the_test_kit() -> None:
+    assert not _allowed("eksa_core.testing.prism_double")
+    assert _allowed("eksa_core.testing.prism_double", conformance=True)
+    assert not _allowed("eksa_core.workflows", conformance=True)
+
+
 def test_every_declared_name_resolves() -> None:
     """Each name of ``eksa_core.provider.__all__`` loads (lazily) and is the defining module's own object."""
     for name in provider.__all__:
@@ -74,3 +80,18 @@ def test_every_declared_name_resolves() -> None:
         assert value is getattr(home, name), name
     with pytest.raises(AttributeError, match="no attribute 'checkpoint_path'"):
         provider.checkpoint_path  # noqa: B018 - the workflows are not part of the provider API
+
+
+def test_no_provider_package_ships_a_double() -> None:
+    """Doubles (``…Double``, ``Fake…``) live in tests or in ``eksa_core.testing``, never in a provider's package."""
+    offenders = []
+    for package in _provider_packages():
+        for path in sorted(package.rglob("*.py")):
+            if "_proto" in path.parts:
+                continue
+            if "double" in path.stem.lower() or "fake" in path.stem.lower():
+                offenders.append(str(path.relative_to(ROOT)))
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ClassDef) and (node.name.endswith("Double") or node.name.startswith("Fake")):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: class {node.name}")
+    assert not offenders, "\n".join(offenders)

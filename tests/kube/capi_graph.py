@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from eksa_core.kube import move_kinds
-
-from .fault_injection_double import KubeAPIServerDouble
+from eksa_core.testing.apiserver_double import KubeAPIServerDouble
 
 CAPI = "cluster.x-k8s.io/v1beta1"
 BOOTSTRAP = "bootstrap.cluster.x-k8s.io/v1beta1"

@@ -3,7 +3,7 @@
 * ``kube_env`` / ``kube``: the real control plane of :mod:`eksa_core.testing` (etcd, kube-apiserver and
   kube-controller-manager built from their Go modules), each test in a namespace of its own. Kinds a test needs
   are served by installing the real CRDs (:meth:`KubeTestEnv.need_kinds`).
-* ``fault_env``: the same shape on :class:`~tests.kube.fault_injection_double.KubeAPIServerDouble`, only for
+* ``fault_env``: the same shape on :class:`~eksa_core.testing.apiserver_double.KubeAPIServerDouble`, only for
   tests that inject faults a real server cannot be made to produce on demand (5xx, 429, conflict storms,
   dropped connections, errors echoing secrets).
 * ``kube_api_server``: a bare started double (fault injection elsewhere).
@@ -24,10 +24,9 @@ from pathlib import Path
 import pytest
 
 from eksa_core.kube import KubeClient, RetryPolicy
+from eksa_core.testing.apiserver_double import KubeAPIServerDouble
 from eksa_core.testing.controlplane import ControlPlane
 from eksa_core.testing.crds import ensure_crds, group_for_kind
-
-from .fault_injection_double import KubeAPIServerDouble
 
 REAL_KUBECONFIG_ENV = "EKSA_TEST_KUBECONFIG"
 

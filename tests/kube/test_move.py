@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from eksa_core.kube import KubeClient, KubeError, KubeNotFoundError, ObjectKey, discover_cluster_objects, move
+from eksa_core.testing.apiserver_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
 
 from . import capi_graph
 from .capi_graph import CAPI, CLUSTER, DECOYS, MOVE_KINDS, NAMESPACE
-from .fault_injection_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
 from .fixtures import client_for_double
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from eksa_core.kube import KubeError, discover_cluster_objects, move, move_kinds
 from eksa_core.kube.move import MOVE_COPIED_ANNOTATION
+from eksa_core.testing.apiserver_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
 
-from .fault_injection_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
 from .fixtures import client_for_double
 
 CAPI = "cluster.x-k8s.io/v1beta2"

@@ -22,8 +22,8 @@ from eksa_core.context import ClusterHandle
 from eksa_core.kube import KubeClient, RetryPolicy
 from eksa_core.plugins import ComponentChangeDiff, Plugins
 from eksa_core.spec import Spec, parse_cluster_config
+from eksa_core.testing.apiserver_double import KubeAPIServerDouble, RequestInfo
 from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Timeouts, WorkflowOptions
-from tests.kube.fault_injection_double import KubeAPIServerDouble, RequestInfo
 from tests.kube.fixtures import RecordingSleep
 
 CAPI_KINDS = [

@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 from eksa_testprovider import recorder
 
+from eksa_core.testing.apiserver_double import InjectedFailure, KubeAPIServerDouble
 from eksa_core.workflows import Plan, create_cluster, plan_create, plan_delete, plan_upgrade
-from tests.kube.fault_injection_double import InjectedFailure, KubeAPIServerDouble
 
 from .harness import ENV, FakeKindBootstrapper, make_plugins, make_spec, options, spec_text
 from .test_create import MANAGEMENT_TASKS

@@ -12,8 +12,8 @@ import pytest
 
 from eksa_core.errors import SpecErrors
 from eksa_core.spec import Spec, parse_cluster_config
+from eksa_core.testing.apiserver_double import KubeAPIServerDouble
 from eksa_core.workflows import Plan, Result, WorkflowError, create_cluster, plan_create, upgrade_cluster
-from tests.kube.fault_injection_double import KubeAPIServerDouble
 
 from .harness import (
     CAPI_KINDS,

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.kube.fault_injection_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
+from eksa_core.testing.apiserver_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
 
 from .harness import CAPI_KINDS, EKSA_KINDS, ControllerSimulation, add_node, snapshot
 from .test_create import MANAGEMENT_TASKS

@@ -2,17 +2,15 @@
 use, the management cluster's tinkerbellIP and hardware, rolling-upgrade spare hardware, dry runs, and
 ``eksa generate hardware``.
 
-Kubernetes is the KubeAPIServerDouble (tests/kube/fault_injection_double.py, a stand-in for an API server) with the
+Kubernetes is the KubeAPIServerDouble (eksa_core.testing.apiserver_double, a stand-in for an API server) with the
 Tinkerbell CRD kinds registered; the network is 127.0.0.1 only (a listening socket is an IP in use, a closed port a
 refusal). A timeout cannot be produced on 127.0.0.1, so the "IP free" case uses ``FakeTimeoutDialer``.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import socket
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -60,16 +58,10 @@ pytestmark = pytest.mark.skipif(not (CONFORMANCE / "releases" / "bundles.yaml").
 
 
 def double_class() -> Any:
-    """KubeAPIServerDouble from tests/kube (loaded by path: the provider tests run without the core's conftest)."""
-    name = "eksa_kube_fault_injection_double"
-    if name not in sys.modules:
-        double = REPO / "tests" / "kube" / "fault_injection_double.py"
-        module_spec = importlib.util.spec_from_file_location(name, double)
-        assert module_spec is not None and module_spec.loader is not None
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[name] = module
-        module_spec.loader.exec_module(module)
-    return sys.modules[name].KubeAPIServerDouble
+    """KubeAPIServerDouble of the core's test kit."""
+    from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+
+    return KubeAPIServerDouble
 
 
 def tinkerbell_double() -> Any:

@@ -5,10 +5,8 @@ message at the right field, when its object is missing; all failures come in one
 from __future__ import annotations
 
 import base64
-import importlib.util
 import logging
 import socket
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,6 @@ from eksa_core.kube import KubeClient
 from eksa_core.plugins import default_plugins
 from eksa_core.spec import Spec
 
-REPO = Path(__file__).resolve().parents[3]
 API_KEY = "test-api-key-AAAA"
 SECRET_KEY = "test-secret-key-BBBB"
 
@@ -465,14 +462,9 @@ def test_dry_run_records_and_contacts_nothing(double: CloudStackAPIDouble, tmp_p
 
 
 def _kube_double_class() -> Any:
-    name = "eksa_kube_fault_injection_double"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "kube" / "fault_injection_double.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name].KubeAPIServerDouble
+    from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+
+    return KubeAPIServerDouble
 
 
 @pytest.fixture

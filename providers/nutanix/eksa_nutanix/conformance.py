@@ -5,7 +5,7 @@ generate_secret_objects`) for the spec the runner built.
 
 A ``validate-datacenter`` case names a datacenter document (``input``) that replaces the datacenter of a cluster
 spec (``extra_inputs.cluster``), and describes a mocked Prism Central (``params.mocked_prism_central``). Real Prism
-Central cannot run here, so the case is run by starting a :class:`~eksa_nutanix.prism_double.PrismCentralDouble`
+Central cannot run here, so the case is run by starting a :class:`~eksa_core.testing.prism_double.PrismCentralDouble`
 on 127.0.0.1 seeded from those params and running the real :class:`~eksa_nutanix.prism.PrismClient` and
 :func:`~eksa_nutanix.validate.validate_datacenter` against it.
 """
@@ -89,7 +89,8 @@ def run_validate_datacenter(case: dict[str, Any], base_dir: Path, env: dict[str,
     environ = env if env is not None else {}
     username = environ.get(ENV_USERNAME) or "admin"
     password = environ.get(ENV_PASSWORD) or "password"
-    from .prism_double import PrismCentralDouble  # an HTTP server: loaded when a case runs, not with the plugin
+    # an HTTP server of the core's test kit: loaded when a case runs, not with the plugin
+    from eksa_core.testing.prism_double import PrismCentralDouble
 
     with PrismCentralDouble.from_params(mock, username=username, password=password) as prism, \
             PrismClient(prism.url, username=username, password=password,

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from eksa_nutanix.prism import PrismClient
-from eksa_nutanix.prism_double import PrismCentralDouble
 
 from eksa_core.testing import conformance_dir as shared_conformance_dir
+from eksa_core.testing.prism_double import PrismCentralDouble
 
 USERNAME = "admin"
 PASSWORD = "Nutanix/4u-secret"

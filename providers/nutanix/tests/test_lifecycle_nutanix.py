@@ -15,7 +15,7 @@ from test_templates_nutanix import _spec
 
 from eksa_core.context import ClusterHandle, HookContext
 from eksa_core.kube import KubeClient
-from tests.kube.fault_injection_double import KubeAPIServerDouble
+from eksa_core.testing.apiserver_double import KubeAPIServerDouble
 
 ENV = {"EKSA_NUTANIX_USERNAME": "admin", "EKSA_NUTANIX_PASSWORD": "Prism-Secret-9"}
 

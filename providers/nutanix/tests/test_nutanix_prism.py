@@ -19,7 +19,6 @@ from eksa_nutanix.prism import (
     find_image,
     find_subnet_uuid,
 )
-from eksa_nutanix.prism_double import PrismCentralDouble
 from eksa_nutanix.validate import (
     INSECURE_WARNING,
     client_from_env,
@@ -34,6 +33,7 @@ from eksa_core.convert import structure
 from eksa_core.errors import SpecError, SpecErrors
 from eksa_core.models.cluster import Cluster
 from eksa_core.spec import ClusterConfig, Spec
+from eksa_core.testing.prism_double import PrismCentralDouble
 
 CLUSTER = {
     "kind": "Cluster",

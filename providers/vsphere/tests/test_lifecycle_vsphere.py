@@ -4,9 +4,7 @@ KubeAPIServerDouble stand-in for an API server); dry runs record names only."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import logging
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,20 +19,14 @@ from eksa_core.errors import SpecErrors
 from eksa_core.kube import KubeClient
 from eksa_core.plugins import Plugins
 
-REPO = Path(__file__).resolve().parents[3]
 ENV = {"EKSA_VSPHERE_USERNAME": "admin@vsphere.local", "EKSA_VSPHERE_PASSWORD": "Very-Secret-1",
        "EKSA_LICENSE": "lic-123"}
 
 
 def _double_class() -> Any:
-    name = "eksa_kube_fault_injection_double"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "kube" / "fault_injection_double.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name].KubeAPIServerDouble
+    from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+
+    return KubeAPIServerDouble
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""KubeAPIServerDouble: a fault-injection double of a Kubernetes API server, for fault tests only.
+"""KubeAPIServerDouble: a fault-injection double of a Kubernetes API server, for fault tests only (the core's
+and the providers' tests, a third-party provider's too: ``from eksa_core.testing.apiserver_double import
+KubeAPIServerDouble``).
 
 Everything that talks Kubernetes is tested on the real control plane (``eksa_core.testing``: etcd, kube-apiserver
 and kube-controller-manager built from their Go modules). This double stays for what a real server cannot be

@@ -1,7 +1,8 @@
 """``PrismCentralDouble``: a local HTTP(S) server speaking Prism Central's v3 wire format.
 
-Real Prism Central cannot run here, so tests and the ``validate-datacenter`` conformance cases run the real
-:class:`~eksa_nutanix.prism.PrismClient` against this double on 127.0.0.1. It implements what the client uses:
+Real Prism Central cannot run here, so tests and the ``validate-datacenter`` conformance cases run a real Prism
+client (the Nutanix provider's ``PrismClient``, a third-party provider's own) against this double on 127.0.0.1.
+It implements what the client uses:
 ``POST /api/nutanix/v3/{clusters,subnets,images,projects,hosts}/list`` (``offset``/``length`` pagination,
 ``total_matches``, FIQL ``field==value`` filters joined by ``;``), ``GET /<kind>s/<uuid>`` (404 with a v3 error body
 when unknown), ``GET /users/me`` and ``GET /categories/<key>/<value>``, behind HTTP basic authentication
@@ -112,7 +113,7 @@ class PrismCentralDouble:
 
     @property
     def url(self) -> str:
-        """Base URL (``http(s)://127.0.0.1:<port>``) to hand to :class:`~eksa_nutanix.prism.PrismClient`."""
+        """Base URL (``http(s)://127.0.0.1:<port>``) to hand to a Prism client."""
         if self._server is None:
             raise RuntimeError("PrismCentralDouble is not started")
         scheme = "https" if self._certfile else "http"
