@@ -23,27 +23,36 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from eksa_core.errors import EksaError
+from eksa_core.provider import KubeTimeoutError
 
 from .hardware import HARDWARE_NAMESPACE
+from .settings import settings_of
 
 if TYPE_CHECKING:
-    from eksa_core.provider import KubeClient
+    from eksa_core.provider import HookContext, KubeClient
 
 __all__ = [
     "BMC_API_VERSION",
+    "CONTACTABLE",
     "JOB_COMPLETED",
     "JOB_FAILED",
     "JOB_RUNNING",
+    "SKIP_CONTACT_CHECK_LABEL",
     "BMCJobError",
+    "BMCNotContactableError",
     "JobOutcome",
     "bmc_machine_of",
     "power_off_job",
     "provisioning_job",
     "run_bmc_jobs",
+    "wait_for_bmc",
 ]
 
 BMC_API_VERSION = "bmc.tinkerbell.org/v1alpha1"
 HARDWARE_API_VERSION = "tinkerbell.org/v1alpha1"
+CONTACTABLE = "Contactable"
+SKIP_CONTACT_CHECK_LABEL = "bmc.tinkerbell.org/skip-contact-check"
+"""rufio Machines with this label are not waited for."""
 JOB_COMPLETED = "Completed"
 JOB_FAILED = "Failed"
 JOB_RUNNING = "Running"
@@ -237,3 +246,52 @@ def hardware_objects(kube: KubeClient, names: Sequence[str] | None = None,
     if missing:
         raise EksaError(f"hardware not found in {namespace}: {', '.join(missing)}")
     return [items[n] for n in names]
+
+
+class BMCNotContactableError(EksaError):
+    """Some BMCs did not become ``Contactable`` in time (EKS-A's "waiting for baseboard management to be
+    contactable: ...")."""
+
+    def __init__(self, message: str, machines: Sequence[str]) -> None:
+        super().__init__(message)
+        self.machines = list(machines)
+
+
+def wait_for_bmc(kube: KubeClient, context: HookContext, *, timeout: float = 300.0,
+                 names: Sequence[str] | None = None, poll_interval: float = 5.0) -> None:
+    """Wait until every rufio ``Machine`` in ``eksa-system`` (only ``names`` when given) has condition
+    ``Contactable`` True, all within one ``timeout``. Machines labelled ``bmc.tinkerbell.org/skip-contact-check``
+    are not waited for.
+
+    The clock and sleep are the client's, or the ``clock`` / ``sleep`` of the call's
+    :class:`~eksa_baremetal.settings.TinkerbellSettings`.
+
+    :raises BMCNotContactableError: "waiting for baseboard management to be contactable: ..." naming every
+        machine that is not contactable and what was last seen of it.
+    """
+    tuned = settings_of(context)
+    clock: Callable[[], float] = tuned.clock or kube.clock
+    sleep: Callable[[float], None] = tuned.sleep or kube.sleep
+    items = kube.list(BMC_API_VERSION, "Machine", HARDWARE_NAMESPACE, label_selector=f"!{SKIP_CONTACT_CHECK_LABEL}")
+    machines = [str(i["metadata"]["name"]) for i in items]
+    if names is not None:
+        wanted = set(names)
+        machines = [m for m in machines if m in wanted]
+    if not machines:
+        return
+    context.log.info("Waiting for baseboard management to be contactable")
+    start = clock()
+    failures: list[str] = []
+    failed: list[str] = []
+    for name in machines:
+        remaining = max(0.0, timeout - (clock() - start))
+        try:
+            kube.wait_for_condition(BMC_API_VERSION, "Machine", name, HARDWARE_NAMESPACE, CONTACTABLE, "True",
+                                    timeout=remaining, poll_interval=poll_interval, clock=clock, sleep=sleep)
+        except KubeTimeoutError as exc:
+            failed.append(name)
+            failures.append(f"{name}: {exc.last_seen}")
+    if failures:
+        raise BMCNotContactableError(
+            f"waiting for baseboard management to be contactable: timed out after {timeout:g}s: "
+            + "; ".join(failures), failed)

@@ -22,6 +22,7 @@ __all__ = [
     "BOOTSTRAP_IP_OPTION",
     "TEMPLATE_CONFIG_COMMAND",
     "eksa_cli_options",
+    "eksa_generate_artifact",
     "eksa_generate_commands",
     "generate_template_config",
 ]
@@ -66,8 +67,8 @@ def generate_template_config(spec: Any, bootstrap_ip: str | None = None) -> str:
     from eksa_core.capi import to_yaml
     from eksa_core.models.base import API_VERSION
 
-    from .lifecycle import local_ip
     from .models import DATACENTER_KIND, MACHINE_KIND, TEMPLATE_KIND, TinkerbellDatacenterConfig
+    from .setup import local_ip
     from .templates import _proxy_env
     from .workflow import default_workflow, workflow_data
 
@@ -89,3 +90,20 @@ def generate_template_config(spec: Any, bootstrap_ip: str | None = None) -> str:
     doc = {"apiVersion": API_VERSION, "kind": TEMPLATE_KIND, "metadata": {"name": spec.name},
            "spec": {"template": workflow_data(workflow)}}
     return str(to_yaml(doc))
+
+
+@hookimpl
+def eksa_generate_artifact(kind: str, options: dict[str, Any]) -> str | None:
+    """``hardware``: :func:`generate_hardware` of ``options["hardware_csv"]`` (EKS-A's "required flag
+    \"hardware-csv\" not set" without it); ``tinkerbelltemplateconfig``:
+    :func:`generate_template_config` of ``options["spec"]``. Other kinds: ``None``."""
+    if kind == "tinkerbelltemplateconfig":
+        return generate_template_config(options["spec"], options.get("tinkerbell_bootstrap_ip"))
+    if kind != "hardware":
+        return None
+    path = options.get("hardware_csv")
+    if not path:
+        raise SpecError('required flag "hardware-csv" not set')
+    from .setup import generate_hardware
+
+    return generate_hardware(path)

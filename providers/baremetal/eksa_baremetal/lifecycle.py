@@ -19,9 +19,7 @@ dry run the install request is only recorded (``context.record("tinkerbell-stack
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
@@ -32,16 +30,22 @@ import attrs
 
 from eksa_core import hookimpl, write_file_atomic
 from eksa_core.errors import EksaError
-from eksa_core.provider import KubeTimeoutError
 
+from .bmc import (
+    BMC_API_VERSION,
+    CONTACTABLE,
+    SKIP_CONTACT_CHECK_LABEL,
+    BMCNotContactableError,
+    wait_for_bmc,
+)
 from .hardware import HARDWARE_NAMESPACE, hardware_manifests
 from .models import TinkerbellDatacenterConfig
 from .settings import settings_of
-from .setup import SetupOptions, load_catalogue
+from .setup import SetupOptions, load_catalogue, local_ip
 from .templates import BOOTSTRAP_IP_ANNOTATION
 
 if TYPE_CHECKING:
-    from eksa_core.provider import ClusterHandle, HookContext, KubeClient, Spec
+    from eksa_core.provider import ClusterHandle, HookContext, Spec
 
 __all__ = [
     "BMC_API_VERSION",
@@ -65,11 +69,6 @@ __all__ = [
 
 log = logging.getLogger("eksa.tinkerbell")
 
-BMC_API_VERSION = "bmc.tinkerbell.org/v1alpha1"
-CONTACTABLE = "Contactable"
-SKIP_CONTACT_CHECK_LABEL = "bmc.tinkerbell.org/skip-contact-check"
-"""rufio Machines with this label are not waited for."""
-
 SMEE_CONTAINER = "smee"
 """Name of the local smee (DHCP/iPXE) container the bootstrap stack runs with host networking."""
 
@@ -81,15 +80,6 @@ STACK_NAMESPACE = HARDWARE_NAMESPACE
 TINK_SERVER_PORT = 42113
 SMEE_HTTP_PORT = 7171
 TOOTLES_PORT = 7172
-
-
-class BMCNotContactableError(EksaError):
-    """Some BMCs did not become ``Contactable`` in time (EKS-A's "waiting for baseboard management to be
-    contactable: ...")."""
-
-    def __init__(self, message: str, machines: Sequence[str]) -> None:
-        super().__init__(message)
-        self.machines = list(machines)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -213,32 +203,6 @@ def _installer(context: HookContext) -> StackInstaller:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def local_ip() -> str:
-    """The first IPv4 address of this machine that is not a loopback address (what EKS Anywhere uses as the
-    bootstrap IP when ``--tinkerbell-bootstrap-ip`` is not given)."""
-    candidates: list[str] = []
-    try:
-        import fcntl
-        import struct
-
-        for _index, name in socket.if_nameindex():
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                try:
-                    packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name.encode()[:15]))  # SIOCGIFADDR
-                except OSError:
-                    continue
-                candidates.append(socket.inet_ntoa(packed[20:24]))
-    except (ImportError, OSError):
-        pass
-    with contextlib.suppress(OSError):
-        candidates += [str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
-    for ip in candidates:
-        if not ip.startswith("127."):
-            return ip
-    raise EksaError("cannot determine the local IP address for the bootstrap Tinkerbell stack; pass the "
-                    "tinkerbell_bootstrap_ip option (--tinkerbell-bootstrap-ip)")
-
-
 def bootstrap_ip(spec: Spec, context: HookContext) -> str:
     """The bootstrap Tinkerbell IP: ``context.options["tinkerbell_bootstrap_ip"]``, else the Cluster's bootstrap-ip
     annotation (set by :func:`eksa_pre_capi_install_on_bootstrap`), else :func:`local_ip`."""
@@ -323,46 +287,6 @@ def stack_request(spec: Spec, cluster: ClusterHandle, *, bootstrap: bool, ip: st
 # ---------------------------------------------------------------------------------------------------------------
 # BMC wait
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def wait_for_bmc(kube: KubeClient, context: HookContext, *, timeout: float = 300.0,
-                 names: Sequence[str] | None = None, poll_interval: float = 5.0) -> None:
-    """Wait until every rufio ``Machine`` in ``eksa-system`` (only ``names`` when given) has condition
-    ``Contactable`` True, all within one ``timeout``. Machines labelled ``bmc.tinkerbell.org/skip-contact-check``
-    are not waited for.
-
-    The clock and sleep are the client's, or the ``clock`` / ``sleep`` of the call's
-    :class:`~eksa_baremetal.settings.TinkerbellSettings`.
-
-    :raises BMCNotContactableError: "waiting for baseboard management to be contactable: ..." naming every
-        machine that is not contactable and what was last seen of it.
-    """
-    tuned = settings_of(context)
-    clock: Callable[[], float] = tuned.clock or kube.clock
-    sleep: Callable[[float], None] = tuned.sleep or kube.sleep
-    items = kube.list(BMC_API_VERSION, "Machine", HARDWARE_NAMESPACE, label_selector=f"!{SKIP_CONTACT_CHECK_LABEL}")
-    machines = [str(i["metadata"]["name"]) for i in items]
-    if names is not None:
-        wanted = set(names)
-        machines = [m for m in machines if m in wanted]
-    if not machines:
-        return
-    context.log.info("Waiting for baseboard management to be contactable")
-    start = clock()
-    failures: list[str] = []
-    failed: list[str] = []
-    for name in machines:
-        remaining = max(0.0, timeout - (clock() - start))
-        try:
-            kube.wait_for_condition(BMC_API_VERSION, "Machine", name, HARDWARE_NAMESPACE, CONTACTABLE, "True",
-                                    timeout=remaining, poll_interval=poll_interval, clock=clock, sleep=sleep)
-        except KubeTimeoutError as exc:
-            failed.append(name)
-            failures.append(f"{name}: {exc.last_seen}")
-    if failures:
-        raise BMCNotContactableError(
-            f"waiting for baseboard management to be contactable: timed out after {timeout:g}s: "
-            + "; ".join(failures), failed)
 
 
 # ---------------------------------------------------------------------------------------------------------------

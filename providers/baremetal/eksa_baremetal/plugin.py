@@ -12,7 +12,7 @@ only gathers the hook implementations so pluggy finds them.
 
 from __future__ import annotations
 
-from .cli import eksa_cli_options, eksa_generate_commands
+from .cli import eksa_cli_options, eksa_generate_artifact, eksa_generate_commands
 from .conformance import eksa_conformance_case
 from .lifecycle import (
     eksa_post_bootstrap_setup,
@@ -23,19 +23,14 @@ from .lifecycle import (
 from .machines import eksa_cleanup_machines, eksa_machine_configs, eksa_needs_new_machine_templates
 from .provider import eksa_env_map, eksa_generate_cluster_config, eksa_provider
 from .provisioning import eksa_watch_provisioning
-from .setup import eksa_generate_artifact
+from .setup import eksa_setup_and_validate_create, eksa_setup_and_validate_upgrade
 from .templates import (
     eksa_bootstrap_options,
     eksa_generate_control_plane,
     eksa_generate_workers,
     eksa_infrastructure_bundle,
 )
-from .validate import (
-    eksa_set_defaults,
-    eksa_setup_and_validate_create,
-    eksa_setup_and_validate_upgrade,
-    eksa_validate_config,
-)
+from .validate import eksa_set_defaults, eksa_validate_config
 
 __all__ = [
     "eksa_bootstrap_options",

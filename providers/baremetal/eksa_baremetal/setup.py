@@ -35,6 +35,7 @@ Tuning through the call's :class:`~eksa_baremetal.settings.TinkerbellSettings` (
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import socket
@@ -45,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from eksa_core import hookimpl
-from eksa_core.errors import SpecError, SpecErrors
+from eksa_core.errors import EksaError, SpecError, SpecErrors
 
 from .hardware import (
     HARDWARE_NAMESPACE,
@@ -70,10 +71,12 @@ __all__ = [
     "Dialer",
     "SetupOptions",
     "cluster_hardware",
-    "eksa_generate_artifact",
+    "eksa_setup_and_validate_create",
+    "eksa_setup_and_validate_upgrade",
     "generate_hardware",
     "ip_in_use",
     "load_catalogue",
+    "local_ip",
     "machine_from_hardware",
     "management_client",
     "ports_in_use",
@@ -187,6 +190,32 @@ def _port_busy(host: str, port: int) -> bool:
 
 def _format_ports(ports: Sequence[int]) -> str:
     return "[" + " ".join(str(p) for p in ports) + "]"
+
+
+def local_ip() -> str:
+    """The first IPv4 address of this machine that is not a loopback address (what EKS Anywhere uses as the
+    bootstrap IP when ``--tinkerbell-bootstrap-ip`` is not given)."""
+    candidates: list[str] = []
+    try:
+        import fcntl
+        import struct
+
+        for _index, name in socket.if_nameindex():
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                try:
+                    packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name.encode()[:15]))  # SIOCGIFADDR
+                except OSError:
+                    continue
+                candidates.append(socket.inet_ntoa(packed[20:24]))
+    except (ImportError, OSError):
+        pass
+    with contextlib.suppress(OSError):
+        candidates += [str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
+    for ip in candidates:
+        if not ip.startswith("127."):
+            return ip
+    raise EksaError("cannot determine the local IP address for the bootstrap Tinkerbell stack; pass the "
+                    "tinkerbell_bootstrap_ip option (--tinkerbell-bootstrap-ip)")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -414,7 +443,7 @@ def setup_and_validate_create(spec: Spec, context: HookContext) -> Catalogue:
     _raise(spec, errors, "tinkerbell setup and validation failed")
     if not management and from_csv and (kube is not None or context.dry_run):
         # A workload cluster's machines are provisioned by its management cluster: its new hardware goes there.
-        from .lifecycle import wait_for_bmc
+        from .bmc import wait_for_bmc
 
         _apply_hardware(kube, context, spec.cluster.management_cluster_name, from_csv)
         if kube is not None:
@@ -549,7 +578,7 @@ def setup_and_validate_upgrade(spec: Spec, current_spec: Spec, context: HookCont
     errors += rolling_upgrade_errors(current_spec, spec, available)
     _raise(spec, errors, "tinkerbell setup and validation failed")
     if from_csv.machines and (kube is not None or context.dry_run):
-        from .lifecycle import wait_for_bmc
+        from .bmc import wait_for_bmc
 
         _apply_hardware(kube, context, spec.cluster.management_cluster_name, from_csv.machines)
         if kube is not None:
@@ -572,17 +601,18 @@ def generate_hardware(hardware_csv: str | Path) -> str:
 
 
 @hookimpl
-def eksa_generate_artifact(kind: str, options: dict[str, Any]) -> str | None:
-    """``hardware``: :func:`generate_hardware` of ``options["hardware_csv"]`` (EKS-A's "required flag
-    \"hardware-csv\" not set" without it); ``tinkerbelltemplateconfig``:
-    :func:`eksa_baremetal.cli.generate_template_config` of ``options["spec"]``. Other kinds: ``None``."""
-    if kind == "tinkerbelltemplateconfig":
-        from .cli import generate_template_config
+def eksa_setup_and_validate_create(spec: Any, context: Any) -> None:
+    """Bare metal create checks: hardware CSV and catalogue, hardware counts, local ports, IPs in use, the
+    management cluster's ``tinkerbellIP`` (see :func:`eksa_baremetal.setup.setup_and_validate_create`)."""
+    if not isinstance(spec.datacenter(), TinkerbellDatacenterConfig):
+        return
+    setup_and_validate_create(spec, context)
 
-        return generate_template_config(options["spec"], options.get("tinkerbell_bootstrap_ip"))
-    if kind != "hardware":
-        return None
-    path = options.get("hardware_csv")
-    if not path:
-        raise SpecError('required flag "hardware-csv" not set')
-    return generate_hardware(path)
+
+@hookimpl
+def eksa_setup_and_validate_upgrade(spec: Any, current_spec: Any, context: Any) -> None:
+    """Bare metal upgrade checks: the catalogue with the cluster's hardware and the optional CSV, spare hardware
+    for rolling upgrades (see :func:`eksa_baremetal.setup.setup_and_validate_upgrade`)."""
+    if not isinstance(spec.datacenter(), TinkerbellDatacenterConfig):
+        return
+    setup_and_validate_upgrade(spec, current_spec, context)

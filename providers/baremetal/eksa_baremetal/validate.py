@@ -42,8 +42,6 @@ __all__ = [
     "cluster_spec_errors",
     "datacenter_errors",
     "eksa_set_defaults",
-    "eksa_setup_and_validate_create",
-    "eksa_setup_and_validate_upgrade",
     "eksa_validate_config",
     "hardware_errors",
     "machine_config_errors",
@@ -468,25 +466,3 @@ def hardware_errors(config: Any, catalogue: Catalogue) -> list[SpecError]:
 
 def _ours(spec: Any) -> bool:
     return isinstance(spec.datacenter(), TinkerbellDatacenterConfig)
-
-
-@hookimpl
-def eksa_setup_and_validate_create(spec: Any, context: Any) -> None:
-    """Bare metal create checks: hardware CSV and catalogue, hardware counts, local ports, IPs in use, the
-    management cluster's ``tinkerbellIP`` (see :func:`eksa_baremetal.setup.setup_and_validate_create`)."""
-    if not _ours(spec):
-        return
-    from .setup import setup_and_validate_create
-
-    setup_and_validate_create(spec, context)
-
-
-@hookimpl
-def eksa_setup_and_validate_upgrade(spec: Any, current_spec: Any, context: Any) -> None:
-    """Bare metal upgrade checks: the catalogue with the cluster's hardware and the optional CSV, spare hardware
-    for rolling upgrades (see :func:`eksa_baremetal.setup.setup_and_validate_upgrade`)."""
-    if not _ours(spec):
-        return
-    from .setup import setup_and_validate_upgrade
-
-    setup_and_validate_upgrade(spec, current_spec, context)
