@@ -23,7 +23,8 @@ __all__ = ["eksa_conformance_case", "validate_datacenter_file"]
 
 def validate_datacenter_file(path: Path) -> dict[str, Any]:
     """Defaults + static validation of the ``VSphereDatacenterConfig`` of a spec file; its defaulted data."""
-    from eksa_core.provider import Plugins, load_cluster_config
+    from eksa_core import Plugins
+    from eksa_core.provider import load_cluster_config
 
     from . import plugin
     from .validate import eksa_set_defaults, eksa_validate_config
