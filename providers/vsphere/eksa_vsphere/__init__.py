@@ -6,7 +6,7 @@ The plugin registered in the ``eksa.providers`` entry-point group is :mod:`eksa_
 
 from __future__ import annotations
 
-from eksa_core.plugins import installed_version
+from eksa_core.provider import installed_version
 
 # "0.0.0" when running from a source tree that is not installed; the version is known without reading the
 # package metadata again when eksa found this plugin through its entry point
