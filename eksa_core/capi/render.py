@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.representer import RoundTripRepresenter
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.representer import RoundTripRepresenter
 
 __all__ = ["render_yaml", "to_yaml"]
 
@@ -23,6 +25,8 @@ def _represent_str(dumper: RoundTripRepresenter, data: str) -> Any:
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     y = YAML(typ="rt")
     y.default_flow_style = False
     y.width = 4096
@@ -31,11 +35,17 @@ def _yaml() -> YAML:
     return y
 
 
-_YAML = _yaml()
+_YAML: YAML | None = None  # made on first use: importing the builders (as a plugin does) loads no ruamel.yaml
+_YAML_LOCK = threading.Lock()
 
 
 def to_yaml(data: Any) -> str:
     """One document as YAML text (block style; multi-line strings as ``|`` blocks; key order kept)."""
+    global _YAML
+    if _YAML is None:
+        with _YAML_LOCK:
+            if _YAML is None:
+                _YAML = _yaml()
     buf = io.StringIO()
     _YAML.dump(data, buf)
     return buf.getvalue()

@@ -179,10 +179,12 @@ def test_hooks_through_the_plugin_manager(double: CloudStackAPIDouble, tmp_path:
     bad = make_spec(double.url, edit=lambda t: t.replace("name: zone1", "name: zone9"))
     with pytest.raises(SpecErrors, match="zone9"):
         hooks.eksa_setup_and_validate_upgrade(spec=bad, current_spec=spec, context=ctx)
-    # One implementation per hook: the plugin module exposes the functions of validate.py / machines.py.
+    # One implementation per hook: the plugin module's hooks run the functions of validate.py / machines.py.
     from eksa_cloudstack import machines, plugin
-    assert plugin.eksa_setup_and_validate_create is eksa_setup_and_validate_create
-    assert plugin.eksa_cleanup_machines is machines.eksa_cleanup_machines
+
+    from eksa_core.lazyhooks import implementation
+    assert implementation(plugin.eksa_setup_and_validate_create) is eksa_setup_and_validate_create
+    assert implementation(plugin.eksa_cleanup_machines) is machines.eksa_cleanup_machines
 
 
 def test_ids_instead_of_names(double: CloudStackAPIDouble, tmp_path: Path) -> None:

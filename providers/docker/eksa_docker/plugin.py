@@ -13,18 +13,23 @@ finds them on one object:
 
 from __future__ import annotations
 
-from .lifecycle import eksa_update_kubeconfig
-from .machines import eksa_cleanup_machines, eksa_machine_configs
+from eksa_core.lazyhooks import lazy_hook
+
 from .provider import eksa_generate_cluster_config, eksa_provider
-from .templates import (
-    eksa_bootstrap_options,
-    eksa_env_map,
-    eksa_generate_control_plane,
-    eksa_generate_secrets,
-    eksa_generate_workers,
-    eksa_infrastructure_bundle,
-)
-from .validate import eksa_setup_and_validate_create, eksa_validate_config
+
+# the other modules load on the first call of one of their hooks (eksa_core.lazyhooks): discovering the
+# installed providers imports only what registration needs
+eksa_update_kubeconfig = lazy_hook(__name__, ".lifecycle", "eksa_update_kubeconfig")
+eksa_cleanup_machines = lazy_hook(__name__, ".machines", "eksa_cleanup_machines")
+eksa_machine_configs = lazy_hook(__name__, ".machines", "eksa_machine_configs")
+eksa_bootstrap_options = lazy_hook(__name__, ".templates", "eksa_bootstrap_options")
+eksa_env_map = lazy_hook(__name__, ".templates", "eksa_env_map")
+eksa_generate_control_plane = lazy_hook(__name__, ".templates", "eksa_generate_control_plane")
+eksa_generate_secrets = lazy_hook(__name__, ".templates", "eksa_generate_secrets")
+eksa_generate_workers = lazy_hook(__name__, ".templates", "eksa_generate_workers")
+eksa_infrastructure_bundle = lazy_hook(__name__, ".templates", "eksa_infrastructure_bundle")
+eksa_setup_and_validate_create = lazy_hook(__name__, ".validate", "eksa_setup_and_validate_create")
+eksa_validate_config = lazy_hook(__name__, ".validate", "eksa_validate_config")
 
 __all__ = [
     "eksa_bootstrap_options",

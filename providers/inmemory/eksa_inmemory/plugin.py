@@ -10,15 +10,19 @@ machines exist, CAPD simulates them. For local development and tests only. This 
 
 from __future__ import annotations
 
+from eksa_core.lazyhooks import lazy_hook
+
 from .provider import eksa_generate_cluster_config, eksa_machine_configs, eksa_provider
-from .templates import (
-    eksa_env_map,
-    eksa_generate_control_plane,
-    eksa_generate_secrets,
-    eksa_generate_workers,
-    eksa_infrastructure_bundle,
-)
-from .validate import eksa_setup_and_validate_create, eksa_validate_config
+
+# the other modules load on the first call of one of their hooks (eksa_core.lazyhooks): discovering the
+# installed providers imports only what registration needs
+eksa_env_map = lazy_hook(__name__, ".templates", "eksa_env_map")
+eksa_generate_control_plane = lazy_hook(__name__, ".templates", "eksa_generate_control_plane")
+eksa_generate_secrets = lazy_hook(__name__, ".templates", "eksa_generate_secrets")
+eksa_generate_workers = lazy_hook(__name__, ".templates", "eksa_generate_workers")
+eksa_infrastructure_bundle = lazy_hook(__name__, ".templates", "eksa_infrastructure_bundle")
+eksa_setup_and_validate_create = lazy_hook(__name__, ".validate", "eksa_setup_and_validate_create")
+eksa_validate_config = lazy_hook(__name__, ".validate", "eksa_validate_config")
 
 __all__ = [
     "eksa_env_map",
