@@ -37,9 +37,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
+import pluggy
+
 from . import __version__
 from .errors import EksaError, PluginError, ReleaseError, SpecError, SpecErrors
-from .hookspecs import hookimpl
+
+# the contract's marker (eksa_core.contract.hookimpl: same project name), made here so that parsing the command
+# line (``eksa --help``) does not load the contract and the core models behind it
+hookimpl = pluggy.HookimplMarker("eksa")
 
 if TYPE_CHECKING:  # models, plugins and release data load when a command needs them (`eksa --help` stays quick)
     from .plugins import Plugins, WorkflowEvent
