@@ -11,19 +11,20 @@ Attributes declared with :func:`local` are not part of the wire data (set by the
 
 from __future__ import annotations
 
+import threading
+import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import cattrs
-from cattrs.cols import list_structure_factory
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ..convert import _flatten, _TypeMismatch, converter, wire_name
+from ..convert import _TypeMismatch, _yaml_type, wire_name
 from ..convert import field as _core_field
-from ..errors import SpecError
+from ..errors import ErrorCode, SpecError
+
+if TYPE_CHECKING:
+    import cattrs
 
 T = TypeVar("T")
 
@@ -46,9 +47,14 @@ def _is_local(a: attrs.Attribute[Any]) -> bool:
 
 
 def _build() -> cattrs.Converter:
+    from cattrs.cols import list_structure_factory
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    from ..convert import get_converter
+
     # The copy keeps the strict primitive hooks (a string where a number belongs is still an error); only the
     # attrs-class hooks are replaced by ones that ignore unknown keys.
-    conv = converter.copy()
+    conv = get_converter().copy()
 
     def structure_factory(cls: type) -> Callable[[Any, type], Any]:
         overrides: dict[str, Any] = {
@@ -115,22 +121,181 @@ def _build() -> cattrs.Converter:
     return conv
 
 
-lenient_converter: cattrs.Converter = _build()
-"""Converter for release data: unknown fields ignored, ``null`` read as the zero value, types checked."""
+_lenient: cattrs.Converter | None = None
+_lenient_lock = threading.Lock()
 
 
-def structure_lenient(data: Any, cls: type[T], *, path: str = "") -> T:
-    """Build ``cls`` from wire ``data`` with :data:`lenient_converter`; type errors are listed as
-    :class:`SpecError` (with the wire path of each) inside :class:`~eksa_core.errors.SpecErrors`."""
+def get_lenient_converter() -> cattrs.Converter:
+    """The converter for release data (built on first use): unknown fields ignored, ``null`` read as the zero
+    value, types checked. :func:`structure_lenient` reads the release models without it (see there)."""
+    global _lenient
+    if _lenient is None:
+        with _lenient_lock:
+            if _lenient is None:
+                _lenient = _build()
+    return _lenient
+
+
+if TYPE_CHECKING:
+    lenient_converter: cattrs.Converter
+    """Converter for release data: unknown fields ignored, ``null`` read as the zero value, types checked."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "lenient_converter":
+        return get_lenient_converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# -- reading release models without generated code ---------------------------------------------------------------
+#
+# A process reads a release's files once (eksa_core.releases.cache), so the generated structuring functions of the
+# converter above (one compiled per class: most of the first read's time) never pay for themselves. The release
+# models use a few field types; _Reader walks them directly and gives the converter's answers and errors (the same
+# zero values, type checks and wire paths). Any other type is handed to the converter.
+
+_STR, _INT, _CLASS, _LIST, _OPTIONAL, _FREE, _OTHER = range(7)
+
+
+def _plan_of(t: Any) -> tuple[int, Any]:
+    if t is str:
+        return _STR, None
+    if t is int:
+        return _INT, None
+    if isinstance(t, type) and attrs.has(t):
+        return _CLASS, t
+    origin, args = typing.get_origin(t), typing.get_args(t)
+    if origin is list and len(args) == 1 and args[0] is not Any:
+        return _LIST, _plan_of(args[0])
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        inner = args[0] if args[1] is type(None) else args[1]
+        return _OPTIONAL, _plan_of(inner)
+    if origin is dict and len(args) == 2 and args[1] is Any:
+        return _FREE, dict
+    return _OTHER, t
+
+
+_FIELDS: dict[type, list[tuple[str, str, tuple[int, Any], bool]]] = {}
+
+
+def _fields_of(cls: type) -> list[tuple[str, str, tuple[int, Any], bool]]:
+    """(init argument, wire name, type plan, required) of each wire attribute of ``cls``."""
+    plan = _FIELDS.get(cls)
+    if plan is None:
+        hints = typing.get_type_hints(cls)
+        plan = [(a.alias or a.name, wire_name(a), _plan_of(hints[a.name]), a.default is attrs.NOTHING)
+                for a in attrs.fields(cls) if not _is_local(a) and a.init]
+        _FIELDS[cls] = plan
+    return plan
+
+
+def _join(path: str, part: str | int) -> str:
+    if isinstance(part, int):
+        return f"{path}[{part}]"
+    return f"{path}.{part}" if path else part
+
+
+def _mismatch(errors: list[SpecError], path: str, value: Any, expected: str) -> None:
+    errors.append(SpecError(f"cannot unmarshal {_yaml_type(value)} into field {path or '(document)'} of type "
+                            f"{expected}", code=ErrorCode.TYPE_MISMATCH, field=path or None))
+
+
+_FAILED = object()
+
+
+def _read(value: Any, plan: tuple[int, Any], path: str, errors: list[SpecError]) -> Any:
+    kind, arg = plan
+    if kind == _STR:
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        _mismatch(errors, path, value, "string")
+        return _FAILED
+    if kind == _INT:
+        if value is None:
+            return 0
+        if isinstance(value, int) and not isinstance(value, bool):
+            return int(value)
+        _mismatch(errors, path, value, "int")
+        return _FAILED
+    if kind == _CLASS:
+        if value is None:
+            return arg()  # ``bundle: null`` reads as the zero value, like Go
+        if not isinstance(value, Mapping):
+            _mismatch(errors, path, value, "object")
+            return _FAILED
+        before = len(errors)
+        kwargs: dict[str, Any] = {}
+        for name, wire, field_plan, required in _fields_of(arg):
+            if wire in value:
+                item = _read(value[wire], field_plan, _join(path, wire), errors)
+                if item is not _FAILED:
+                    kwargs[name] = item
+            elif required:
+                errors.append(SpecError(f"missing required field {_join(path, wire)}", field=_join(path, wire)))
+        if len(errors) > before:
+            return _FAILED
+        try:
+            return arg(**kwargs)
+        except Exception as exc:  # a model's own check, as the converter reports it
+            errors.append(SpecError(f"invalid value at {path or '(document)'}: {exc}", code=ErrorCode.TYPE_MISMATCH,
+                                    field=path or None))
+            return _FAILED
+    if kind == _LIST:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            _mismatch(errors, path, value, "array")
+            return _FAILED
+        before = len(errors)
+        items = [_read(v, arg, _join(path, i), errors) for i, v in enumerate(value)]
+        return _FAILED if len(errors) > before else items
+    if kind == _OPTIONAL:
+        return None if value is None else _read(value, arg, path, errors)
+    if kind == _FREE:
+        if not isinstance(value, dict):
+            _mismatch(errors, path, value, "object")
+            return _FAILED
+        from ..yamlio import to_plain
+
+        return to_plain(value)
     from ..errors import SpecErrors
 
     try:
-        return lenient_converter.structure(data, cls)
+        return structure_with_converter(value, arg, path=path)
+    except SpecErrors as exc:
+        errors.extend(exc)
+        return _FAILED
+
+
+def structure_with_converter(data: Any, cls: Any, *, path: str = "") -> Any:
+    """:func:`structure_lenient` through the cattrs converter (:func:`get_lenient_converter`)."""
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
+    from ..convert import _flatten
+    from ..errors import SpecErrors
+
+    try:
+        return get_lenient_converter().structure(data, cls)
     except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError, _TypeMismatch) as exc:
         errors: list[SpecError] = _flatten(exc, path, cls)
         raise SpecErrors(errors, summary=f"cannot read {getattr(cls, '__name__', cls)}") from None
 
 
+def structure_lenient(data: Any, cls: type[T], *, path: str = "") -> T:
+    """Build ``cls`` from wire ``data`` as :func:`get_lenient_converter` does (unknown fields ignored, ``null``
+    read as the zero value, types checked); type errors are listed as :class:`SpecError` (with the wire path of
+    each) inside :class:`~eksa_core.errors.SpecErrors`."""
+    from ..errors import SpecErrors
+
+    errors: list[SpecError] = []
+    obj = _read(data, _plan_of(cls), path, errors)
+    if errors or obj is _FAILED:
+        raise SpecErrors(errors, summary=f"cannot read {getattr(cls, '__name__', cls)}")
+    return obj  # type: ignore[no-any-return]
+
+
 def unstructure_lenient(obj: Any) -> Any:
     """Wire data of a release model (zero values left out)."""
-    return lenient_converter.unstructure(obj)
+    return get_lenient_converter().unstructure(obj)
