@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from .errors import EksaError, ErrorCode, SpecError, SpecErrors
     from .files import write_file_atomic
     from .kube import KubeClient, KubeError, KubeNotFoundError, KubeTimeoutError
+    from .lazyhooks import implementation, lazy_hook
     from .netutil import is_ip, kube_minor, label_key_errors, label_value_errors, parse_cidr, parse_request_uri
     from .plugins import installed_version
     from .spec import ClusterConfig, Spec, load_cluster_config
@@ -85,11 +86,13 @@ __all__ = [
     "WorkflowEvent",
     "field",
     "hookimpl",
+    "implementation",
     "installed_version",
     "is_ip",
     "kube_minor",
     "label_key_errors",
     "label_value_errors",
+    "lazy_hook",
     "load_cluster_config",
     "load_documents",
     "parse_cidr",
@@ -128,6 +131,7 @@ _LAZY = {
     **dict.fromkeys(("is_ip", "kube_minor", "label_key_errors", "label_value_errors", "parse_cidr",
                      "parse_request_uri"), ".netutil"),
     "installed_version": ".plugins",
+    **dict.fromkeys(("implementation", "lazy_hook"), ".lazyhooks"),
     **dict.fromkeys(("ClusterConfig", "Spec", "load_cluster_config"), ".spec"),
     **dict.fromkeys(("load_documents", "read_text", "to_plain"), ".yamlio"),
 }

@@ -3,7 +3,7 @@ from the modules that mirror the contract's phases."""
 
 from __future__ import annotations
 
-from eksa_core.lazyhooks import lazy_hook
+from eksa_core.provider import lazy_hook
 
 from .provider import eksa_provider
 

@@ -12,7 +12,7 @@ only gathers the hook implementations so pluggy finds them.
 
 from __future__ import annotations
 
-from eksa_core.lazyhooks import lazy_hook
+from eksa_core.provider import lazy_hook
 
 from .provider import eksa_env_map, eksa_generate_cluster_config, eksa_provider
 

@@ -12,7 +12,7 @@ cluster's VMs, ``generate clusterconfig`` and the ``credentials-ini`` /
 
 from __future__ import annotations
 
-from eksa_core.lazyhooks import lazy_hook
+from eksa_core.provider import lazy_hook
 
 from .provider import eksa_generate_cluster_config, eksa_provider
 

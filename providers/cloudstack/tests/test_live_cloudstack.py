@@ -182,7 +182,7 @@ def test_hooks_through_the_plugin_manager(double: CloudStackAPIDouble, tmp_path:
     # One implementation per hook: the plugin module's hooks run the functions of validate.py / machines.py.
     from eksa_cloudstack import machines, plugin
 
-    from eksa_core.lazyhooks import implementation
+    from eksa_core.provider import implementation
     assert implementation(plugin.eksa_setup_and_validate_create) is eksa_setup_and_validate_create
     assert implementation(plugin.eksa_cleanup_machines) is machines.eksa_cleanup_machines
 

@@ -10,7 +10,7 @@ machines exist, CAPD simulates them. For local development and tests only. This 
 
 from __future__ import annotations
 
-from eksa_core.lazyhooks import lazy_hook
+from eksa_core.provider import lazy_hook
 
 from .provider import eksa_generate_cluster_config, eksa_machine_configs, eksa_provider
 

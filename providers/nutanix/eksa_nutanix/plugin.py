@@ -9,7 +9,7 @@ cases. This module only gathers the hook implementations so pluggy finds them in
 
 from __future__ import annotations
 
-from eksa_core.lazyhooks import lazy_hook
+from eksa_core.provider import lazy_hook
 
 from .provider import eksa_generate_cluster_config, eksa_provider
 

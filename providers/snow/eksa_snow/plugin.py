@@ -8,7 +8,7 @@ environment, and the ``credentials-ini`` conformance case. This module only gath
 
 from __future__ import annotations
 
-from eksa_core.lazyhooks import lazy_hook
+from eksa_core.provider import lazy_hook
 
 from .provider import (
     eksa_env_map,

@@ -8,7 +8,7 @@ only gathers the hook implementations so that pluggy finds them on one object.
 
 from __future__ import annotations
 
-from eksa_core.lazyhooks import lazy_hook
+from eksa_core.provider import lazy_hook
 
 from .provider import eksa_generate_cluster_config, eksa_provider
 
