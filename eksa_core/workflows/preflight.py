@@ -152,6 +152,53 @@ def check_skip_validations(ctx: WorkflowContext, allowed: Sequence[str]) -> None
                         f"using --skip-validations are {', '.join(allowed)}")
 
 
+GIT_AUTH = "validate authentication for git provider"
+
+
+def _git_provider_url(spec: Spec) -> str | None:
+    """The repository URL of the spec's FluxConfig when it uses the generic git provider (``None`` otherwise)."""
+    ref = spec.cluster.spec.git_ops_ref
+    if ref is None or ref.kind != "FluxConfig":
+        return None
+    flux = spec.config.get("FluxConfig", ref.name)
+    git = flux.spec.git if flux is not None else None
+    return git.repository_url if git is not None else None
+
+
+def check_git_provider_auth(spec: Spec, env: Any) -> None:
+    """EKS Anywhere's "validate authentication for git provider": an SSH remote of the generic git provider needs
+    ``EKSA_GIT_PRIVATE_KEY`` and ``EKSA_GIT_KNOWN_HOSTS`` naming non-empty files. (EKS Anywhere accepts only
+    ``ssh://`` remotes; other URLs git understands need no key here.)"""
+    import os
+
+    url = _git_provider_url(spec)
+    if url is None or not url.startswith("ssh://"):
+        return
+    key, hosts = env.get("EKSA_GIT_PRIVATE_KEY"), env.get("EKSA_GIT_KNOWN_HOSTS")
+
+    def usable(path: str) -> bool:
+        return os.path.isfile(path) and os.path.getsize(path) > 0
+
+    if not key:
+        raise SpecError("provide a path to a private key file via the EKSA_GIT_PRIVATE_KEY in order to use the "
+                        "generic git Flux provider")
+    if not usable(key):
+        raise SpecError(f"private key file does not exist at {key} or is empty")
+    if not hosts:
+        raise SpecError("provide a path to an SSH Known Hosts file which contains a valid entry associate with the "
+                        "given private key via the EKSA_GIT_SSH_KNOWN_HOSTS environment variable")
+    if not usable(hosts):
+        raise SpecError(f"SSH known hosts file does not exist at {hosts} or is empty")
+
+
+def _git_auth_validation(ctx: WorkflowContext) -> list[Validation]:
+    """The git provider check, for specs with a generic git FluxConfig."""
+    if _git_provider_url(ctx.spec) is None:
+        return []
+    return [Validation(GIT_AUTH, lambda: check_git_provider_auth(ctx.spec, ctx.hook_context.env),
+                       "ensure EKSA_GIT_PRIVATE_KEY, EKSA_GIT_KNOWN_HOSTS env variable are set and valid")]
+
+
 def check_eksa_version(spec: Spec) -> None:
     """The cluster's ``eksaVersion`` (when set) is the version of the release used (same major.minor.patch)."""
     wanted = spec.cluster.spec.eksa_version
@@ -356,6 +403,7 @@ def create_validations(ctx: WorkflowContext) -> list[Validation]:
         Validation("validate --skip-validations names",
                    lambda: check_skip_validations(ctx, skippable_validations(ctx.plugins, "create")),
                    f"only {', '.join(skippable_validations(ctx.plugins, 'create'))} can be skipped on create"),
+        *_git_auth_validation(ctx),
         Validation("validate cluster's eksaVersion matches EKS-A version", lambda: check_eksa_version(ctx.spec),
                    "use the EKS Anywhere release of the cluster's eksaVersion, or remove spec.eksaVersion"),
     ]
@@ -413,6 +461,7 @@ def upgrade_validations(ctx: WorkflowContext) -> list[Validation]:
                    "upgrade one Kubernetes minor version at a time, never down"),
         Validation("validate immutable fields", lambda: check_immutable_fields(ctx),
                    "change only fields that can be changed on upgrade"),
+        *_git_auth_validation(ctx),
         Validation("validate cluster's eksaVersion matches EKS-Anywhere Version",
                    lambda: check_eksa_version(ctx.spec),
                    "use the EKS Anywhere release of the cluster's eksaVersion"),

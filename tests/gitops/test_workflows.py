@@ -269,3 +269,29 @@ def test_a_cluster_already_in_the_repository_is_refused(env: Env, tmp_path: Path
                                           r"clusters/mgmt/w01/eksa-system/eksa-cluster\.yaml"):
         gitops_plugin.eksa_install_gitops(spec=spec, cluster=ClusterHandle("w01"), context=second)
     assert len(git("--git-dir", str(bare_repo), "log", "--format=%H", "main").split()) == 1
+
+
+def test_ssh_git_provider_needs_a_key_and_known_hosts(env: Env, tmp_path: Path) -> None:
+    from eksa_core.errors import SpecError
+    from eksa_core.workflows import WorkflowError
+    from eksa_core.workflows.preflight import check_git_provider_auth
+
+    served(env)
+    spec = make(env, gitops_text("mgmt", "ssh://git@127.0.0.1:2222/fleet.git"))
+    with pytest.raises(WorkflowError, match="provide a path to a private key file via the EKSA_GIT_PRIVATE_KEY "
+                                            "in order to use the generic git Flux provider"):
+        create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
+                       installer=env.installer, options=options())
+    key, hosts = tmp_path / "id_ecdsa", tmp_path / "known_hosts"
+    with pytest.raises(SpecError, match=f"private key file does not exist at {key} or is empty"):
+        check_git_provider_auth(spec, {"EKSA_GIT_PRIVATE_KEY": str(key)})
+    key.write_text("key")
+    with pytest.raises(SpecError, match="provide a path to an SSH Known Hosts file"):
+        check_git_provider_auth(spec, {"EKSA_GIT_PRIVATE_KEY": str(key)})
+    hosts.write_text("")
+    with pytest.raises(SpecError, match=f"SSH known hosts file does not exist at {hosts} or is empty"):
+        check_git_provider_auth(spec, {"EKSA_GIT_PRIVATE_KEY": str(key), "EKSA_GIT_KNOWN_HOSTS": str(hosts)})
+    hosts.write_text("127.0.0.1 ssh-ed25519 AAAA\n")
+    check_git_provider_auth(spec, {"EKSA_GIT_PRIVATE_KEY": str(key), "EKSA_GIT_KNOWN_HOSTS": str(hosts)})
+    # an HTTP remote (not EKS Anywhere's: it takes ssh:// only) needs no SSH key
+    check_git_provider_auth(make(env, gitops_text("mgmt", "http://127.0.0.1:1/fleet.git")), {})
