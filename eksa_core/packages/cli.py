@@ -34,8 +34,15 @@ def _cluster(args: argparse.Namespace) -> str:
 
 
 def _kube(args: argparse.Namespace) -> Any:
+    from ..cli import CliError
     from ..kube import KubeClient
 
+    # EKS Anywhere's flags for reading bundles from the packages registry instead of the cluster: not done here,
+    # so refused rather than silently ignored
+    for flag in ("registry", "kube_version", "bundles_override"):
+        if getattr(args, flag, None):
+            raise CliError(f"--{flag.replace('_', '-')} is not supported by eksa: package bundles are read from the "
+                           "cluster's active PackageBundle (eksa-packages namespace)")
     return KubeClient(_kubeconfig(args))
 
 
@@ -172,7 +179,10 @@ def _install_controller(run: Any) -> int:
         raise CliError("the release bundle names no package controller image (packageController.packageController)")
     mirror = cluster.spec.registry_mirror_configuration
     endpoint = f"{mirror.endpoint}:{mirror.port or 443}" if mirror is not None and mirror.endpoint else None
-    with _kube(args) as kube:
+    from ..kube import KubeClient
+
+    # --bundles-override here chooses the release bundle (the controller image), as for create cluster
+    with KubeClient(_kubeconfig(args)) as kube:
         manager.install_controller(kube, cluster.name, image, registry_mirror=endpoint,
                                    region=os.environ.get("EKSA_AWS_REGION") or "us-west-2")
     run.say("Installing EKS-A curated packages controller on management cluster")

@@ -155,5 +155,7 @@ def test_every_package_command_round_trips_its_custom_resources(setup: tuple[str
     assert code != 0 and 'unknown package "nginx"' in err
     code, out, err = eksa("list", "packages", "--kubeconfig", kubeconfig)
     assert code != 0 and 'required flag(s) "cluster" not set' in err
+    code, out, err = eksa("list", "packages", "--registry", "public.ecr.aws/other", *common)
+    assert code != 0 and "--registry is not supported by eksa" in err
     code, out, err = eksa("list", "packages", "--cluster", "no-such-cluster", "--kubeconfig", kubeconfig)
     assert code != 0 and "package bundle controller no-such-cluster not found" in err
