@@ -475,6 +475,14 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     crds.set_defaults(help_parser=crds)
     crds.set_defaults(func=_cmd_crds)
 
+    controller = sub.add_parser("controller", help="run the EKS-A lifecycle controller on a management cluster",
+                                description="Watch anywhere.eks.amazonaws.com Clusters on the management cluster "
+                                            "and reconcile them through the provider plugins.")
+    _add_common(controller)
+    controller.set_defaults(help_parser=controller)
+    controller.set_defaults(func=_cmd_controller)
+    _add_controller_options(controller)
+
     providers = sub.add_parser("providers", help="list installed providers (and plugins that failed to load)")
     _add_common(providers)
     providers.set_defaults(help_parser=providers)
@@ -572,6 +580,18 @@ def _cmd_crds(run: _Run) -> int:
         return 0
     print(dump_plain_all(crds), end="", file=run.console.out)
     return 0
+
+
+def _add_controller_options(parser: argparse.ArgumentParser) -> None:
+    from .controller.options import add_arguments
+
+    add_arguments(parser)
+
+
+def _cmd_controller(run: _Run) -> int:
+    from .controller.main import run_from_args
+
+    return run_from_args(run.args, plugins=run.plugins, out=run.console.err)
 
 
 def _cmd_version(run: _Run) -> int:
