@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..bootstrap import BootstrapClusterOptions, BootstrapError
 from ..context import ClusterHandle
-from ..errors import EksaError
+from ..errors import EksaError, ReleaseError
 from .common import (
     BOTH_DIAG,
     MGMT_DIAG,
@@ -29,6 +29,7 @@ from .common import (
 )
 from .engine import Task, Workflow
 from .ops import (
+    FIELD_MANAGER,
     PAUSED,
     SYSTEM_NAMESPACE,
     annotate_eksa_objects,
@@ -137,7 +138,33 @@ def install_eksa_components(ctx: WorkflowContext, cluster: ClusterHandle, where:
     ctx.installer.install_eksd_components(cluster, request)
     ctx.info("Installing EKS-A custom components (CRD and controller)")
     ctx.installer.install_eksa_components(cluster, request)
+    install_crds_and_controller(ctx, cluster)
     ctx.hooks.install_custom_components(spec=ctx.spec, cluster=cluster, context=ctx.hook_context)
+
+
+def install_crds_and_controller(ctx: WorkflowContext, cluster: ClusterHandle) -> None:
+    """Apply the CRDs of every registered kind (:mod:`eksa_core.crds`) and wait until they are Established, then
+    the lifecycle controller's ServiceAccount, RBAC and Deployment (:mod:`eksa_core.controller.manifests`) with
+    the controller image of the release bundle."""
+    from ..controller.manifests import controller_image, controller_manifests
+    from ..crds import CRD_FIELD_MANAGER, generate_crds
+
+    kube = ctx.kube(cluster)
+    if not kube.has_kind("apiextensions.k8s.io/v1", "CustomResourceDefinition"):
+        ctx.info(f"cluster {cluster.name} serves no CustomResourceDefinitions: CRDs and controller not installed", 3)
+        return
+    crds = generate_crds(ctx.plugins)
+    kube.apply(crds, field_manager=CRD_FIELD_MANAGER, force=True)
+    for crd in crds:
+        kube.wait_for_condition("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd["metadata"]["name"],
+                                None, "Established", timeout=120.0, poll_interval=0.2)
+    kube.invalidate_discovery()
+    try:
+        image = controller_image(ctx.spec)
+    except ReleaseError as exc:
+        ctx.info(f"Warning: the lifecycle controller is not installed: {exc}")
+        return
+    kube.apply(controller_manifests(image, ctx.plugins), field_manager=FIELD_MANAGER, force=True)
 
 
 class EksaComponentsBootstrapInstallTask(Task):
