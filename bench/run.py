@@ -372,12 +372,105 @@ def figures_workers(repeat: int, work: Path, bare: float) -> list[Figure]:
     ]
 
 
+CONTROLLER_CAPI_GROUPS = ["capi-core", "capi-kubeadm-bootstrap", "capi-kubeadm-controlplane", "capd"]
+
+
+def _inmemory_documents(name: str, namespace: str) -> list[dict[str, Any]]:
+    from eksa_core.convert import unstructure
+    from eksa_core.generate import generate_cluster_config
+
+    docs = []
+    for obj in generate_cluster_config(name, "inmemory", kubernetes_version="1.34").objects:
+        data = unstructure(obj)
+        data["metadata"]["namespace"] = namespace
+        if data["kind"] == "Cluster":
+            data["spec"]["managementCluster"] = {"name": "mgmt"}
+            data["spec"]["clusterNetwork"]["cniConfig"] = {"cilium": {"skipUpgrade": True}}
+        docs.append(data)
+    return docs
+
+
+def figures_controller(count: int) -> list[Figure]:
+    """``count`` workload Clusters (in-memory provider) applied at once to a real control plane (etcd,
+    kube-apiserver, kube-controller-manager; Cluster API's CRDs, no Cluster API controllers) and reconciled by
+    the controller to their Cluster API objects; then a resync with nothing changed, its writes counted."""
+    from eksa_core.controller import Controller, ControllerOptions
+    from eksa_core.crds import install_crds as install_eksa_crds
+    from eksa_core.kube import KubeClient
+    from eksa_core.plugins import default_plugins
+    from eksa_core.releases.constants import BUNDLED_RELEASE_MANIFEST
+    from eksa_core.testing.controlplane import ControlPlane
+    from eksa_core.testing.crds import install_crds
+
+    plane = ControlPlane()
+    plane.start()
+    try:
+        install_crds(plane.kubeconfig, CONTROLLER_CAPI_GROUPS)
+        kube = KubeClient(str(plane.kubeconfig))
+        install_eksa_crds(kube)
+        for ns in ("eksa-system", "bench"):
+            kube.create_namespace(ns)
+        options = ControllerOptions(kubeconfig=str(plane.kubeconfig), metrics_address="127.0.0.1:0",
+                                    leader_elect=False, resync_period=3600.0, workers=4,
+                                    not_ready_requeue=3600.0)
+        controller = Controller(KubeClient(str(plane.kubeconfig)), default_plugins(), options, env={},
+                                release_manifest=BUNDLED_RELEASE_MANIFEST)
+        controller.start()
+        try:
+            names = [f"bench-{i:03d}" for i in range(count)]
+            docs = [d for name in names for d in _inmemory_documents(name, "bench")]
+            from concurrent.futures import ThreadPoolExecutor
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(8) as pool:  # "at once": eight clients applying side by side
+                list(pool.map(lambda n: kube.apply(_inmemory_documents(n, "bench"), field_manager="kubectl"),
+                              names))
+            applied = time.perf_counter() - start
+
+            def done() -> bool:
+                return all(controller.reconciled.get(("bench", n)) == "progressing" for n in names)
+
+            while not done():
+                if time.perf_counter() - start > 600:
+                    raise SystemExit(f"the controller did not reconcile {count} clusters in 600 s: "
+                                     f"{sorted(set(controller.reconciled.values()))}")
+                time.sleep(0.05)
+            reconciled = time.perf_counter() - start
+            missing = [n for n in names if kube.get_or_none("cluster.x-k8s.io/v1beta2", "Cluster", n,
+                                                            "eksa-system") is None]
+            if missing:
+                raise SystemExit(f"no Cluster API Cluster for {len(missing)} reconciled clusters: {missing[:3]}")
+            controller.wait_idle(120)
+            writes_before = controller.writes.total
+            reconciles_before = controller.metrics.duration_count
+            resync_start = time.perf_counter()
+            controller.enqueue_all()
+            while controller.metrics.duration_count < reconciles_before + count or not controller.queue.idle():
+                time.sleep(0.05)
+            resync = time.perf_counter() - resync_start
+            writes = controller.writes.total - writes_before
+        finally:
+            controller.stop()
+            kube.close()
+    finally:
+        plane.stop()
+    return [
+        Figure(f"controller: {count} Clusters applied at once -> their Cluster API objects", reconciled, 30.0, None,
+               f"apply of the {len(docs)} EKS-A objects (8 threads) took {applied:.2f} s; 4 workers; every cluster's "
+               "Cluster API objects then exist on the API server"),
+        Figure(f"controller: steady-state resync of {count} Clusters, writes", float(writes), 0.0, None,
+               f"{count} reconciles in {resync:.2f} s sent {writes} write requests "
+               f"({controller.writes.counts if writes else 'none'})", unit="writes"),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=5, help="runs per command figure (default 5)")
     parser.add_argument("--fleet", type=int, default=1000, help="specs in the fleet figure (default 1000)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    parser.add_argument("--only", choices=("startup", "release", "fleet", "workers"), action="append",
+    parser.add_argument("--clusters", type=int, default=100, help="Clusters in the controller figures (default 100)")
+    parser.add_argument("--only", choices=("startup", "release", "fleet", "workers", "controller"), action="append",
                         help="measure only these groups of figures (repeatable; default: all)")
     args = parser.parse_args(argv)
     context = machine()
@@ -385,7 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures: list[Figure] = []
     steps: list[tuple[str, Callable[[], list[Figure]]]] = []
     try:
-        wanted = set(args.only or ("startup", "release", "fleet", "workers"))
+        wanted = set(args.only or ("startup", "release", "fleet", "workers", "controller"))
         if "startup" in wanted:
             startup, bare = figures_startup(args.repeat, work)
             figures += startup
@@ -393,7 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             bare = measure([PY, "-c", "pass"], args.repeat).best
         steps = [("release", figures_release),
                  ("fleet", lambda: figures_fleet(args.fleet, work)),
-                 ("workers", lambda: figures_workers(args.repeat, work, bare))]
+                 ("workers", lambda: figures_workers(args.repeat, work, bare)),
+                 ("controller", lambda: figures_controller(args.clusters))]
         for name, step in steps:
             if name in wanted:
                 figures += step()
