@@ -45,12 +45,14 @@ def test_controller_two_replicas_only_the_leader_acts_and_a_standby_takes_over(
             lambda: (_eksa_cluster(kube, plane_namespace, "wl-lead") or {}).get("status", {}).get("failureMessage"),
             timeout=60,
         )
-        assert leader.metrics.duration_count > 0 and standby.metrics.duration_count == 0
+        _wait("the leader's reconcile counted", lambda: leader.metrics.duration_count > 0, timeout=30)
+        assert standby.metrics.duration_count == 0
         assert standby.writes.total == 0
         for c in (leader, standby):
             host, port = c.server.address
             metrics = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
             assert f"eksa_controller_leader {1 if c is leader else 0}" in metrics
+            _wait("ready", c.ready, timeout=60)  # every informer listed once
             assert urllib.request.urlopen(f"http://{host}:{port}/readyz", timeout=5).status == 200
             assert host == "127.0.0.1"
 
@@ -65,7 +67,7 @@ def test_controller_two_replicas_only_the_leader_acts_and_a_standby_takes_over(
             lambda: (_eksa_cluster(kube, plane_namespace, "wl-lead2") or {}).get("status", {}).get("failureMessage"),
             timeout=60,
         )
-        assert standby.metrics.duration_count > 0
+        _wait("the new leader's reconcile counted", lambda: standby.metrics.duration_count > 0, timeout=30)
     finally:
         for c in (a, b):
             if c not in stopped:
