@@ -420,8 +420,11 @@ def kubeadm_control_plane(
 
     cm_sorted = dict(a.node_cidr_mask_args(cluster.spec.cluster_network))
     cm_sorted.update(flavor.controller_manager_spec_args)
-    cm: dict[str, Any] = {"extraArgs": a.arg_list(flavor.controller_manager_args, cm_sorted)}
-    sched: dict[str, Any] = {"extraArgs": a.arg_list((), flavor.scheduler_args)}
+    # Cluster API v1beta2 declares extraArgs a list of at least one item: no flags, no field
+    cm_args = a.arg_list(flavor.controller_manager_args, cm_sorted)
+    sched_args = a.arg_list((), flavor.scheduler_args)
+    cm: dict[str, Any] = {"extraArgs": cm_args} if cm_args else {}
+    sched: dict[str, Any] = {"extraArgs": sched_args} if sched_args else {}
     if br:
         cm["extraVolumes"] = [{"hostPath": f"{_BR_BASE}/controller-manager.conf",
                                "mountPath": "/etc/kubernetes/controller-manager.conf", "name": "kubeconfig",
@@ -429,8 +432,10 @@ def kubeadm_control_plane(
         sched["extraVolumes"] = [{"hostPath": f"{_BR_BASE}/scheduler.conf",
                                   "mountPath": "/etc/kubernetes/scheduler.conf", "name": "kubeconfig",
                                   "pathType": "File", "readOnly": True}]
-    cc["controllerManager"] = cm
-    if flavor.render_scheduler:
+    # ... and a component with nothing to set at least one property: an empty one is left out
+    if cm:
+        cc["controllerManager"] = cm
+    if flavor.render_scheduler and sched:
         cc["scheduler"] = sched
     if br:
         cc["certificatesDir"] = BR_PKI_DIR
