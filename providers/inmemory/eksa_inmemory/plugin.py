@@ -21,6 +21,7 @@ eksa_generate_control_plane = lazy_hook(__name__, ".templates", "eksa_generate_c
 eksa_generate_secrets = lazy_hook(__name__, ".templates", "eksa_generate_secrets")
 eksa_generate_workers = lazy_hook(__name__, ".templates", "eksa_generate_workers")
 eksa_infrastructure_bundle = lazy_hook(__name__, ".templates", "eksa_infrastructure_bundle")
+eksa_needs_new_machine_templates = lazy_hook(__name__, ".templates", "eksa_needs_new_machine_templates")
 eksa_setup_and_validate_create = lazy_hook(__name__, ".validate", "eksa_setup_and_validate_create")
 eksa_validate_config = lazy_hook(__name__, ".validate", "eksa_validate_config")
 
@@ -32,6 +33,7 @@ __all__ = [
     "eksa_generate_workers",
     "eksa_infrastructure_bundle",
     "eksa_machine_configs",
+    "eksa_needs_new_machine_templates",
     "eksa_provider",
     "eksa_setup_and_validate_create",
     "eksa_validate_config",

@@ -39,12 +39,17 @@ __all__ = [
     "eksa_generate_secrets",
     "eksa_generate_workers",
     "eksa_infrastructure_bundle",
+    "eksa_needs_new_machine_templates",
     "generate_control_plane",
     "generate_workers",
     "machine_template",
 ]
 
 INFRA_API_VERSION = "infrastructure.cluster.x-k8s.io/v1beta2"
+PROVIDER_ANNOTATION = "anywhere.eks.amazonaws.com/provider"
+"""Set on the DevCluster (``inmemory``): which eksa provider rendered it."""
+SKIP_COREDNS_ANNOTATION = "controlplane.cluster.x-k8s.io/skip-coredns"
+"""KubeadmControlPlane annotation: KCP does not reconcile the workload cluster's CoreDNS."""
 CLUSTER_KIND = "DevCluster"
 MACHINE_TEMPLATE_KIND = "DevMachineTemplate"
 
@@ -108,25 +113,32 @@ def generate_control_plane(
         labels=cpc.labels if cpc else None,
         kubelet_configuration=cpc.kubelet_configuration if cpc else None,
     )
+    kcp = kubeadm_control_plane(
+        cluster,
+        flavor=INMEMORY_FLAVOR,
+        images=kubeadm_images(spec),
+        node=node,
+        machine_template_kind=MACHINE_TEMPLATE_KIND,
+        machine_template_name=cp_name,
+        external_etcd=False,
+        env=env,
+    )
+    # The in-memory workload cluster runs no CoreDNS (CAPD stores a placeholder Deployment and ConfigMap) and its
+    # API server cannot host KCP's CoreDNS migration (the Corefile ConfigMap update conflicts there, every
+    # reconcile fails and KCP never reports its generation observed): KCP is told to leave CoreDNS alone.
+    kcp["metadata"].setdefault("annotations", {})[SKIP_COREDNS_ANNOTATION] = ""
     return [
         capi_cluster(cluster, CLUSTER_KIND, external_etcd=False, service_domain="cluster.local"),
         {
             "apiVersion": INFRA_API_VERSION,
             "kind": CLUSTER_KIND,
-            "metadata": metadata(name),
+            # CAPD's in-memory cluster backend (v1.13.7) records its listener in the DevCluster's annotations and
+            # panics on a DevCluster that has none (it writes to a nil map): the provider annotates it itself
+            "metadata": metadata(name, annotations={PROVIDER_ANNOTATION: "inmemory"}),
             "spec": {"backend": {"inMemory": {}}},
         },
         machine_template(cp_name, _startup_duration(spec, cp_ref.name if cp_ref else None)),
-        kubeadm_control_plane(
-            cluster,
-            flavor=INMEMORY_FLAVOR,
-            images=kubeadm_images(spec),
-            node=node,
-            machine_template_kind=MACHINE_TEMPLATE_KIND,
-            machine_template_name=cp_name,
-            external_etcd=False,
-            env=env,
-        ),
+        kcp,
     ]
 
 
@@ -207,3 +219,36 @@ def eksa_infrastructure_bundle(spec: Spec) -> InfrastructureBundle | None:
     dk = spec.versions_bundle().docker
     manifests = tuple(m.uri for m in (dk.components, dk.metadata, dk.cluster_template) if m.uri)
     return InfrastructureBundle(folder_name=f"infrastructure-docker/{dk.version}/", manifests=manifests)
+
+
+def _machine_group(spec: Spec, role: str, group: str | None) -> tuple[str | None, str | None]:
+    """``(machine config name, Kubernetes version)`` of ``role`` / worker ``group`` in ``spec`` (``None`` names
+    when the role or group does not exist)."""
+    cluster = spec.cluster
+    version = cluster.spec.kubernetes_version
+    if role == "control-plane":
+        cpc = cluster.spec.control_plane_configuration
+        ref = cpc.machine_group_ref if cpc else None
+        return (ref.name if ref else None), version
+    if role == "workers":
+        for g in cluster.worker_groups():
+            if g.name == group:
+                ref = g.machine_group_ref
+                return (ref.name if ref else None), g.kubernetes_version or version
+    return None, version
+
+
+@hookimpl
+def eksa_needs_new_machine_templates(current_spec: Spec, new_spec: Spec, role: str, group: str | None) -> bool | None:
+    """New machine templates (the machines roll) when the group's Kubernetes version changes, when its machine
+    config's ``startupDuration`` changes, or for a new group; never for a replica count. ``None`` for a spec of
+    another provider."""
+    if not _is_inmemory(new_spec):
+        return None
+    new_machines, new_version = _machine_group(new_spec, role, group)
+    if new_machines is None:
+        return False  # the role is gone: nothing to render
+    old_machines, old_version = _machine_group(current_spec, role, group)
+    if old_machines is None or old_version != new_version:
+        return True
+    return _startup_duration(current_spec, old_machines) != _startup_duration(new_spec, new_machines)

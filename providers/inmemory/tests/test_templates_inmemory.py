@@ -82,3 +82,31 @@ def test_generated_spec_is_valid_and_renders() -> None:
     spec = build_spec(plugins, to_yaml(config), release_manifest=BUNDLED_RELEASE_MANIFEST)
     control_plane, workers = render(plugins.provider("inmemory"), spec)
     assert _by_kind(control_plane, "DevCluster") and _by_kind(workers, "DevMachineTemplate")
+
+
+def test_new_machine_templates_only_where_the_machines_change() -> None:
+    plugins = _plugins()
+    provider = plugins.provider("inmemory")
+    current = build_spec(plugins, VALID, release_manifest=BUNDLED_RELEASE_MANIFEST)
+    version = current.cluster.spec.kubernetes_version
+    assert version is not None
+    group = current.cluster.worker_groups()[0].name
+
+    def needs(new_text: str, role: str, group: str | None = None) -> bool | None:
+        new = build_spec(plugins, new_text, release_manifest=BUNDLED_RELEASE_MANIFEST)
+        return provider.needs_new_machine_templates(current, new, role, group)
+
+    # a replica count reaches no machine: same templates
+    scaled = VALID.replace("  - name: md-0\n    count: 1", "  - name: md-0\n    count: 2")
+    assert scaled != VALID
+    assert needs(scaled, "workers", group) is False
+    assert needs(scaled, "control-plane") is False
+    # a Kubernetes version rolls both roles
+    major, minor = version.split(".")
+    older = VALID.replace(f'kubernetesVersion: "{version}"', f'kubernetesVersion: "{major}.{int(minor) - 1}"')
+    assert older != VALID
+    older_spec = build_spec(plugins, older, release_manifest=BUNDLED_RELEASE_MANIFEST)
+    assert provider.needs_new_machine_templates(older_spec, current, "control-plane", None) is True
+    assert provider.needs_new_machine_templates(older_spec, current, "workers", group) is True
+    # a worker group gone from the new spec has nothing to render
+    assert needs(VALID, "workers", "not-there") is False
