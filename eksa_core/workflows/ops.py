@@ -1,13 +1,17 @@
 """Cluster operations shared by the workflows: render, apply-and-wait, kubeconfig, move, delete, backup.
 
 Apply-and-wait follows EKS Anywhere (``pkg/clustermanager/applier.go``): server-side apply with field manager
-``eks-a-cli`` (ownership forced), then wait for ``status.failureMessage`` to stay empty, then for the conditions
-``ControlPlaneReady``, ``DefaultCNIConfigured`` (only when EKS Anywhere manages the CNI), ``WorkersReady`` and
-``Ready`` within one total budget, failing with EKS Anywhere's texts.
+``eks-a-cli`` (ownership forced), then wait for ``status.failureMessage`` to stay empty, then for the cluster to be
+ready within one total budget, failing with EKS Anywhere's texts.
 
-This SDK renders the Cluster API objects on the client, with the provider's template hooks, so the object waited
-on is the Cluster API ``Cluster`` of the rendered manifests (``WorkflowOptions.wait_conditions`` renames the
-conditions for controllers that publish other ones). When the target cluster serves the EKS Anywhere kinds (the
+EKS Anywhere waits on the conditions its own controller sets on its own Cluster (``ControlPlaneReady``,
+``DefaultCNIConfigured``, ``WorkersReady``, ``Ready``). This SDK renders the Cluster API objects on the client, with
+the provider's template hooks, and no EKS Anywhere controller sets those, so it waits on what the Cluster API
+controllers themselves set: the v1beta2 conditions of the Cluster API ``Cluster`` (``ControlPlaneAvailable``,
+``WorkersAvailable``, ``Available``), then the rollout of each KubeadmControlPlane and MachineDeployment applied
+(its controller has observed the current spec, and every desired replica exists, is up to date and available),
+so an upgrade waits until its machines have rolled. ``WorkflowOptions.wait_conditions`` renames the conditions for
+controllers that publish other ones. When the target cluster serves the EKS Anywhere kinds (the
 EKS-A CRDs are installed), the spec's EKS Anywhere objects are applied too, as the record of the spec.
 """
 
@@ -41,6 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAPI_GROUP",
+    "CLUSTER_CONDITIONS",
+    "CONTROL_PLANE_CONDITIONS",
     "EKSA_API_VERSION",
     "SYSTEM_NAMESPACE",
     "apply_and_wait",
@@ -50,6 +56,7 @@ __all__ = [
     "increment_template_name",
     "move_capi",
     "render_manifests",
+    "rollout_state",
     "write_kubeconfig",
 ]
 
@@ -66,11 +73,28 @@ ALLOW_DELETE_WHEN_PAUSED = "anywhere.eks.amazonaws.com/allow-delete-when-paused"
 MANAGEMENT_COMPONENTS_VERSION = "anywhere.eks.amazonaws.com/management-components-version"
 
 CONDITION_ERRORS = {
+    "ControlPlaneAvailable": "waiting for cluster's control plane to be ready",
+    "WorkersAvailable": "waiting for cluster's workers to be ready",
+    "Available": "waiting for cluster to be ready",
+    # EKS Anywhere's own Cluster conditions (for WorkflowOptions.wait_conditions naming them)
     "ControlPlaneReady": "waiting for cluster's control plane to be ready",
     "DefaultCNIConfigured": "waiting for cluster's CNI to be configured",
     "WorkersReady": "waiting for cluster's workers to be ready",
     "Ready": "waiting for cluster to be ready",
 }
+
+CLUSTER_CONDITIONS = ("ControlPlaneAvailable", "WorkersAvailable", "Available")
+"""The Cluster API v1beta2 ``Cluster`` conditions waited for, in order (set by Cluster API's cluster controller from
+the control plane's and the MachineDeployments' own ``Available`` conditions and its remote connection probe)."""
+
+CONTROL_PLANE_CONDITIONS = ("ControlPlaneAvailable",)
+"""The conditions waited for after applying the control plane alone (a Kubernetes version upgrade's first half)."""
+
+ROLLOUT_KINDS = {
+    "KubeadmControlPlane": "waiting for cluster's control plane to be ready",
+    "MachineDeployment": "waiting for cluster's workers to be ready",
+}
+"""The replicated objects whose rollout is waited for after the conditions, with EKS Anywhere's text for each."""
 
 
 class ClusterOperationError(EksaError):
@@ -168,22 +192,11 @@ def capi_cluster_ref(manifests: Iterable[Mapping[str, Any]], name: str) -> tuple
     raise ClusterOperationError(f"the rendered manifests contain no Cluster API Cluster named {name}")
 
 
-def _cni_managed(spec: Spec) -> bool:
-    network = spec.cluster.spec.cluster_network
-    cni = network.cni_config if network else None
-    if cni is None:
-        return (network.cni if network else None) in (None, "cilium")
-    return cni.cilium is not None and not (cni.cilium.skip_upgrade or False)
-
-
 def wait_conditions(ctx: WorkflowContext, spec: Spec) -> tuple[str, ...]:
-    """The conditions waited for, in order."""
+    """The Cluster conditions waited for, in order (:data:`CLUSTER_CONDITIONS` unless the options name others)."""
     if ctx.options.wait_conditions is not None:
         return ctx.options.wait_conditions
-    conditions = ["ControlPlaneReady"]
-    if _cni_managed(spec):
-        conditions.append("DefaultCNIConfigured")
-    return (*conditions, "WorkersReady", "Ready")
+    return CLUSTER_CONDITIONS
 
 
 # ---------------------------------------------------------------------------------------------- apply/wait
@@ -226,7 +239,7 @@ def apply_and_wait(
         raise ClusterOperationError(str(exc)) from exc
     watch = ctx.hooks.watch_provisioning(spec, cluster, ctx.hook_context)
     try:
-        _wait_ready(ctx, kube, spec, api_version, capi_namespace, conditions)
+        _wait_ready(ctx, kube, spec, api_version, capi_namespace, conditions, manifests, cluster.name)
     finally:
         if watch is not None:
             try:
@@ -242,25 +255,81 @@ def apply_and_wait(
 
 
 def _wait_ready(ctx: WorkflowContext, kube: Any, spec: Spec, api_version: str, capi_namespace: str,
-                conditions: Sequence[str] | None) -> None:
-    """Wait for the Cluster's ``conditions`` (default :func:`wait_conditions`), all within
-    ``timeouts.cluster_ready``."""
+                conditions: Sequence[str] | None, manifests: Sequence[Mapping[str, Any]] = (),
+                cluster_name: str | None = None) -> None:
+    """Wait for the Cluster's ``conditions`` (default :func:`wait_conditions`), then for the rollout of the
+    KubeadmControlPlanes and MachineDeployments among ``manifests``, all within ``timeouts.cluster_ready``."""
     timeouts = ctx.options.timeouts
     clock = getattr(kube, "clock", time.monotonic)
     start = clock()
-    for condition in (wait_conditions(ctx, spec) if conditions is None else conditions):
+
+    def budget() -> float:
         if timeouts.cluster_ready is None:
-            budget = float("inf")
-        elif ctx.dry_run:  # nothing waits in a dry run: the plan shows the whole budget
-            budget = timeouts.cluster_ready
-        else:
-            budget = max(0.0, timeouts.cluster_ready - (clock() - start))
+            return float("inf")
+        if ctx.dry_run:  # nothing waits in a dry run: the plan shows the whole budget
+            return timeouts.cluster_ready
+        return max(0.0, timeouts.cluster_ready - (clock() - start))
+
+    for condition in (wait_conditions(ctx, spec) if conditions is None else conditions):
         try:
             kube.wait_for_condition(api_version, "Cluster", spec.name, capi_namespace, condition,
-                                    timeout=budget, poll_interval=timeouts.poll_interval)
+                                    timeout=budget(), poll_interval=timeouts.poll_interval)
         except KubeError as exc:
             text = CONDITION_ERRORS.get(condition, f"waiting for cluster condition {condition}")
             raise ClusterOperationError(f"{text}: {exc}") from exc
+    for obj in manifests:
+        kind = str(obj.get("kind"))
+        if kind not in ROLLOUT_KINDS:
+            continue
+        meta = obj.get("metadata") or {}
+        name, namespace = str(meta.get("name")), str(meta.get("namespace") or SYSTEM_NAMESPACE)
+        if ctx.dry_run:
+            ctx.record("wait-for-rollout", cluster=cluster_name, object=f"{kind}/{name}",
+                       timeout=budget())
+            continue
+        _wait_rolled_out(ctx, kube, str(obj["apiVersion"]), kind, name, namespace, budget())
+
+
+def rollout_state(obj: Mapping[str, Any] | None) -> str | None:
+    """``None`` when the replicated object (KubeadmControlPlane, MachineDeployment) has rolled out: its controller
+    observed the current generation and every desired replica exists, is up to date and available (no more, no
+    fewer); otherwise what is still missing, in words. Reads v1beta2 status fields, falling back to v1beta1's."""
+    if obj is None:
+        return "the object does not exist"
+    meta = obj.get("metadata") or {}
+    status = obj.get("status") or {}
+    generation, observed = meta.get("generation"), status.get("observedGeneration")
+    if generation is not None and (observed is None or int(observed) < int(generation)):
+        return f"generation {generation} not observed yet (observed: {observed if observed is not None else 'none'})"
+    desired = (obj.get("spec") or {}).get("replicas")
+    if desired is None:
+        return "no desired replica count in spec.replicas"
+    counts = {
+        "replicas": status.get("replicas"),
+        "up to date": status.get("upToDateReplicas", status.get("updatedReplicas")),
+        "available": status.get("availableReplicas", status.get("readyReplicas")),
+    }
+    wrong = {k: v for k, v in counts.items() if int(v or 0) != int(desired)}
+    if not wrong:
+        return None
+    return f"{int(desired)} desired, " + ", ".join(f"{int(v or 0)} {k}" for k, v in counts.items())
+
+
+def _wait_rolled_out(ctx: WorkflowContext, kube: Any, api_version: str, kind: str, name: str, namespace: str,
+                     timeout: float) -> None:
+    clock = getattr(kube, "clock", time.monotonic)
+    sleep = getattr(kube, "sleep", time.sleep)
+    poll = ctx.options.timeouts.poll_interval
+    start = clock()
+    while True:
+        state = rollout_state(kube.get_or_none(api_version, kind, name, namespace))
+        if state is None:
+            return
+        waited = clock() - start
+        if waited >= timeout:
+            raise ClusterOperationError(f"{ROLLOUT_KINDS[kind]}: timed out after {waited:g}s waiting for {kind} "
+                                        f"{namespace}/{name} to roll out; last seen: {state}")
+        sleep(max(0.0, min(poll, timeout - waited)))
 
 
 def write_kubeconfig(ctx: WorkflowContext, management: ClusterHandle, spec: Spec) -> Path:

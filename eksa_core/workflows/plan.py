@@ -19,8 +19,8 @@ class PlanStep:
     Actions are dicts with an ``action`` key: ``call-hook`` (``hook``), ``hook-action`` (what a hook recorded
     in the dry run), ``apply`` (``cluster``, ``objects``, ``file``: the manifests written under
     ``generated/plan/``), ``create-namespace``, ``annotate``, ``patch``, ``delete``, ``wait-for-condition``,
-    ``wait-for-field-empty``, ``move``, ``bootstrap-create``, ``bootstrap-delete``, ``clusterctl-init``,
-    ``clusterctl-upgrade``, ``install-components``, ``write-file``.
+    ``wait-for-field-empty``, ``wait-for-rollout`` (``object``, ``timeout``), ``move``, ``bootstrap-create``,
+    ``bootstrap-delete``, ``clusterctl-init``, ``clusterctl-upgrade``, ``install-components``, ``write-file``.
     """
 
     task: str

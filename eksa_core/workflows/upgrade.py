@@ -23,6 +23,7 @@ from .common import (
 )
 from .engine import Task, Workflow
 from .ops import (
+    CONTROL_PLANE_CONDITIONS,
     EKSA_API_VERSION,
     FIELD_MANAGER,
     MANAGEMENT_COMPONENTS_VERSION,
@@ -304,7 +305,7 @@ class UpgradeClusterTask(Task):
                 write_plan_file(ctx, f"upgrade-{part}.yaml", objs)
         ctx.info("Upgrading the control plane", level=3)
         apply_and_wait(ctx, management, ctx.spec, control_plane, plan_file="upgrade-control-plane.yaml",
-                       conditions=("ControlPlaneReady",), health_checks=False)
+                       conditions=CONTROL_PLANE_CONDITIONS, health_checks=False)
         ctx.hooks.post_control_plane_upgrade(spec=ctx.spec, current_spec=ctx.current_spec,
                                              cluster=management, context=ctx.hook_context)
         ctx.info("Upgrading the worker node groups", level=3)

@@ -221,7 +221,7 @@ def test_dry_run_upgrade_to_the_next_kubernetes_version(provider: str) -> None:
     lines = out.splitlines()
     # the control plane is rolled and ready before the worker groups are touched
     cp = next(i for i, line in enumerate(lines) if "upgrade-control-plane.yaml" in line)
-    ready = next(i for i, line in enumerate(lines) if "condition=ControlPlaneReady" in line)
+    ready = next(i for i, line in enumerate(lines) if "condition=ControlPlaneAvailable" in line)
     workers = next(i for i, line in enumerate(lines) if "upgrade-workers.yaml" in line)
     assert cp < ready < workers
     control_plane = Path("c1/generated/plan/upgrade-control-plane.yaml").read_text()

@@ -207,44 +207,80 @@ class FakeClusterAPIInstaller(ClusterAPIInstaller):
 
 @dataclass
 class ControllerSimulation:
-    """Plays the Cluster API controllers on a double: when a CAPI Cluster is read, it is marked provisioned with
-    every condition true, and its kubeconfig Secret (pointing at ``workload``) is created."""
+    """Plays the Cluster API controllers on a double, setting what the real ones set (Cluster API v1beta2).
+
+    When a CAPI Cluster is read, it is marked provisioned with the v1beta2 conditions Cluster API's cluster
+    controller sets (``ControlPlaneAvailable``, ``WorkersAvailable``, ``Available`` and the rest, with reason and
+    message as the real schema requires), and its kubeconfig Secret (pointing at ``workload``) is created. When a
+    KubeadmControlPlane or MachineDeployment is read, its status shows the current generation observed and every
+    desired replica up to date and available, as their controllers report once a rollout is done."""
 
     double: KubeAPIServerDouble
     workload: KubeAPIServerDouble
     failure_message: str | None = None
     stuck_condition: str | None = None
+    #: names of replicated objects (KCP / MachineDeployment) whose rollout never finishes
+    stuck_rollouts: set[str] = field(default_factory=set)
     seen: list[str] = field(default_factory=list)
+
+    CONDITIONS = ("InfrastructureReady", "ControlPlaneInitialized", "ControlPlaneAvailable", "WorkersAvailable",
+                  "RemoteConnectionProbe", "Available")
 
     def __call__(self, info: RequestInfo) -> None:
         parts = info.path.strip("/").split("/")
-        if info.method != "GET" or parts[:2] != ["apis", "cluster.x-k8s.io"] or len(parts) != 7:
+        if info.method != "GET" or len(parts) != 7 or parts[3] != "namespaces":
             return None
-        if parts[5] != "clusters":
-            return None
+        group, version, resource = parts[1], parts[2], parts[5]
         namespace, name = parts[4], parts[6]
+        if (group, resource) == ("controlplane.cluster.x-k8s.io", "kubeadmcontrolplanes"):
+            self._rolled_out(f"{group}/{version}", "KubeadmControlPlane", name, namespace)
+        elif (group, resource) == ("cluster.x-k8s.io", "machinedeployments"):
+            self._rolled_out(f"{group}/{version}", "MachineDeployment", name, namespace)
+        elif (group, resource) == ("cluster.x-k8s.io", "clusters"):
+            self._provisioned(name, namespace)
+        return None
+
+    def _rolled_out(self, api_version: str, kind: str, name: str, namespace: str) -> None:
+        obj = self.double.get_object(api_version, kind, name, namespace)
+        if obj is None or name in self.stuck_rollouts or self.failure_message:
+            return
+        replicas = int((obj.get("spec") or {}).get("replicas") or 0)
+        status = dict(obj.get("status") or {})
+        status.update({"observedGeneration": obj["metadata"].get("generation"), "replicas": replicas,
+                       "readyReplicas": replicas, "availableReplicas": replicas, "upToDateReplicas": replicas})
+        if kind == "MachineDeployment":
+            status["phase"] = "Running"
+        if status != obj.get("status"):
+            self.double.set_status(api_version, kind, name, namespace, status)
+
+    def _provisioned(self, name: str, namespace: str) -> None:
         obj = self.double.get_object("cluster.x-k8s.io/v1beta2", "Cluster", name, namespace)
         if obj is None or (obj.get("status") or {}).get("phase") == "Provisioned":
-            return None
+            return
         self.seen.append(name)
         status: dict[str, Any] = {"phase": "Provisioned" if not self.failure_message else "Failed",
                                   "observedGeneration": obj["metadata"].get("generation")}
         if self.failure_message:
             status["failureMessage"] = self.failure_message
         conditions = []
-        for condition in ("ControlPlaneReady", "DefaultCNIConfigured", "WorkersReady", "Ready"):
+        for condition in self.CONDITIONS:
             ready = condition != self.stuck_condition
             conditions.append({"type": condition, "status": "True" if ready else "False",
+                               "reason": condition if ready else f"Not{condition}",
+                               "message": "" if ready else f"{condition} is False (simulated)",
+                               "observedGeneration": obj["metadata"].get("generation"),
                                "lastTransitionTime": "2026-01-01T00:00:00Z"})
         status["conditions"] = conditions
         self.double.set_status("cluster.x-k8s.io/v1beta2", "Cluster", name, namespace, status)
         for md in self.double.list_objects("cluster.x-k8s.io/v1beta2", "MachineDeployment", namespace):
             if (md["metadata"].get("labels") or {}).get("cluster.x-k8s.io/cluster-name") != name:
                 continue
-            replicas = int((md.get("spec") or {}).get("replicas") or 0)
-            self.double.set_status("cluster.x-k8s.io/v1beta2", "MachineDeployment", md["metadata"]["name"],
-                                   namespace, {"phase": "Running" if not self.failure_message else "Failed",
-                                               "replicas": replicas, "readyReplicas": replicas})
+            if self.failure_message:
+                replicas = int((md.get("spec") or {}).get("replicas") or 0)
+                self.double.set_status("cluster.x-k8s.io/v1beta2", "MachineDeployment", md["metadata"]["name"],
+                                       namespace, {"phase": "Failed", "replicas": replicas, "readyReplicas": 0})
+            else:
+                self._rolled_out("cluster.x-k8s.io/v1beta2", "MachineDeployment", md["metadata"]["name"], namespace)
         kubeconfig = yaml.safe_dump({
             "apiVersion": "v1", "kind": "Config", "current-context": name,
             "clusters": [{"name": name, "cluster": {"server": self.workload.url}}],
@@ -254,7 +290,6 @@ class ControllerSimulation:
                                 "metadata": {"name": f"{name}-kubeconfig", "namespace": namespace,
                                              "labels": {"cluster.x-k8s.io/cluster-name": name}},
                                 "data": {"value": base64.b64encode(kubeconfig.encode()).decode()}})
-        return None
 
 
 def chain(*hooks: Callable[[RequestInfo], Any]) -> Callable[[RequestInfo], Any]:

@@ -207,7 +207,7 @@ def test_failure_keeps_generated_and_says_where(env: Env) -> None:
 
 
 def test_condition_timeout_uses_eksa_text(env: Env) -> None:
-    env.controller.stuck_condition = "WorkersReady"
+    env.controller.stuck_condition = "WorkersAvailable"
     with pytest.raises(WorkflowError) as info:
         create_mgmt(env)
     assert "waiting for cluster's workers to be ready" in str(info.value)

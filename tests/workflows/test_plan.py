@@ -42,7 +42,7 @@ def test_create_plan_touches_nothing(tmp_path: Path) -> None:
     actions = [a["action"] for a in init.actions]
     assert "apply" in actions and "wait-for-condition" in actions and "clusterctl-init" in actions
     waits = [a["condition"] for a in init.actions if a["action"] == "wait-for-condition"]
-    assert waits == ["ControlPlaneReady", "DefaultCNIConfigured", "WorkersReady", "Ready"]
+    assert waits == ["ControlPlaneAvailable", "WorkersAvailable", "Available"]
     # the whole budget, every time (nothing waited): plans do not depend on how fast they were made
     assert {a["timeout"] for a in init.actions if a["action"] == "wait-for-condition"} == {60}
     # the manifests it would apply are written to generated/plan/, Secrets redacted

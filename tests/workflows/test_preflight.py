@@ -298,7 +298,7 @@ def test_upgrade_needs_a_ready_control_plane_and_workers(env: Env) -> None:
     cluster = env.management.get_object("cluster.x-k8s.io/v1beta2", "Cluster", "mgmt", "eksa-system")
     assert cluster is not None
     status = dict(cluster["status"])
-    status["conditions"] = [{**c, "status": "False"} if c["type"] == "ControlPlaneReady" else c
+    status["conditions"] = [{**c, "status": "False"} if c["type"] == "ControlPlaneAvailable" else c
                             for c in status["conditions"]]
     env.management.set_status("cluster.x-k8s.io/v1beta2", "Cluster", "mgmt", "eksa-system", status)
     env.management.set_status("cluster.x-k8s.io/v1beta2", "MachineDeployment", "mgmt-md-0", "eksa-system",

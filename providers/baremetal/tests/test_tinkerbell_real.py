@@ -483,14 +483,22 @@ def test_a_create_reports_every_machine_while_it_waits(control_plane: Any, kube:
                     "data": {"value": base64.b64encode(Path(control_plane.kubeconfig).read_bytes()).decode()}},
                    field_manager="eksa-tests", force=True)
         cluster = kube.get(capi_version, "Cluster", name, "eksa-system")
-        # reason and message too: with the real Cluster API CRDs installed (as other tests of the session do), the
-        # v1beta2 schema requires them
-        cluster["status"] = {"conditions": [{"type": t, "status": "True", "reason": "Ready",
+        # the v1beta2 conditions Cluster API's cluster controller sets; reason and message too: with the real
+        # Cluster API CRDs installed (as other tests of the session do), the v1beta2 schema requires them
+        cluster["status"] = {"conditions": [{"type": t, "status": "True", "reason": t,
                                              "message": "set by the test (play_capi)",
                                              "lastTransitionTime": "2026-01-01T00:00:00Z"}
-                                            for t in ("ControlPlaneReady", "DefaultCNIConfigured", "WorkersReady",
-                                                      "Ready")]}
+                                            for t in ("ControlPlaneAvailable", "WorkersAvailable", "Available")]}
         kube.replace(cluster, subresource="status")
+        # ... and the rollout the control plane and MachineDeployment controllers report: every replica up to date
+        for obj in rendered:
+            if obj["kind"] not in ("KubeadmControlPlane", "MachineDeployment"):
+                continue
+            live = kube.get(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], "eksa-system")
+            replicas = int(live["spec"].get("replicas") or 0)
+            live["status"] = {"observedGeneration": live["metadata"]["generation"], "replicas": replicas,
+                              "readyReplicas": replicas, "availableReplicas": replicas, "upToDateReplicas": replicas}
+            kube.replace(live, subresource="status")
     finally:
         runner.join(120)
     assert not failure, failure
