@@ -66,8 +66,8 @@ class WorkflowOptions:
     :ivar kube_factory: builds a :class:`~eksa_core.kube.KubeClient` from a kubeconfig path (default:
         ``KubeClient(path)``); tests inject clients with fake clocks here.
     :ivar keep_generated: keep ``<cluster>/generated/`` after a successful run.
-    :ivar wait_conditions: the conditions waited for on the Cluster, in order (default: EKS Anywhere's
-        ``ControlPlaneReady``, ``DefaultCNIConfigured`` when EKS-A manages the CNI, ``WorkersReady``, ``Ready``).
+    :ivar wait_conditions: the conditions waited for on the Cluster API Cluster, in order (default: the v1beta2
+        conditions Cluster API sets, ``ControlPlaneAvailable``, ``WorkersAvailable``, ``Available``).
     :ivar management_components_version: value of the management-components-version annotation.
     :ivar current_spec: the spec the cluster runs now (upgrade); default: read from the cluster or its folder.
     :ivar keep_files: files the user wrote (the spec file given with ``-f``...) that a workflow must never
