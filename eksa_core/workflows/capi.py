@@ -133,6 +133,34 @@ def component_versions(spec: Spec, provider: str | ProviderInfo) -> dict[str, st
     return out
 
 
+CORE_PROVIDERS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("cluster-api", "CoreProvider", "cluster-api", "core-components.yaml", "cluster_api"),
+    ("bootstrap-kubeadm", "BootstrapProvider", "kubeadm", "bootstrap-components.yaml", "bootstrap"),
+    ("control-plane-kubeadm", "ControlPlaneProvider", "kubeadm", "control-plane-components.yaml", "control_plane"),
+    ("bootstrap-etcdadm-bootstrap", "BootstrapProvider", "etcdadm-bootstrap", "bootstrap-components.yaml",
+     "etcdadm_bootstrap"),
+    ("bootstrap-etcdadm-controller", "BootstrapProvider", "etcdadm-controller", "bootstrap-components.yaml",
+     "etcdadm_controller"),
+)
+"""The providers EKS Anywhere's clusterctl configuration declares beside the infrastructure one: (overrides folder,
+clusterctl provider type, provider name, components file name, versions bundle attribute)."""
+
+
+def bundle_core_providers(spec: Spec) -> list[tuple[str, str, str, str, Any]]:
+    """:data:`CORE_PROVIDERS` with the versions bundle entry of each (``None`` where the bundle has none)."""
+    try:
+        bundle: Any = spec.versions_bundle()
+    except Exception:
+        bundle = None
+    return [(folder, kind, name, file, getattr(bundle, attr, None))
+            for folder, kind, name, file, attr in CORE_PROVIDERS]
+
+
+def _manifest_uri(manifest: Any) -> str:
+    uri = getattr(manifest, "uri", None)
+    return uri if isinstance(uri, str) else ""
+
+
 def _diffs(old: Mapping[str, str], new: Mapping[str, str]) -> list[ComponentChangeDiff]:
     return [
         ComponentChangeDiff(name, old[name], version)
@@ -177,10 +205,25 @@ class ClusterctlInstaller(ClusterAPIInstaller):
         self.reader = reader
 
     def write_overrides(self, request: ComponentsRequest) -> Path | None:
-        """Write the infrastructure bundle to ``overrides/infrastructure-<name>/<version>/``; return the
-        clusterctl config file (``generated/clusterctl_tmp.yaml``) pointing at it."""
+        """Write the infrastructure bundle to ``overrides/infrastructure-<name>/<version>/`` and the Cluster API
+        core, kubeadm and etcdadm providers of the versions bundle (those it gives a components manifest) to
+        ``overrides/<component>/<version>/``, as EKS Anywhere's local clusterctl repository holds them; return the
+        clusterctl config file (``generated/clusterctl_tmp.yaml``) declaring each of them."""
         if request.overrides_dir is None or request.infrastructure is None:
             return None
+        providers: list[dict[str, str]] = []
+        for component, kind, name, components_file, entry in bundle_core_providers(request.spec):
+            version = str(getattr(entry, "version", "") or "")
+            components_uri = _manifest_uri(getattr(entry, "components", None))
+            if not version or not components_uri:
+                continue
+            core_folder = request.overrides_dir / component / version
+            core_folder.mkdir(parents=True, exist_ok=True)
+            write_file_atomic(core_folder / components_file, self.reader(components_uri), mode=PUBLIC)
+            metadata_uri = _manifest_uri(getattr(entry, "metadata", None))
+            if metadata_uri:
+                write_file_atomic(core_folder / "metadata.yaml", self.reader(metadata_uri), mode=PUBLIC)
+            providers.append({"name": name, "type": kind, "url": str(core_folder / components_file)})
         folder = request.overrides_dir / request.infrastructure.folder_name.strip("/")
         folder.mkdir(parents=True, exist_ok=True)
         components = None
@@ -190,11 +233,11 @@ class ClusterctlInstaller(ClusterAPIInstaller):
             if "components" in name:
                 components = folder / name
         config = request.overrides_dir.parent / "clusterctl_tmp.yaml"
-        providers = [{
+        providers.append({
             "name": request.provider_name,
             "type": "InfrastructureProvider",
             "url": str(components or folder / "infrastructure-components.yaml"),
-        }]
+        })
         write_file_atomic(config, yaml.safe_dump({"providers": providers}, sort_keys=False), mode=PUBLIC)
         return config
 

@@ -206,6 +206,9 @@ def test_clusterctl_installer_writes_overrides_and_hides_env(tmp_path: Path) -> 
     config = yaml.safe_load((tmp_path / "generated" / "clusterctl_tmp.yaml").read_text())
     assert config["providers"][0]["url"] == str(written)
 
+    # the bundled release data has no artifact URLs: only the infrastructure provider can be declared
+    assert [p["type"] for p in config["providers"]] == ["InfrastructureProvider"]
+
     failing = FakeRunner(returncode=1, stderr=f"bad credentials {ENV['TESTPROVIDER_PASSWORD']}")
     with pytest.raises(InstallerError) as info:
         ClusterctlInstaller(runner=failing).init(ClusterHandle("c", tmp_path / "kc"), request)
@@ -221,3 +224,50 @@ def test_provider_hooks_learn_the_management_cluster(tmp_path: Path) -> None:
     assert ctx.hook_context.options["management_kubeconfig"] == tmp_path / "mgmt.kubeconfig"
     ctx.management_cluster = None
     assert "management_kubeconfig" not in ctx.hook_context.options
+
+
+def test_clusterctl_config_declares_the_core_kubeadm_and_etcdadm_providers_of_the_bundle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from eksa_core.spec import Spec
+
+    sources = tmp_path / "bundle"
+    sources.mkdir()
+
+    def entry(name: str, version: str) -> SimpleNamespace:
+        (sources / f"{name}.yaml").write_text(f"kind: Namespace\nmetadata: {{name: {name}}}\n")
+        (sources / f"{name}-metadata.yaml").write_text(f"# metadata of {name}\n")
+        return SimpleNamespace(version=version, components=SimpleNamespace(uri=str(sources / f"{name}.yaml")),
+                               metadata=SimpleNamespace(uri=str(sources / f"{name}-metadata.yaml")))
+
+    bundle = SimpleNamespace(cluster_api=entry("core", "v1.13.2+eksa.1"), bootstrap=entry("kb", "v1.13.2+eksa.1"),
+                             control_plane=entry("kcp", "v1.13.2+eksa.1"),
+                             etcdadm_bootstrap=entry("eb", "v1.0.17"), etcdadm_controller=entry("ec", "v1.0.25"))
+    monkeypatch.setattr(Spec, "versions_bundle", lambda self: bundle)
+    spec = make_spec(make_plugins(), spec_text("mgmt"))
+    components = tmp_path / "infrastructure-components.yaml"
+    components.write_text("kind: Namespace\n")
+    overrides = tmp_path / "generated" / "overrides"
+    request = ComponentsRequest(spec=spec, provider_name="testprovider", env=dict(ENV),
+                                infrastructure=InfrastructureBundle("infrastructure-testprovider/v0.1.0/",
+                                                                    (str(components),)),
+                                overrides_dir=overrides)
+    ClusterctlInstaller(runner=FakeRunner()).init(ClusterHandle("c", tmp_path / "kc"), request)
+    config = yaml.safe_load((tmp_path / "generated" / "clusterctl_tmp.yaml").read_text())
+    declared = [(p["name"], p["type"], p["url"]) for p in config["providers"]]
+    assert declared == [
+        ("cluster-api", "CoreProvider", str(overrides / "cluster-api/v1.13.2+eksa.1/core-components.yaml")),
+        ("kubeadm", "BootstrapProvider", str(overrides / "bootstrap-kubeadm/v1.13.2+eksa.1/bootstrap-components.yaml")),
+        ("kubeadm", "ControlPlaneProvider",
+         str(overrides / "control-plane-kubeadm/v1.13.2+eksa.1/control-plane-components.yaml")),
+        ("etcdadm-bootstrap", "BootstrapProvider",
+         str(overrides / "bootstrap-etcdadm-bootstrap/v1.0.17/bootstrap-components.yaml")),
+        ("etcdadm-controller", "BootstrapProvider",
+         str(overrides / "bootstrap-etcdadm-controller/v1.0.25/bootstrap-components.yaml")),
+        ("testprovider", "InfrastructureProvider",
+         str(overrides / "infrastructure-testprovider/v0.1.0/infrastructure-components.yaml")),
+    ]
+    # each file is the bundle's manifest, with its metadata beside it
+    assert Path(declared[2][2]).read_text() == "kind: Namespace\nmetadata: {name: kcp}\n"
+    assert (Path(declared[2][2]).parent / "metadata.yaml").read_text() == "# metadata of kcp\n"
