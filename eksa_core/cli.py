@@ -915,7 +915,11 @@ def _cmd_create(run: _Run) -> int:
     config = _load(run, args.filename, summary="the cluster config file provided is invalid")
     name = config.cluster.name
     kubeconfig = Path(name) / f"{name}-eks-a-cluster.kubeconfig"
-    if kubeconfig.is_file() and kubeconfig.stat().st_size > 0:
+    from .workflows import checkpoint_path
+
+    # a resumed run continues one that wrote the kubeconfig already (create_cluster checks the same way)
+    resuming = _workflow_kwargs(args)["resume"] and checkpoint_path(Path(name), name).exists()
+    if not resuming and kubeconfig.is_file() and kubeconfig.stat().st_size > 0:
         raise CliError(f"old cluster config file exists under {name}, please use a different clusterName to proceed")
     if args.kubeconfig and not Path(args.kubeconfig).is_file():
         raise CliError(f"the management cluster kubeconfig file {args.kubeconfig} does not exist")

@@ -287,6 +287,17 @@ def test_create_refuses_existing_cluster_folder() -> None:
     assert "old cluster config file exists under dev, please use a different clusterName to proceed" in result.err
 
 
+def test_create_resume_needs_the_checkpoint_to_reuse_the_cluster_folder() -> None:
+    # --resume continues a run that wrote the kubeconfig already, but only where that run left its checkpoint
+    # (the capireal kill/resume test resumes a create killed after the kubeconfig was written)
+    write_generated()
+    Path("dev").mkdir()
+    Path("dev/dev-eks-a-cluster.kubeconfig").write_text("apiVersion: v1\n")
+    result = eksa("create", "cluster", "-f", "dev.yaml", "--resume")
+    assert result.code == 1
+    assert "old cluster config file exists under dev, please use a different clusterName to proceed" in result.err
+
+
 def test_delete_without_file_looks_in_the_cluster_folder() -> None:
     result = eksa("delete", "cluster", "dev")
     assert result.code == 1
