@@ -1,7 +1,8 @@
 """Cluster operations shared by the workflows: render, apply-and-wait, kubeconfig, move, delete, backup.
 
 Apply-and-wait follows EKS Anywhere (``pkg/clustermanager/applier.go``): server-side apply with field manager
-``eks-a-cli`` (ownership forced), then wait for ``status.failureMessage`` to stay empty, then for the cluster to be
+``eks-a-cli`` (ownership forced), then wait for the Cluster's failure message to stay empty (``status.failureMessage``
+up to Cluster API v1beta1, ``status.deprecated.v1beta1.failureMessage`` in v1beta2), then for the cluster to be
 ready within one total budget, failing with EKS Anywhere's texts.
 
 EKS Anywhere waits on the conditions its own controller sets on its own Cluster (``ControlPlaneReady``,
@@ -53,6 +54,7 @@ __all__ = [
     "capi_cluster_ref",
     "delete_cluster",
     "eksa_objects",
+    "failure_message_path",
     "increment_template_name",
     "move_capi",
     "render_manifests",
@@ -202,6 +204,17 @@ def wait_conditions(ctx: WorkflowContext, spec: Spec) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------------------------- apply/wait
 
 
+def failure_message_path(api_version: str) -> str:
+    """Where a Cluster API ``Cluster`` of ``api_version`` keeps its failure message.
+
+    Cluster API v1beta2 moved it under ``status.deprecated.v1beta1`` (its schema has no ``status.failureMessage``:
+    a real server prunes that field), earlier versions keep ``status.failureMessage``."""
+    version = api_version.rpartition("/")[2]
+    if version.startswith("v1alpha") or version == "v1beta1":
+        return "status.failureMessage"
+    return "status.deprecated.v1beta1.failureMessage"
+
+
 def apply_and_wait(
     ctx: WorkflowContext,
     cluster: ClusterHandle,
@@ -233,7 +246,7 @@ def apply_and_wait(
     api_version, capi_namespace = capi_ref or capi_cluster_ref(manifests, spec.name)
     timeouts = ctx.options.timeouts
     try:
-        kube.wait_for_field_empty(api_version, "Cluster", spec.name, capi_namespace, "status.failureMessage",
+        kube.wait_for_field_empty(api_version, "Cluster", spec.name, capi_namespace, failure_message_path(api_version),
                                   timeout=timeouts.failure_message, poll_interval=timeouts.poll_interval)
     except KubeFailureMessageError as exc:
         raise ClusterOperationError(str(exc)) from exc

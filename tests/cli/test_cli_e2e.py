@@ -1,6 +1,10 @@
-"""``eksa`` end to end with the test provider on API-server doubles (no kind, no clusterctl): a workload cluster
-created against a management cluster with ``--kubeconfig``, upgraded in a dry run, deleted by name; errors are
-one ``Error:`` line and an exit code, never a traceback below ``-v 4``."""
+"""``eksa`` end to end with the test provider (no kind, no clusterctl): a workload cluster created against a
+management cluster with ``--kubeconfig``, upgraded in a dry run, deleted by name; errors are one ``Error:`` line
+and an exit code, never a traceback below ``-v 4``.
+
+Still on the fault-injection double (``tests.workflows.harness``): the CLI builds its own clients (real time, no
+seam for the simulated Cluster API controllers of ``tests.workflows.realharness``), so moving these to the real
+control planes needs that seam first."""
 
 from __future__ import annotations
 

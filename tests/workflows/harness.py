@@ -1,8 +1,11 @@
-"""Test harness of the workflow tests: specs of the test provider, API-server doubles playing the clusters, a
-bootstrapper double, a Cluster API installer double and a controller simulation.
+"""Test harness of the workflow tests: specs of the test provider, and the world on the fault-injection double
+(API-server doubles playing the clusters, a bootstrapper double, a Cluster API installer double and a controller
+simulation).
 
-Everything here stands in for what cannot run in the tests (kind, clusterctl, real Cluster API controllers);
-the workflows, the kube layer, checkpoints and files are the real ones.
+The workflow tests run on the real control planes (:mod:`tests.workflows.realharness`). The doubles here serve only
+tests that inject faults (a request that must never come, a kill before a mutating request) and tests of what
+needs EKS Anywhere's own kinds served, which cannot run on a real server here (EKS Anywhere's CRDs are not
+available from the Go module proxy and are not faked).
 """
 
 from __future__ import annotations
@@ -261,7 +264,7 @@ class ControllerSimulation:
         status: dict[str, Any] = {"phase": "Provisioned" if not self.failure_message else "Failed",
                                   "observedGeneration": obj["metadata"].get("generation")}
         if self.failure_message:
-            status["failureMessage"] = self.failure_message
+            status["deprecated"] = {"v1beta1": {"failureMessage": self.failure_message}}
         conditions = []
         for condition in self.CONDITIONS:
             ready = condition != self.stuck_condition

@@ -13,8 +13,9 @@ from eksa_core.workflows import Plan, Result, WorkflowContext, WorkflowOptions, 
 from eksa_core.workflows.common import WriteClusterConfigTask
 from eksa_core.workflows.upgrade import CLUSTER_UPGRADED
 
-from .harness import ENV, Env, FakeClusterAPIInstaller, make_plugins, make_spec, options, seed_management_cluster
+from .harness import ENV, make_plugins, make_spec
 from .harness import spec_text as base_spec_text
+from .realharness import RealClusterAPIInstaller, RealEnv, options, seed_management_cluster
 
 IAM = """\
 ---
@@ -51,7 +52,7 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
-def test_management_create_writes_the_aws_iam_kubeconfig(env: Env) -> None:
+def test_management_create_writes_the_aws_iam_kubeconfig(env: RealEnv) -> None:
     result = create_cluster(make_spec(env.plugins, spec_text("mgmt")), plugins=env.plugins, workdir=env.workdir,
                             bootstrapper=env.bootstrapper, installer=env.installer, options=options())
     assert isinstance(result, Result)
@@ -60,19 +61,23 @@ def test_management_create_writes_the_aws_iam_kubeconfig(env: Env) -> None:
     path = env.workdir / "mgmt" / "mgmt-aws.kubeconfig"
     config = _read(path)
     admin = _read(env.workdir / "mgmt" / "mgmt-eks-a-cluster.kubeconfig")
-    assert config["clusters"] == [{"name": "mgmt", "cluster": {"server": admin["clusters"][0]["cluster"]["server"]}}]
+    # the cluster's server and CA, as in the admin kubeconfig
+    admin_cluster = admin["clusters"][0]["cluster"]
+    assert config["clusters"] == [{"name": "mgmt", "cluster": {
+        "server": admin_cluster["server"], "certificate-authority-data": admin_cluster["certificate-authority-data"]}}]
     [user] = config["users"]
     assert user["user"] == {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
                                      "command": "aws-iam-authenticator", "args": ["token", "-i", "mgmt"]}}
     assert config["current-context"] == "mgmt-aws"
     text = path.read_text()
-    assert env.management.token not in text and "token:" not in text and "client-key" not in text
+    credentials = [v for u in admin["users"] for v in u["user"].values() if isinstance(v, str)]
+    assert credentials and not [v for v in credentials if v in text]
+    assert "token:" not in text and "client-key" not in text
     assert path.stat().st_mode & 0o077 == 0
 
 
-def test_workload_create_uses_the_authenticator_cluster_id_and_the_ca(env: Env) -> None:
+def test_workload_create_uses_the_authenticator_cluster_id_and_the_ca(env: RealEnv) -> None:
     seed_management_cluster(env.management)
-    env.management.put_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}})
     env.management.put_object({"apiVersion": "v1", "kind": "ConfigMap",
                                "metadata": {"name": "aws-iam-authenticator", "namespace": "kube-system"},
                                "data": {"config.yaml": "clusterID: 5f1b3c0e-0000-4000-8000-000000000001\n"}})
@@ -88,7 +93,7 @@ def test_workload_create_uses_the_authenticator_cluster_id_and_the_ca(env: Env) 
     assert config["users"][0]["user"]["exec"]["args"] == ["token", "-i", "5f1b3c0e-0000-4000-8000-000000000001"]
 
 
-def test_no_iam_no_file(env: Env) -> None:
+def test_no_iam_no_file(env: RealEnv) -> None:
     create_cluster(make_spec(env.plugins, spec_text("mgmt", iam=False)), plugins=env.plugins, workdir=env.workdir,
                    bootstrapper=env.bootstrapper, installer=env.installer, options=options())
     assert not (env.workdir / "mgmt" / "mgmt-aws.kubeconfig").exists()
@@ -105,14 +110,14 @@ def test_plan_records_the_file(tmp_path: Path) -> None:
     assert not (tmp_path / "mgmt" / "mgmt-aws.kubeconfig").exists()
 
 
-def _write_task_context(env: Env, new: str, old: str) -> WorkflowContext:
+def _write_task_context(env: RealEnv, new: str, old: str) -> WorkflowContext:
     plugins = env.plugins
     spec, current = make_spec(plugins, new), make_spec(plugins, old)
     folder = env.workdir / "mgmt"
     folder.mkdir(parents=True)
     env.management.write_kubeconfig(folder / "mgmt-eks-a-cluster.kubeconfig")
     ctx = WorkflowContext(spec=spec, plugins=plugins, provider=plugins.for_datacenter_kind("TestDatacenterConfig"),
-                          workdir=env.workdir, bootstrapper=None, installer=FakeClusterAPIInstaller(env.clusters),
+                          workdir=env.workdir, bootstrapper=None, installer=RealClusterAPIInstaller(env.clusters),
                           options=WorkflowOptions(env=dict(ENV)), current_spec=current)
     ctx.management_cluster = ClusterHandle("mgmt", folder / "mgmt-eks-a-cluster.kubeconfig")
     messages: list[str] = []
@@ -121,7 +126,7 @@ def _write_task_context(env: Env, new: str, old: str) -> WorkflowContext:
     return ctx
 
 
-def test_upgrade_adding_iam_writes_the_file(env: Env) -> None:
+def test_upgrade_adding_iam_writes_the_file(env: RealEnv) -> None:
     ctx = _write_task_context(env, spec_text("mgmt"), spec_text("mgmt", iam=False))
     WriteClusterConfigTask(success_message=CLUSTER_UPGRADED, workflow="upgrade-management").run(ctx)
     assert ctx.cache["messages"] == [
@@ -131,7 +136,7 @@ def test_upgrade_adding_iam_writes_the_file(env: Env) -> None:
     assert ctx.aws_kubeconfig_path.is_file()
 
 
-def test_upgrade_removing_iam_removes_the_file(env: Env) -> None:
+def test_upgrade_removing_iam_removes_the_file(env: RealEnv) -> None:
     ctx = _write_task_context(env, spec_text("mgmt", iam=False), spec_text("mgmt"))
     ctx.aws_kubeconfig_path.write_text("apiVersion: v1\n")
     WriteClusterConfigTask(success_message=CLUSTER_UPGRADED, workflow="upgrade-workload").run(ctx)
@@ -142,7 +147,7 @@ def test_upgrade_removing_iam_removes_the_file(env: Env) -> None:
     assert not ctx.aws_kubeconfig_path.exists()
 
 
-def test_upgrade_keeping_iam_says_nothing(env: Env) -> None:
+def test_upgrade_keeping_iam_says_nothing(env: RealEnv) -> None:
     ctx = _write_task_context(env, spec_text("mgmt"), spec_text("mgmt"))
     WriteClusterConfigTask(success_message=CLUSTER_UPGRADED, workflow="upgrade-management").run(ctx)
     assert ctx.cache["messages"] == ["Writing cluster config file", CLUSTER_UPGRADED]

@@ -10,11 +10,12 @@ import pytest
 
 from eksa_core.workflows import Plan, Result, WorkflowError, create_cluster, delete_cluster, plan_delete
 
-from .harness import Env, make_spec, options, seed_management_cluster, spec_text
+from .harness import make_spec, spec_text
+from .realharness import RealEnv, options, seed_management_cluster
 from .test_create import create_mgmt
 
 
-def _create_workload(env: Env) -> Path:
+def _create_workload(env: RealEnv) -> Path:
     kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
     result = create_cluster(make_spec(env.plugins, spec_text("w01", management="mgmt")), plugins=env.plugins,
                             workdir=env.workdir, management_kubeconfig=kubeconfig, installer=env.installer,
@@ -23,7 +24,7 @@ def _create_workload(env: Env) -> Path:
     return kubeconfig
 
 
-def test_workload_delete_removes_the_cluster_folder_and_the_name_can_be_reused(env: Env) -> None:
+def test_workload_delete_removes_the_cluster_folder_and_the_name_can_be_reused(env: RealEnv) -> None:
     seed_management_cluster(env.management)
     kubeconfig = _create_workload(env)
     folder = env.workdir / "w01"
@@ -40,13 +41,13 @@ def test_workload_delete_removes_the_cluster_folder_and_the_name_can_be_reused(e
     assert again == kubeconfig and (folder / "w01-eks-a-cluster.kubeconfig").is_file()
 
 
-def test_management_delete_keeps_user_files_and_ssh_keys(env: Env) -> None:
+def test_management_delete_keeps_user_files_and_ssh_keys(env: RealEnv) -> None:
     create_mgmt(env)
     folder = env.workdir / "mgmt"
     (folder / "eks-a-id_rsa").write_text("private key")
     (folder / "eks-a-id_rsa.pub").write_text("ssh-rsa AAAA")
     (folder / "notes.txt").write_text("mine")
-    env.bootstrap.before_request = None
+    env.controller.active = False  # the delete's bootstrap cluster runs no controller
 
     result = delete_cluster(make_spec(env.plugins, spec_text("mgmt")), plugins=env.plugins, workdir=env.workdir,
                             bootstrapper=env.bootstrapper, installer=env.installer, options=options())
@@ -54,12 +55,12 @@ def test_management_delete_keeps_user_files_and_ssh_keys(env: Env) -> None:
     assert sorted(p.name for p in folder.iterdir()) == ["eks-a-id_rsa", "eks-a-id_rsa.pub", "notes.txt"]
 
     # the name is free again: the create does not stop at "old cluster config file exists"
-    env.bootstrap.before_request = env.controller
+    env.controller.active = True
     again = create_mgmt(env)
     assert again.kubeconfig == folder / "mgmt-eks-a-cluster.kubeconfig"
 
 
-def test_the_users_spec_file_is_never_removed(env: Env) -> None:
+def test_the_users_spec_file_is_never_removed(env: RealEnv) -> None:
     seed_management_cluster(env.management)
     kubeconfig = _create_workload(env)
     spec_file = env.workdir / "w01" / "w01-eks-a-cluster.yaml"
@@ -73,7 +74,7 @@ def test_the_users_spec_file_is_never_removed(env: Env) -> None:
     assert not (env.workdir / "w01" / "w01-eks-a-cluster.kubeconfig").exists()
 
 
-def test_aws_iam_kubeconfig_is_removed_too(env: Env) -> None:
+def test_aws_iam_kubeconfig_is_removed_too(env: RealEnv) -> None:
     seed_management_cluster(env.management)
     kubeconfig = _create_workload(env)
     aws = env.workdir / "w01" / "w01-aws.kubeconfig"
@@ -83,7 +84,7 @@ def test_aws_iam_kubeconfig_is_removed_too(env: Env) -> None:
     assert not aws.exists()
 
 
-def test_failed_delete_keeps_everything(env: Env) -> None:
+def test_failed_delete_keeps_everything(env: RealEnv) -> None:
     seed_management_cluster(env.management)
     kubeconfig = _create_workload(env)
     before = sorted(os.listdir(env.workdir / "w01"))
@@ -96,7 +97,7 @@ def test_failed_delete_keeps_everything(env: Env) -> None:
     assert after == before
 
 
-def test_delete_plan_lists_the_files_it_would_remove(tmp_path: Path, env: Env) -> None:
+def test_delete_plan_lists_the_files_it_would_remove(tmp_path: Path, env: RealEnv) -> None:
     seed_management_cluster(env.management)
     kubeconfig = _create_workload(env)
     spec_file = env.workdir / "w01" / "w01-eks-a-cluster.yaml"

@@ -18,6 +18,7 @@ from eksa_core.workflows.engine import Checkpoint, checkpoint_path
 from eksa_core.workflows.lock import LOCK_FILE, cluster_folder_lock
 
 from .harness import Env, files, make_spec, options, spec_text
+from .realharness import RealEnv
 from .test_resume import CrashAfter, SimulatedCrash, run_create
 
 HOLDER = """
@@ -75,7 +76,8 @@ def test_the_lock_dies_with_a_killed_holder(holder: tuple[subprocess.Popen[str],
 
 
 def test_a_workflow_on_a_locked_folder_is_refused_before_doing_anything(
-        env: Env, holder: tuple[subprocess.Popen[str], Path]) -> None:
+        fault_injection_env: Env, holder: tuple[subprocess.Popen[str], Path]) -> None:
+    env = fault_injection_env  # the doubles record every request: the refused run must send none
     proc, folder = holder
     assert folder == env.workdir / "mgmt"
     before = files(env.workdir)
@@ -90,7 +92,7 @@ def test_a_workflow_on_a_locked_folder_is_refused_before_doing_anything(
         create_cluster(spec, plugins=env.plugins, workdir=env.workdir, dry_run=True, options=options())
 
 
-def test_completed_tasks_never_regress_when_a_resumed_run_fails_early(env: Env) -> None:
+def test_completed_tasks_never_regress_when_a_resumed_run_fails_early(env: RealEnv) -> None:
     env.plugins.register(CrashAfter("install-capi-components-bootstrap"), name="crash")
     with pytest.raises(SimulatedCrash):
         run_create(env)

@@ -15,18 +15,9 @@ from eksa_core.spec import Spec, parse_cluster_config
 from eksa_core.testing.apiserver_double import KubeAPIServerDouble
 from eksa_core.workflows import Plan, Result, WorkflowError, create_cluster, plan_create, upgrade_cluster
 
-from .harness import (
-    CAPI_KINDS,
-    ENV,
-    Env,
-    add_node,
-    make_plugins,
-    make_spec,
-    options,
-    seed_management_cluster,
-    spec_text,
-)
-from .test_create import create_mgmt
+from .harness import CAPI_KINDS, ENV, Env, make_plugins, make_spec, spec_text
+from .realharness import RealEnv, add_node, options, seed_management_cluster
+from .test_create import AnyEnv, create_mgmt
 
 
 def failures(messages: list[str]) -> list[dict[str, str]]:
@@ -40,7 +31,7 @@ def failures(messages: list[str]) -> list[dict[str, str]]:
     return out
 
 
-def fail_create(env: Env, spec: Spec, **kwargs: Any) -> tuple[SpecErrors, list[str]]:
+def fail_create(env: AnyEnv, spec: Spec, **kwargs: Any) -> tuple[SpecErrors, list[str]]:
     events: list[str] = []
 
     class Listener:
@@ -62,7 +53,7 @@ def fail_create(env: Env, spec: Spec, **kwargs: Any) -> tuple[SpecErrors, list[s
     return cause, events
 
 
-def test_static_spec_errors_fail_create_with_located_errors_and_the_runner_report(env: Env) -> None:
+def test_static_spec_errors_fail_create_with_located_errors_and_the_runner_report(env: RealEnv) -> None:
     text = spec_text("mgmt").replace("  controlPlaneConfiguration:\n    count: 1",
                                      "  controlPlaneConfiguration:\n    count: 2")
     cause, messages = fail_create(env, make_spec(env.plugins, text))
@@ -81,7 +72,7 @@ def test_static_spec_errors_fail_create_with_located_errors_and_the_runner_repor
     assert "✅ Validate cluster's eksaVersion matches EKS-A version" in messages
 
 
-def test_etcd_encryption_is_refused_on_create(env: Env) -> None:
+def test_etcd_encryption_is_refused_on_create(env: RealEnv) -> None:
     text = spec_text("mgmt").replace("  managementCluster:", """\
   etcdEncryption:
   - providers:
@@ -98,7 +89,7 @@ def test_etcd_encryption_is_refused_on_create(env: Env) -> None:
     assert error.line is not None
 
 
-def test_unknown_skip_validation_name(env: Env) -> None:
+def test_unknown_skip_validation_name(env: RealEnv) -> None:
     spec = make_spec(env.plugins, spec_text("mgmt"))
     cause, messages = fail_create(env, spec, options=options(hook_options={"skip_validations": ["nope"]}))
     assert cause.summary == "validations failed: validate --skip-validations names"
@@ -108,7 +99,7 @@ def test_unknown_skip_validation_name(env: Env) -> None:
     assert [f["validation"] for f in failures(messages)] == ["validate --skip-validations names"]
 
 
-def test_skippable_names_are_accepted(env: Env) -> None:
+def test_skippable_names_are_accepted(env: RealEnv) -> None:
     result = create_cluster(make_spec(env.plugins, spec_text("mgmt")), plugins=env.plugins, workdir=env.workdir,
                             bootstrapper=env.bootstrapper, installer=env.installer,
                             options=options(hook_options={"skip_validations": ["vsphere-user-privilege"]}))
@@ -116,14 +107,14 @@ def test_skippable_names_are_accepted(env: Env) -> None:
     assert "✅ Validate --skip-validations names" in result.messages
 
 
-def _spec_with_versions(env: Env, cluster_version: str, release_version: str) -> Spec:
+def _spec_with_versions(env: AnyEnv, cluster_version: str, release_version: str) -> Spec:
     text = spec_text("mgmt").replace('  kubernetesVersion: "1.30"',
                                      f'  kubernetesVersion: "1.30"\n  eksaVersion: {cluster_version}')
     config = parse_cluster_config(text, file="cluster.yaml", registry=env.plugins.registry)
     return Spec(config, plugins=env.plugins, eksa_version=release_version)
 
 
-def test_eksa_version_must_match_the_release_used(env: Env) -> None:
+def test_eksa_version_must_match_the_release_used(env: RealEnv) -> None:
     cause, _ = fail_create(env, _spec_with_versions(env, "v0.18.0", "v0.19.2"))
     assert cause.summary == "validations failed: validate cluster's eksaVersion matches EKS-A version"
     [error] = list(cause)
@@ -131,7 +122,7 @@ def test_eksa_version_must_match_the_release_used(env: Env) -> None:
     assert (error.field, error.line) == ("spec.eksaVersion", 8)
 
 
-def test_matching_eksa_version_passes(env: Env) -> None:
+def test_matching_eksa_version_passes(env: RealEnv) -> None:
     spec = _spec_with_versions(env, "v0.19.2", "v0.19.2")
     result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
                             installer=env.installer, options=options())
@@ -139,7 +130,7 @@ def test_matching_eksa_version_passes(env: Env) -> None:
     assert "✅ Validate cluster's eksaVersion matches EKS-A version" in result.messages
 
 
-def test_every_failure_is_aggregated(env: Env) -> None:
+def test_every_failure_is_aggregated(env: RealEnv) -> None:
     text = spec_text("mgmt").replace("    count: 1", "    count: 2").replace(
         '  kubernetesVersion: "1.30"', '  kubernetesVersion: "1.30"\n  eksaVersion: v0.18.0')
     config = parse_cluster_config(text, file="cluster.yaml", registry=env.plugins.registry)
@@ -153,14 +144,14 @@ def test_every_failure_is_aggregated(env: Env) -> None:
 # ----------------------------------------------------------------------------------------- workload create
 
 
-def _create_workload(env: Env) -> Result | Plan:
+def _create_workload(env: AnyEnv) -> Result | Plan:
     kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
     spec = make_spec(env.plugins, spec_text("w01", management="mgmt"))
     return create_cluster(spec, plugins=env.plugins, workdir=env.workdir, management_kubeconfig=kubeconfig,
                           installer=env.installer, options=options())
 
 
-def _workload_failure(env: Env) -> tuple[SpecErrors, list[dict[str, str]]]:
+def _workload_failure(env: AnyEnv) -> tuple[SpecErrors, list[dict[str, str]]]:
     with pytest.raises(WorkflowError) as info:
         _create_workload(env)
     assert info.value.task == "setup-validate-create"
@@ -170,7 +161,10 @@ def _workload_failure(env: Env) -> tuple[SpecErrors, list[dict[str, str]]]:
     return cause, []
 
 
-def test_workload_create_needs_eksa_crds_on_the_management_cluster(env: Env) -> None:
+def test_workload_create_needs_eksa_crds_on_the_management_cluster(fault_injection_env: Env) -> None:
+    # a cluster serving Cluster API's kinds and not EKS Anywhere's: the shared real control planes keep EKS
+    # Anywhere's CRDs installed, so this one is the double
+    env = fault_injection_env
     env.management.register_kinds(CAPI_KINDS)
     cause, _ = _workload_failure(env)
     # the checks that read EKS-A objects are not run: they would only repeat this error
@@ -180,7 +174,7 @@ def test_workload_create_needs_eksa_crds_on_the_management_cluster(env: Env) -> 
         "Cluster is not served"]
 
 
-def test_workload_create_needs_a_management_cluster_of_that_name(env: Env) -> None:
+def test_workload_create_needs_a_management_cluster_of_that_name(env: RealEnv) -> None:
     seed_management_cluster(env.management, "other")
     cause, _ = _workload_failure(env)
     assert "validate management cluster name is valid" in cause.summary
@@ -188,7 +182,7 @@ def test_workload_create_needs_a_management_cluster_of_that_name(env: Env) -> No
     assert (error.kind, error.name, error.field) == ("Cluster", "w01", "spec.managementCluster.name")
 
 
-def test_workload_create_refuses_a_workload_cluster_as_management(env: Env) -> None:
+def test_workload_create_refuses_a_workload_cluster_as_management(env: RealEnv) -> None:
     seed_management_cluster(env.management, "root")
     env.management.put_object({"apiVersion": "anywhere.eks.amazonaws.com/v1alpha1", "kind": "Cluster",
                                "metadata": {"name": "mgmt", "namespace": "default"},
@@ -197,16 +191,17 @@ def test_workload_create_refuses_a_workload_cluster_as_management(env: Env) -> N
     assert [e.message for e in cause] == ["mgmt is not a valid management cluster"]
 
 
-def test_workload_create_refuses_an_existing_cluster_name(env: Env) -> None:
+def test_workload_create_refuses_an_existing_cluster_name(env: RealEnv) -> None:
     seed_management_cluster(env.management)
     env.management.put_object({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "Cluster",
-                               "metadata": {"name": "w01", "namespace": "eksa-system"}, "spec": {}})
+                               "metadata": {"name": "w01", "namespace": "eksa-system"},
+                               "spec": {"clusterNetwork": {"pods": {"cidrBlocks": ["192.168.0.0/16"]}}}})
     cause, _ = _workload_failure(env)
     assert cause.summary == "validations failed: validate cluster name"
     assert [e.message for e in cause] == ["cluster name w01 already exists"]
 
 
-def test_workload_create_refuses_a_newer_eksa_version_than_the_management_cluster(env: Env) -> None:
+def test_workload_create_refuses_a_newer_eksa_version_than_the_management_cluster(env: RealEnv) -> None:
     seed_management_cluster(env.management, eksa_version="v0.18.0")
     kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
     text = spec_text("w01", management="mgmt").replace(
@@ -243,7 +238,7 @@ def test_workload_create_plan_only_records_the_management_checks(tmp_path: Path)
 # ----------------------------------------------------------------------------------------------- upgrade
 
 
-def _fail_upgrade(env: Env, text: str) -> tuple[SpecErrors, Any]:
+def _fail_upgrade(env: AnyEnv, text: str) -> tuple[SpecErrors, Any]:
     with pytest.raises(WorkflowError) as info:
         upgrade_cluster(make_spec(env.plugins, text), plugins=env.plugins, workdir=env.workdir,
                         installer=env.installer, options=options())
@@ -252,7 +247,7 @@ def _fail_upgrade(env: Env, text: str) -> tuple[SpecErrors, Any]:
     return info.value.cause, info.value
 
 
-def test_upgrade_refuses_a_two_minor_kubernetes_jump(env: Env) -> None:
+def test_upgrade_refuses_a_two_minor_kubernetes_jump(env: RealEnv) -> None:
     create_mgmt(env)
     text = spec_text("mgmt").replace('kubernetesVersion: "1.30"', 'kubernetesVersion: "1.32"')
     cause, _ = _fail_upgrade(env, text)
@@ -269,14 +264,14 @@ def test_upgrade_refuses_a_two_minor_kubernetes_jump(env: Env) -> None:
         e.message for e in cause]
 
 
-def test_upgrade_refuses_a_kubernetes_downgrade(env: Env) -> None:
+def test_upgrade_refuses_a_kubernetes_downgrade(env: RealEnv) -> None:
     create_mgmt(env)
     cause, _ = _fail_upgrade(env, spec_text("mgmt").replace('kubernetesVersion: "1.30"',
                                                             'kubernetesVersion: "1.29"'))
     assert [e.message for e in cause] == ["kubernetes version downgrade is not supported (1.30) -> (1.29)"]
 
 
-def test_upgrade_refuses_core_immutable_fields(env: Env) -> None:
+def test_upgrade_refuses_core_immutable_fields(env: RealEnv) -> None:
     create_mgmt(env)
     cause, _ = _fail_upgrade(env, spec_text("mgmt").replace("192.168.0.0/16", "172.16.0.0/16"))
     assert cause.summary == "validations failed: validate immutable fields"
@@ -285,7 +280,7 @@ def test_upgrade_refuses_core_immutable_fields(env: Env) -> None:
     assert error.field == "spec.clusterNetwork.pods"
 
 
-def test_upgrade_needs_ready_nodes(env: Env) -> None:
+def test_upgrade_needs_ready_nodes(env: RealEnv) -> None:
     create_mgmt(env)
     add_node(env.management, "node-2", ready=False)
     cause, _ = _fail_upgrade(env, spec_text("mgmt", worker_cpus=8))
@@ -293,13 +288,13 @@ def test_upgrade_needs_ready_nodes(env: Env) -> None:
     assert [e.message for e in cause] == ["node node-2 is not ready, currently in False state"]
 
 
-def test_upgrade_needs_a_ready_control_plane_and_workers(env: Env) -> None:
+def test_upgrade_needs_a_ready_control_plane_and_workers(env: RealEnv) -> None:
     create_mgmt(env)
     cluster = env.management.get_object("cluster.x-k8s.io/v1beta2", "Cluster", "mgmt", "eksa-system")
     assert cluster is not None
     status = dict(cluster["status"])
-    status["conditions"] = [{**c, "status": "False"} if c["type"] == "ControlPlaneAvailable" else c
-                            for c in status["conditions"]]
+    status["conditions"] = [{**c, "status": "False", "reason": "NotControlPlaneAvailable"}
+                            if c["type"] == "ControlPlaneAvailable" else c for c in status["conditions"]]
     env.management.set_status("cluster.x-k8s.io/v1beta2", "Cluster", "mgmt", "eksa-system", status)
     env.management.set_status("cluster.x-k8s.io/v1beta2", "MachineDeployment", "mgmt-md-0", "eksa-system",
                               {"phase": "Running", "replicas": 2, "readyReplicas": 1})
@@ -309,7 +304,7 @@ def test_upgrade_needs_a_ready_control_plane_and_workers(env: Env) -> None:
                                           "1 machine deployment replicas are not ready"]
 
 
-def test_management_upgrade_from_another_folder_checks_nodes_through_its_kubeconfig(env: Env,
+def test_management_upgrade_from_another_folder_checks_nodes_through_its_kubeconfig(env: RealEnv,
                                                                                     tmp_path: Path) -> None:
     create_mgmt(env)
     kubeconfig = env.workdir / "mgmt" / "mgmt-eks-a-cluster.kubeconfig"
@@ -322,7 +317,7 @@ def test_management_upgrade_from_another_folder_checks_nodes_through_its_kubecon
     assert "✅ Nodes ready" in result.messages
 
 
-def test_a_secret_in_a_failing_check_never_reaches_the_report(env: Env) -> None:
+def test_a_secret_in_a_failing_check_never_reaches_the_report(env: RealEnv) -> None:
     password = 'pa"ss\\word-42'
 
     class LeakyAddon:

@@ -1,4 +1,5 @@
-"""Crash after every task, resume, and end up exactly where an uninterrupted run ends up."""
+"""Crash after every task, resume, and end up exactly where an uninterrupted run ends up (on the real control
+planes)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from eksa_testprovider import recorder
 
 from eksa_core import hookimpl
 from eksa_core.plugins import WorkflowEvent
+from eksa_core.testing.controlplane import ControlPlane
 from eksa_core.workflows import Result, create_cluster, delete_cluster, upgrade_cluster
 
-from .harness import CAPI_KINDS, EKSA_KINDS, ENV, Env, files, make_spec, new_env, options, snapshot, spec_text
+from .harness import CAPI_KINDS, EKSA_KINDS, ENV, files, make_spec, spec_text
+from .realharness import RealEnv, new_real_env, options, snapshot
 from .test_create import MANAGEMENT_TASKS
 
 #: Hooks with side effects on clusters or infrastructure: these must never run twice for one task.
@@ -49,16 +52,16 @@ def side_effects() -> list[tuple[str, str | None]]:
     return [(c.hook, c.cluster) for c in recorder.CALLS if c.hook in SIDE_EFFECT_HOOKS]
 
 
-def run_create(env: Env, **kwargs: Any) -> Any:
+def run_create(env: RealEnv, **kwargs: Any) -> Any:
     spec = make_spec(env.plugins, spec_text("mgmt"))
     return create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
                           installer=env.installer, options=options(), **kwargs)
 
 
-def normalised_files(env: Env) -> dict[str, Any]:
+def normalised_files(env: RealEnv) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, content in files(env.workdir).items():
-        if name.endswith(".kubeconfig"):  # points at this test's double: compare its shape, not its port
+        if name.endswith(".kubeconfig"):  # points at the management cluster: compare its shape, not its port
             data = yaml.safe_load(content)
             assert data["clusters"][0]["cluster"]["server"] == env.management.url
             out[name] = "kubeconfig"
@@ -68,13 +71,14 @@ def normalised_files(env: Env) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def clean_create(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def clean_create(tmp_path_factory: pytest.TempPathFactory, control_plane: ControlPlane,
+                 second_control_plane: ControlPlane) -> dict[str, Any]:
     """The end state of an uninterrupted management create."""
     recorder.reset()
     with pytest.MonkeyPatch.context() as mp:
         for key, value in ENV.items():
             mp.setenv(key, value)
-        for env in new_env(tmp_path_factory.mktemp("clean") / "work"):
+        for env in new_real_env(tmp_path_factory.mktemp("clean") / "work", control_plane, second_control_plane):
             run_create(env)
             return {"objects": snapshot(env.management), "files": normalised_files(env),
                     "calls": side_effects(), "installer": list(env.installer.calls)}
@@ -82,7 +86,7 @@ def clean_create(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("crash_task", MANAGEMENT_TASKS)
-def test_create_crash_after_each_task_then_resume(env: Env, crash_task: str,
+def test_create_crash_after_each_task_then_resume(env: RealEnv, crash_task: str,
                                                   clean_create: dict[str, Any]) -> None:
     recorder.reset()
     env.plugins.register(CrashAfter(crash_task), name="crash")
@@ -112,12 +116,12 @@ def test_create_crash_after_each_task_then_resume(env: Env, crash_task: str,
     assert not (env.workdir / "mgmt" / "generated").exists()
 
 
-def test_resume_without_checkpoint_runs_everything(env: Env) -> None:
+def test_resume_without_checkpoint_runs_everything(env: RealEnv) -> None:
     result = run_create(env, resume=True)
     assert list(result.restored) == [] and list(result.ran) == MANAGEMENT_TASKS
 
 
-def test_fresh_run_discards_an_old_checkpoint(env: Env) -> None:
+def test_fresh_run_discards_an_old_checkpoint(env: RealEnv) -> None:
     env.plugins.register(CrashAfter("bootstrap-cluster-init"), name="crash")
     with pytest.raises(SimulatedCrash):
         run_create(env)
@@ -126,7 +130,7 @@ def test_fresh_run_discards_an_old_checkpoint(env: Env) -> None:
     assert list(result.restored) == [] and "bootstrap-cluster-init" in result.ran
 
 
-def test_resume_when_bootstrap_cluster_vanished_says_so(env: Env) -> None:
+def test_resume_when_bootstrap_cluster_vanished_says_so(env: RealEnv) -> None:
     env.plugins.register(CrashAfter("install-capi-components-bootstrap"), name="crash")
     with pytest.raises(SimulatedCrash):
         run_create(env)
@@ -138,7 +142,7 @@ def test_resume_when_bootstrap_cluster_vanished_says_so(env: Env) -> None:
 # ------------------------------------------------------------------------------------------ upgrade, delete
 
 
-def _created(env: Env) -> None:
+def _created(env: RealEnv) -> None:
     run_create(env)
     recorder.reset()
     env.installer.calls.clear()
@@ -150,14 +154,14 @@ UPGRADE_TASKS = ["setup-and-validate", "update-secrets", "ensure-etcd-capi-compo
                  "post-cluster-upgrade"]
 
 
-def run_upgrade(env: Env, **kwargs: Any) -> Any:
+def run_upgrade(env: RealEnv, **kwargs: Any) -> Any:
     spec = make_spec(env.plugins, spec_text("mgmt", worker_cpus=8))
     return upgrade_cluster(spec, plugins=env.plugins, workdir=env.workdir, installer=env.installer,
                            options=options(), **kwargs)
 
 
 @pytest.mark.parametrize("crash_task", UPGRADE_TASKS)
-def test_upgrade_crash_after_each_task_then_resume(env: Env, crash_task: str) -> None:
+def test_upgrade_crash_after_each_task_then_resume(env: RealEnv, crash_task: str) -> None:
     _created(env)
     crash = CrashAfter(crash_task)
     env.plugins.register(crash, name="crash")
@@ -191,10 +195,9 @@ DELETE_TASKS = ["setup-and-validate-delete", "bootstrap-cluster-for-delete-init"
 
 
 @pytest.mark.parametrize("crash_task", DELETE_TASKS)
-def test_delete_crash_after_each_task_then_resume(env: Env, crash_task: str) -> None:
+def test_delete_crash_after_each_task_then_resume(env: RealEnv, crash_task: str) -> None:
     _created(env)
-    env.bootstrap.clear_failures()
-    env.bootstrap.before_request = None  # the delete's bootstrap cluster has no controller
+    env.controller.active = False  # the delete's bootstrap cluster has no controller
     env.plugins.register(CrashAfter(crash_task), name="crash")
     spec = make_spec(env.plugins, spec_text("mgmt"))
     kwargs: dict[str, Any] = {"plugins": env.plugins, "workdir": env.workdir, "bootstrapper": env.bootstrapper,
@@ -221,10 +224,10 @@ def test_delete_crash_after_each_task_then_resume(env: Env, crash_task: str) -> 
     _assert_deleted(env)
 
 
-def _assert_deleted(env: Env) -> None:
+def _assert_deleted(env: RealEnv) -> None:
     # the bootstrap cluster the deletion ran from holds nothing of the cluster any more
-    left = [(o["kind"], o["metadata"]["name"]) for o in env.bootstrap.list_objects()
-            if o["kind"] != "Namespace" and o["apiVersion"] != "v1"]
+    left = [(o["kind"], o["metadata"]["name"]) for o in env.bootstrap.list_objects(namespace="eksa-system")
+            if o["apiVersion"] != "v1"]
     assert left == [], left
     # the Cluster API objects left the (now deleted) management cluster through the move
     moved = [o["kind"] for o in env.management.list_objects(namespace="eksa-system") if o["apiVersion"] != "v1"]
@@ -233,7 +236,7 @@ def _assert_deleted(env: Env) -> None:
 
 
 def test_kinds_registered_by_installer_double() -> None:
-    # guard: the harness registers the same kinds the test provider renders
+    # guard: the double's harness registers the same kinds the test provider renders
     assert {k for _, k in CAPI_KINDS} >= {"Cluster", "MachineDeployment", "KubeadmControlPlane"}
     assert {k for _, k in EKSA_KINDS} == {"Cluster", "TestDatacenterConfig", "TestMachineConfig", "AWSIamConfig"}
 

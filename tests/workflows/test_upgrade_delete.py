@@ -8,7 +8,8 @@ from eksa_testprovider import recorder
 from eksa_core.errors import SpecErrors
 from eksa_core.workflows import Result, WorkflowError, create_cluster, delete_cluster, upgrade_cluster
 
-from .harness import CAPI_KINDS, Env, make_spec, options, spec_text
+from .harness import make_spec, spec_text
+from .realharness import RealEnv, options
 from .test_create import create_mgmt
 
 #: What the core preflight validations of an upgrade say for the test specs.
@@ -27,9 +28,8 @@ UPGRADE_VALIDATIONS = [
 ]
 
 
-def _workload(env: Env) -> tuple[object, Result]:
+def _workload(env: RealEnv) -> tuple[object, Result]:
     kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
-    env.management.register_kinds(CAPI_KINDS)
     spec = make_spec(env.plugins, spec_text("w01", management="mgmt"))
     result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, management_kubeconfig=kubeconfig,
                             installer=env.installer, options=options())
@@ -37,7 +37,7 @@ def _workload(env: Env) -> tuple[object, Result]:
     return kubeconfig, result
 
 
-def test_management_upgrade_messages_and_rolls_changed_machines(env: Env) -> None:
+def test_management_upgrade_messages_and_rolls_changed_machines(env: RealEnv) -> None:
     create_mgmt(env)
     recorder.reset()
     spec = make_spec(env.plugins, spec_text("mgmt", worker_cpus=8))
@@ -76,7 +76,7 @@ def test_management_upgrade_messages_and_rolls_changed_machines(env: Env) -> Non
     assert eksa is not None
 
 
-def test_upgrade_rejects_immutable_change_with_location(env: Env) -> None:
+def test_upgrade_rejects_immutable_change_with_location(env: RealEnv) -> None:
     create_mgmt(env)
     spec = make_spec(env.plugins, spec_text("mgmt", endpoint="https://elsewhere.example"))
     with pytest.raises(WorkflowError) as info:
@@ -88,7 +88,7 @@ def test_upgrade_rejects_immutable_change_with_location(env: Env) -> None:
     assert (error.kind, error.name, error.field, error.line) == ("TestDatacenterConfig", "mgmt", "spec.endpoint", 40)
 
 
-def test_workload_upgrade_and_delete(env: Env) -> None:
+def test_workload_upgrade_and_delete(env: RealEnv) -> None:
     create_mgmt(env)
     kubeconfig, _ = _workload(env)
     spec = make_spec(env.plugins, spec_text("w01", management="mgmt", worker_cpus=6))
@@ -118,9 +118,9 @@ def test_workload_upgrade_and_delete(env: Env) -> None:
         "eksa_pre_delete", "eksa_delete_resources", "eksa_cleanup_machines"]
 
 
-def test_management_delete_messages(env: Env) -> None:
+def test_management_delete_messages(env: RealEnv) -> None:
     create_mgmt(env)
-    env.bootstrap.before_request = None
+    env.controller.active = False  # the delete's bootstrap cluster runs no controller
     spec = make_spec(env.plugins, spec_text("mgmt"))
     result = delete_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
                             installer=env.installer, options=options())

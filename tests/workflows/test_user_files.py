@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 import pytest
 
 from eksa_core.workflows import Result, create_cluster
 
-from .harness import Env, make_spec, new_env, options, spec_text
+from .harness import make_spec, spec_text
+from .realharness import RealEnv, options
 
 
-def test_a_spec_under_generated_survives_a_successful_create(env: Env) -> None:
+def test_a_spec_under_generated_survives_a_successful_create(env: RealEnv) -> None:
     generated = env.workdir / "mgmt" / "generated"
     spec_file = generated / "mine" / "mgmt.yaml"
     spec_file.parent.mkdir(parents=True)
@@ -29,7 +29,7 @@ def test_a_spec_under_generated_survives_a_successful_create(env: Env) -> None:
     assert sorted(str(p.relative_to(generated)) for p in generated.rglob("*")) == ["mine", "mine/mgmt.yaml"]
 
 
-def test_the_users_spec_at_the_cluster_config_path_is_backed_up_before_it_is_rewritten(env: Env) -> None:
+def test_the_users_spec_at_the_cluster_config_path_is_backed_up_before_it_is_rewritten(env: RealEnv) -> None:
     folder = env.workdir / "mgmt"
     folder.mkdir(parents=True)
     spec_file = folder / "mgmt-eks-a-cluster.yaml"
@@ -45,16 +45,15 @@ def test_the_users_spec_at_the_cluster_config_path_is_backed_up_before_it_is_rew
 
 
 @pytest.mark.parametrize("umask", [0o000, 0o002, 0o022])
-def test_kubeconfigs_are_0600_under_any_umask(tmp_path: Path, umask: int) -> None:
+def test_kubeconfigs_are_0600_under_any_umask(env: RealEnv, umask: int) -> None:
     old = os.umask(umask)
     try:
-        for env in new_env(tmp_path / "work"):
-            spec = make_spec(env.plugins, spec_text("mgmt"))
-            create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
-                           installer=env.installer, options=options(keep_generated=True))
-            kubeconfigs = sorted(env.workdir.rglob("*.kubeconfig"))
-            assert env.workdir / "mgmt" / "mgmt-eks-a-cluster.kubeconfig" in kubeconfigs
-            for path in kubeconfigs + sorted(env.workdir.rglob("*-checkpoint.yaml")):
-                assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        spec = make_spec(env.plugins, spec_text("mgmt"))
+        create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
+                       installer=env.installer, options=options(keep_generated=True))
+        kubeconfigs = sorted(env.workdir.rglob("*.kubeconfig"))
+        assert env.workdir / "mgmt" / "mgmt-eks-a-cluster.kubeconfig" in kubeconfigs
+        for path in kubeconfigs + sorted(env.workdir.rglob("*-checkpoint.yaml")):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     finally:
         os.umask(old)

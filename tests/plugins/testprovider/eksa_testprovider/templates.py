@@ -50,10 +50,15 @@ def _k8s_version(spec: Any) -> str:
     return f"v{spec.cluster.spec.kubernetes_version}.0"
 
 
-def _users(spec: Any, ref: Any) -> list[dict[str, Any]]:
+def _kubeadm_config(spec: Any, ref: Any) -> dict[str, Any]:
+    """The bootstrap data format and the machine config's users, when it has any (Cluster API v1beta2 refuses an
+    empty ``users`` list and an empty config)."""
     machine = spec.config.get(TestMachineConfig, ref.name if ref else None)
     users = machine.spec.users if machine is not None else None
-    return [{"name": u.name, "sshAuthorizedKeys": list(u.ssh_authorized_keys or [])} for u in users or []]
+    config: dict[str, Any] = {"format": "cloud-config"}
+    if users:
+        config["users"] = [{"name": u.name, "sshAuthorizedKeys": list(u.ssh_authorized_keys or [])} for u in users]
+    return config
 
 
 @hookimpl
@@ -86,7 +91,7 @@ def eksa_generate_control_plane(spec: Any, options: Any) -> list[dict[str, Any]]
                   "machineTemplate": {"spec": {"infrastructureRef": {
                       "apiGroup": "infrastructure.cluster.x-k8s.io", "kind": "TestMachineTemplate",
                       "name": template}}},
-                  "kubeadmConfigSpec": {"users": _users(spec, cp.machine_group_ref if cp else None)}}},
+                  "kubeadmConfigSpec": _kubeadm_config(spec, cp.machine_group_ref if cp else None)}},
         {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": _meta(f"{name}-test-cloud-config", name),
          "stringData": {"cloud.conf": f"endpoint = {dc.spec.endpoint}\npassword = {_password(spec)}\n"}},
     ]
@@ -110,10 +115,11 @@ def eksa_generate_workers(spec: Any, machine_template_names: dict[str, str] | No
         config = (kubeadm_config_template_names or {}).get(group.name or "") or f"{name}-{group.name}-1"
         out += [
             {"apiVersion": BOOTSTRAP, "kind": "KubeadmConfigTemplate", "metadata": _meta(config, name),
-             "spec": {"template": {"spec": {"users": _users(spec, group.machine_group_ref)}}}},
+             "spec": {"template": {"spec": _kubeadm_config(spec, group.machine_group_ref)}}},
             {"apiVersion": CAPI, "kind": "MachineDeployment", "metadata": _meta(f"{name}-{group.name}", name),
              "spec": {"clusterName": name, "replicas": group.count if group.count is not None else 1,
-                      "template": {"spec": {
+                      "selector": {"matchLabels": {}},
+                      "template": {"metadata": {"labels": {"cluster.x-k8s.io/cluster-name": name}}, "spec": {
                           "clusterName": name, "version": _k8s_version(spec),
                           "bootstrap": {"configRef": {"apiGroup": "bootstrap.cluster.x-k8s.io",
                                                       "kind": "KubeadmConfigTemplate", "name": config}},
