@@ -3,9 +3,8 @@
 simulation).
 
 The workflow tests run on the real control planes (:mod:`tests.workflows.realharness`). The doubles here serve only
-tests that inject faults (a request that must never come, a kill before a mutating request) and tests of what
-needs EKS Anywhere's own kinds served, which cannot run on a real server here (EKS Anywhere's CRDs are not
-available from the Go module proxy and are not faked).
+tests that inject faults or observe requests (a request that must never come, a kill before a mutating request, a
+management cluster without EKS Anywhere's CRDs) and the CLI tests (``tests/cli/test_cli_e2e.py``, see there).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from eksa_core.workflows import Result, WorkflowError, create_cluster, delete_cl
 
 from .harness import make_spec, spec_text
 from .realharness import RealEnv, options
-from .test_create import create_mgmt
+from .test_create import CONTROLLER_WARNING, create_mgmt
 
 #: What the core preflight validations of an upgrade say for the test specs.
 UPGRADE_VALIDATIONS = [
@@ -134,6 +134,7 @@ def test_management_delete_messages(env: RealEnv) -> None:
         "Installing EKS-A custom components on bootstrap cluster",
         "Installing EKS-D components",
         "Installing EKS-A custom components (CRD and controller)",
+        CONTROLLER_WARNING,
         "Deleting management cluster",
         "Deleting bootstrap cluster",
         "🎉 Cluster deleted!",
