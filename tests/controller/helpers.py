@@ -49,6 +49,13 @@ def _wait(what: str, check: Callable[[], Any], timeout: float = 240.0) -> Any:
     raise AssertionError(f"timed out after {timeout:g}s waiting for {what} (last: {last!r})")
 
 
+def _status_of(kube: KubeClient, namespace: str, name: str) -> str:
+    """The EKS-A Cluster's status and its Cluster API Cluster's conditions, for failure messages."""
+    obj = kube.get_or_none(EKSA, "Cluster", name, namespace) or {}
+    capi = kube.get_or_none(CAPI, "Cluster", name, SYSTEM) or {}
+    return f"EKS-A status: {obj.get('status')}; CAPI conditions: {(capi.get('status') or {}).get('conditions')}"
+
+
 def _controller(
     kube: KubeClient,
     plugins: Plugins | None = None,
