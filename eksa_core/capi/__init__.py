@@ -12,6 +12,8 @@ assemble in their template hooks:
 * :mod:`~eksa_core.capi.args` – component flag sets (OIDC, AWS IAM, pod IAM, etcd encryption, audit...);
 * :mod:`~eksa_core.capi.audit` – the default audit policy;
 * :mod:`~eksa_core.capi.naming` – object names and the template re-naming rule of upgrades;
+* :mod:`~eksa_core.capi.workers` – the default worker rendering (:func:`kubeadm_workers`): a provider supplies
+  only its machine template and what else is its own per group (:class:`WorkerGroupParts`);
 * :func:`render_yaml` – objects to a multi-document YAML stream.
 """
 
@@ -53,6 +55,7 @@ from .objects import (
     secret,
 )
 from .render import render_yaml, to_yaml
+from .workers import WorkerGroupParts, kubeadm_workers
 
 __all__ = [
     "EKSA_SYSTEM_NAMESPACE",
@@ -62,6 +65,7 @@ __all__ = [
     "KubeadmImages",
     "NodeGroupSettings",
     "RegistryMirror",
+    "WorkerGroupParts",
     "b64",
     "bump_template_name",
     "capi_cluster",
@@ -76,6 +80,7 @@ __all__ = [
     "kubeadm_control_plane",
     "kubeadm_images",
     "kubeadm_users",
+    "kubeadm_workers",
     "machine_deployment",
     "machine_deployment_name",
     "machine_health_checks",

@@ -13,17 +13,15 @@ from eksa_core import SpecError, hookimpl
 from eksa_core.capi import (
     KubeadmFlavor,
     NodeGroupSettings,
+    WorkerGroupParts,
     b64,
     capi_cluster,
     control_plane_template_name,
-    kubeadm_config_template,
-    kubeadm_config_template_name,
     kubeadm_control_plane,
     kubeadm_images,
-    machine_deployment,
+    kubeadm_workers,
     metadata,
     secret,
-    worker_machine_template_name,
 )
 from eksa_core.provider import InfrastructureBundle, TemplateOptions
 
@@ -34,6 +32,7 @@ from .provider import INFRA_API_VERSION
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from eksa_core.models.cluster import WorkerNodeGroupConfiguration
     from eksa_core.provider import HookContext, Spec
 
 __all__ = ["TOKEN_ENV", "eksa_env_map", "eksa_generate_control_plane", "eksa_generate_secrets",
@@ -103,26 +102,22 @@ def generate_control_plane(spec: Spec, options: TemplateOptions, env: Mapping[st
 def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | None,
                      kubeadm_config_template_names: Mapping[str, str] | None,
                      env: Mapping[str, str]) -> list[dict[str, Any]]:
-    """For each worker group: its KubeadmConfigTemplate, MachineDeployment and ExampleMachineTemplate."""
-    cluster, dc = spec.cluster, _datacenter(spec)
-    out: list[dict[str, Any]] = []
-    for group in cluster.worker_groups():
-        group_name = group.name or ""
+    """For each worker group: its KubeadmConfigTemplate, MachineDeployment and ExampleMachineTemplate: the core's
+    :func:`~eksa_core.capi.workers.kubeadm_workers`, given what is the provider's own for a group."""
+    dc = _datacenter(spec)
+
+    def parts(index: int, group: WorkerNodeGroupConfiguration) -> WorkerGroupParts:
         machine = _machine(spec, group.machine_group_ref.name if group.machine_group_ref else None)
-        version = group.kubernetes_version or cluster.spec.kubernetes_version
-        images = kubeadm_images(spec, version)
-        template = ((machine_template_names or {}).get(group_name)
-                    or worker_machine_template_name(cluster.name, group_name))
-        config = ((kubeadm_config_template_names or {}).get(group_name)
-                  or kubeadm_config_template_name(cluster.name, group_name))
-        node = _node(machine, taints=group.taints, labels=group.labels,
-                     kubelet_configuration=group.kubelet_configuration)
-        out.append(kubeadm_config_template(cluster, name=config, flavor=_FLAVOR, images=images, node=node, env=env))
-        out.append(machine_deployment(cluster, group, version=images.kubernetes_version,
-                                      machine_template_kind="ExampleMachineTemplate",
-                                      machine_template_name=template, kubeadm_config_template_name=config))
-        out.append(machine_template(template, machine, dc.spec.zone))
-    return out
+        return WorkerGroupParts(
+            flavor=_FLAVOR,
+            node=_node(machine, taints=group.taints, labels=group.labels,
+                       kubelet_configuration=group.kubelet_configuration),
+            machine_template_kind="ExampleMachineTemplate",
+            machine_template=lambda name: machine_template(name, machine, dc.spec.zone),
+        )
+
+    return kubeadm_workers(spec, parts, machine_template_names=machine_template_names,
+                           kubeadm_config_template_names=kubeadm_config_template_names, env=env)
 
 
 @hookimpl

@@ -25,19 +25,17 @@ from eksa_core.capi import (
     KubeVip,
     NodeGroupSettings,
     RegistryMirror,
+    WorkerGroupParts,
     capi_cluster,
     control_plane_template_name,
     etcd_template_name,
     etcdadm_cluster,
-    kubeadm_config_template,
-    kubeadm_config_template_name,
     kubeadm_control_plane,
     kubeadm_images,
     kubeadm_users,
-    machine_deployment,
+    kubeadm_workers,
     metadata,
     no_proxy_list,
-    worker_machine_template_name,
 )
 from eksa_core.capi.constants import CLOUD_CONFIG, EKSA_SYSTEM_NAMESPACE, SECURE_CIPHER_SUITES
 from eksa_core.errors import SpecError
@@ -472,38 +470,25 @@ def _etcdadm(spec: Spec, mc: CloudStackMachineConfig, template_name: str, env: M
 def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | None = None,
                      kubeadm_config_template_names: Mapping[str, str] | None = None,
                      env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """For each worker group: KubeadmConfigTemplate, MachineDeployment, CloudStackMachineTemplate. Groups missing
-    from a name map get the initial ``<cluster>-<group>-1`` names."""
-    env = {} if env is None else env
-    cluster = spec.cluster
+    """For each worker group: KubeadmConfigTemplate (with the CloudStack node bootstrap), MachineDeployment,
+    CloudStackMachineTemplate (the core's :func:`~eksa_core.capi.workers.kubeadm_workers`). Groups missing from a
+    name map get the initial ``<cluster>-<group>-1`` names."""
     flavor = _flavor(spec, empty_taints=True)
-    out: list[dict[str, Any]] = []
-    for index, group in enumerate(cluster.worker_groups()):
-        out += _worker_group(spec, cluster, flavor, index, group, machine_template_names,
-                             kubeadm_config_template_names, env)
-    return out
 
+    def parts(index: int, group: WorkerNodeGroupConfiguration) -> WorkerGroupParts:
+        mc = _machine(spec, group.machine_group_ref.name if group.machine_group_ref else None,
+                      f"spec.workerNodeGroupConfigurations[{index}].machineGroupRef.name")
+        return WorkerGroupParts(
+            flavor=flavor,
+            node=_settings(mc, taints=group.taints, labels=group.labels,
+                           kubelet_configuration=group.kubelet_configuration),
+            machine_template_kind=MACHINE_TEMPLATE_KIND,
+            machine_template=lambda name: machine_template(name, mc),
+            customize_config=lambda kct: _node_bootstrap(kct["spec"]["template"]["spec"], mc, "worker"),
+        )
 
-def _worker_group(spec: Spec, cluster: Cluster, flavor: KubeadmFlavor, index: int,
-                  group: WorkerNodeGroupConfiguration, mt_names: Mapping[str, str] | None,
-                  kct_names: Mapping[str, str] | None, env: Mapping[str, str]) -> list[dict[str, Any]]:
-    gname = group.name or ""
-    mc = _machine(spec, group.machine_group_ref.name if group.machine_group_ref else None,
-                  f"spec.workerNodeGroupConfigurations[{index}].machineGroupRef.name")
-    version = group.kubernetes_version or cluster.spec.kubernetes_version
-    images = kubeadm_images(spec, version)
-    mt_name = (mt_names or {}).get(gname) or worker_machine_template_name(cluster.name, gname)
-    kct_name = (kct_names or {}).get(gname) or kubeadm_config_template_name(cluster.name, gname)
-    node = _settings(mc, taints=group.taints, labels=group.labels, kubelet_configuration=group.kubelet_configuration)
-    kct = kubeadm_config_template(cluster, name=kct_name, flavor=flavor, images=images, node=node, env=env)
-    _node_bootstrap(kct["spec"]["template"]["spec"], mc, "worker")
-    return [
-        kct,
-        machine_deployment(cluster, group, version=images.kubernetes_version,
-                           machine_template_kind=MACHINE_TEMPLATE_KIND, machine_template_name=mt_name,
-                           kubeadm_config_template_name=kct_name),
-        machine_template(mt_name, mc),
-    ]
+    return kubeadm_workers(spec, parts, machine_template_names=machine_template_names,
+                           kubeadm_config_template_names=kubeadm_config_template_names, env=env)
 
 
 # -- bootstrap / clusterctl -----------------------------------------------------------------------------------

@@ -15,18 +15,16 @@ from eksa_core.capi import (
     KubeadmFlavor,
     NodeGroupSettings,
     RegistryMirror,
+    WorkerGroupParts,
     capi_cluster,
     control_plane_template_name,
     etcd_template_name,
     etcdadm_cluster,
-    kubeadm_config_template,
-    kubeadm_config_template_name,
     kubeadm_control_plane,
     kubeadm_images,
-    machine_deployment,
+    kubeadm_workers,
     metadata,
     registry_credentials_secret,
-    worker_machine_template_name,
 )
 from eksa_core.capi.constants import SECURE_CIPHER_SUITES
 from eksa_core.provider import BootstrapOptions, InfrastructureBundle, TemplateOptions, hookimpl
@@ -34,6 +32,7 @@ from eksa_core.provider import BootstrapOptions, InfrastructureBundle, TemplateO
 from .models import DockerDatacenterConfig
 
 if TYPE_CHECKING:
+    from eksa_core.models.cluster import WorkerNodeGroupConfiguration
     from eksa_core.provider import HookContext, Spec
 
 __all__ = [
@@ -146,26 +145,22 @@ def generate_control_plane(spec: Spec, options: TemplateOptions | None = None,
 def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | None = None,
                      kubeadm_config_template_names: Mapping[str, str] | None = None,
                      env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """For each worker group: KubeadmConfigTemplate, MachineDeployment, DockerMachineTemplate."""
-    env = {} if env is None else env
+    """For each worker group: KubeadmConfigTemplate, MachineDeployment, DockerMachineTemplate (the core's
+    :func:`~eksa_core.capi.workers.kubeadm_workers` with the kind node image of the group's version)."""
     cluster = spec.cluster
-    out: list[dict[str, Any]] = []
-    for group in cluster.worker_groups():
-        gname = group.name or ""
+
+    def parts(index: int, group: WorkerNodeGroupConfiguration) -> WorkerGroupParts:
         version = group.kubernetes_version or cluster.spec.kubernetes_version
-        images = kubeadm_images(spec, version)
-        mt_name = (machine_template_names or {}).get(gname) or worker_machine_template_name(cluster.name, gname)
-        kct_name = ((kubeadm_config_template_names or {}).get(gname)
-                    or kubeadm_config_template_name(cluster.name, gname))
-        node = NodeGroupSettings(taints=group.taints, labels=group.labels,
-                                 kubelet_configuration=group.kubelet_configuration)
-        out.append(kubeadm_config_template(cluster, name=kct_name, flavor=docker_flavor(version), images=images,
-                                           node=node, env=env))
-        out.append(machine_deployment(cluster, group, version=images.kubernetes_version,
-                                      machine_template_kind="DockerMachineTemplate", machine_template_name=mt_name,
-                                      kubeadm_config_template_name=kct_name))
-        out.append(machine_template(mt_name, spec.versions_bundle(version).eks_d.kind_node.uri))
-    return out
+        return WorkerGroupParts(
+            flavor=docker_flavor(version),
+            node=NodeGroupSettings(taints=group.taints, labels=group.labels,
+                                   kubelet_configuration=group.kubelet_configuration),
+            machine_template_kind="DockerMachineTemplate",
+            machine_template=lambda name: machine_template(name, spec.versions_bundle(version).eks_d.kind_node.uri),
+        )
+
+    return kubeadm_workers(spec, parts, machine_template_names=machine_template_names,
+                           kubeadm_config_template_names=kubeadm_config_template_names, env=env)
 
 
 @hookimpl

@@ -14,21 +14,20 @@ from typing import TYPE_CHECKING, Any
 from eksa_core.capi import (
     KubeadmFlavor,
     NodeGroupSettings,
+    WorkerGroupParts,
     capi_cluster,
     control_plane_template_name,
-    kubeadm_config_template,
-    kubeadm_config_template_name,
     kubeadm_control_plane,
     kubeadm_images,
-    machine_deployment,
+    kubeadm_workers,
     metadata,
-    worker_machine_template_name,
 )
 from eksa_core.provider import InfrastructureBundle, TemplateOptions, hookimpl
 
 from .models import DEFAULT_STARTUP_DURATION, InMemoryDatacenterConfig, InMemoryMachineConfig
 
 if TYPE_CHECKING:
+    from eksa_core.models.cluster import WorkerNodeGroupConfiguration
     from eksa_core.provider import HookContext, Spec
 
 __all__ = [
@@ -148,37 +147,22 @@ def generate_workers(
     kubeadm_config_template_names: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """For each worker group: KubeadmConfigTemplate, MachineDeployment, DevMachineTemplate."""
-    env = {} if env is None else env
-    cluster = spec.cluster
-    out: list[dict[str, Any]] = []
-    for group in cluster.worker_groups():
-        gname = group.name or ""
-        version = group.kubernetes_version or cluster.spec.kubernetes_version
-        images = kubeadm_images(spec, version)
-        mt_name = (machine_template_names or {}).get(gname) or worker_machine_template_name(cluster.name, gname)
-        kct_name = (kubeadm_config_template_names or {}).get(gname) or kubeadm_config_template_name(
-            cluster.name, gname
-        )
-        node = NodeGroupSettings(
-            taints=group.taints, labels=group.labels, kubelet_configuration=group.kubelet_configuration
-        )
-        out.append(
-            kubeadm_config_template(cluster, name=kct_name, flavor=INMEMORY_FLAVOR, images=images, node=node, env=env)
-        )
-        out.append(
-            machine_deployment(
-                cluster,
-                group,
-                version=images.kubernetes_version,
-                machine_template_kind=MACHINE_TEMPLATE_KIND,
-                machine_template_name=mt_name,
-                kubeadm_config_template_name=kct_name,
-            )
-        )
+    """For each worker group: KubeadmConfigTemplate, MachineDeployment, DevMachineTemplate (the core's
+    :func:`~eksa_core.capi.workers.kubeadm_workers`)."""
+
+    def parts(index: int, group: WorkerNodeGroupConfiguration) -> WorkerGroupParts:
         ref = group.machine_group_ref
-        out.append(machine_template(mt_name, _startup_duration(spec, ref.name if ref else None)))
-    return out
+        return WorkerGroupParts(
+            flavor=INMEMORY_FLAVOR,
+            node=NodeGroupSettings(
+                taints=group.taints, labels=group.labels, kubelet_configuration=group.kubelet_configuration
+            ),
+            machine_template_kind=MACHINE_TEMPLATE_KIND,
+            machine_template=lambda name: machine_template(name, _startup_duration(spec, ref.name if ref else None)),
+        )
+
+    return kubeadm_workers(spec, parts, machine_template_names=machine_template_names,
+                           kubeadm_config_template_names=kubeadm_config_template_names, env=env)
 
 
 @hookimpl

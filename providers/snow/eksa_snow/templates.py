@@ -33,21 +33,19 @@ from eksa_core.capi import (
     KubeVip,
     NodeGroupSettings,
     RegistryMirror,
+    WorkerGroupParts,
     b64,
     capi_cluster,
     control_plane_template_name,
     etcd_template_name,
     etcdadm_cluster,
-    kubeadm_config_template,
-    kubeadm_config_template_name,
     kubeadm_control_plane,
     kubeadm_images,
     kubeadm_users,
-    machine_deployment,
+    kubeadm_workers,
     metadata,
     no_proxy_list,
     secret,
-    worker_machine_template_name,
 )
 from eksa_core.capi.constants import BOTTLEROCKET, MOVE_LABEL, SECURE_CIPHER_SUITES
 from eksa_core.errors import SpecError
@@ -349,39 +347,35 @@ def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | Non
                      kubeadm_config_template_names: Mapping[str, str] | None = None,
                      options: TemplateOptions | None = None, *,
                      env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """For each worker group: KubeadmConfigTemplate, MachineDeployment, AWSSnowMachineTemplate. Groups missing
-    from a name map get the initial ``<cluster>-<group>-1`` names."""
+    """For each worker group: KubeadmConfigTemplate (Bottlerocket bootstrap containers where the OS is
+    Bottlerocket), MachineDeployment, AWSSnowMachineTemplate (the core's
+    :func:`~eksa_core.capi.workers.kubeadm_workers`). Groups missing from a name map get the initial
+    ``<cluster>-<group>-1`` names."""
     env = _env(options) if env is None else env
     cluster = spec.cluster
     _datacenter(spec)
-    out: list[dict[str, Any]] = []
-    for group in cluster.worker_groups():
-        out += _worker_group(spec, cluster, group, machine_template_names, kubeadm_config_template_names, env)
-    return out
 
+    def parts(index: int, group: WorkerNodeGroupConfiguration) -> WorkerGroupParts:
+        mc = _machine(spec, group.machine_group_ref.name if group.machine_group_ref else None)
+        version = group.kubernetes_version or cluster.spec.kubernetes_version
 
-def _worker_group(spec: Spec, cluster: Cluster, group: WorkerNodeGroupConfiguration,
-                  mt_names: Mapping[str, str] | None, kct_names: Mapping[str, str] | None,
-                  env: Mapping[str, str]) -> list[dict[str, Any]]:
-    gname = group.name or ""
-    mc = _machine(spec, group.machine_group_ref.name if group.machine_group_ref else None)
-    version = group.kubernetes_version or cluster.spec.kubernetes_version
-    images = kubeadm_images(spec, version)
-    mt_name = (mt_names or {}).get(gname) or worker_machine_template_name(cluster.name, gname)
-    kct_name = (kct_names or {}).get(gname) or kubeadm_config_template_name(cluster.name, gname)
-    node = _settings(mc, taints=group.taints, labels=group.labels, kubelet_configuration=group.kubelet_configuration)
-    flavor = _flavor(cluster, mc, control_plane=False, kube_vip_image="")
-    kct = kubeadm_config_template(cluster, name=kct_name, flavor=flavor, images=images, node=node, env=env)
-    if _bottlerocket(mc):
-        _add_bottlerocket_containers(kct["spec"]["template"]["spec"]["joinConfiguration"],
-                                     _bootstrap_container(spec, version))
-    return [
-        kct,
-        machine_deployment(cluster, group, version=images.kubernetes_version,
-                           machine_template_kind=_MACHINE_TEMPLATE, machine_template_name=mt_name,
-                           kubeadm_config_template_name=kct_name),
-        machine_template(mt_name, mc),
-    ]
+        def bottlerocket_containers(kct: dict[str, Any]) -> None:
+            if _bottlerocket(mc):
+                _add_bottlerocket_containers(kct["spec"]["template"]["spec"]["joinConfiguration"],
+                                             _bootstrap_container(spec, version))
+
+        node = _settings(mc, taints=group.taints, labels=group.labels,
+                         kubelet_configuration=group.kubelet_configuration)
+        return WorkerGroupParts(
+            flavor=_flavor(cluster, mc, control_plane=False, kube_vip_image=""),
+            node=node,
+            machine_template_kind=_MACHINE_TEMPLATE,
+            machine_template=lambda name: machine_template(name, mc),
+            customize_config=bottlerocket_containers,
+        )
+
+    return kubeadm_workers(spec, parts, machine_template_names=machine_template_names,
+                           kubeadm_config_template_names=kubeadm_config_template_names, env=env)
 
 
 # -- hooks ----------------------------------------------------------------------------------------------------

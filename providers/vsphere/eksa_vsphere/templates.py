@@ -19,24 +19,22 @@ from eksa_core.capi import (
     KubeVip,
     NodeGroupSettings,
     RegistryMirror,
+    WorkerGroupParts,
     b64,
     capi_cluster,
     cluster_resource_set,
     control_plane_template_name,
     etcd_template_name,
     etcdadm_cluster,
-    kubeadm_config_template,
-    kubeadm_config_template_name,
     kubeadm_control_plane,
     kubeadm_images,
     kubeadm_users,
-    machine_deployment,
+    kubeadm_workers,
     metadata,
     no_proxy_list,
     registry_credentials_secret,
     secret,
     to_yaml,
-    worker_machine_template_name,
 )
 from eksa_core.capi.constants import BOTTLEROCKET, MOVE_LABEL, SECURE_CIPHER_SUITES
 from eksa_core.errors import SpecError
@@ -385,39 +383,26 @@ def _etcdadm(spec: Spec, mc: VSphereMachineConfig, images: KubeadmImages, templa
 def generate_workers(spec: Spec, machine_template_names: Mapping[str, str] | None = None,
                      kubeadm_config_template_names: Mapping[str, str] | None = None,
                      env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """For each worker group: KubeadmConfigTemplate, MachineDeployment, VSphereMachineTemplate. Groups missing
-    from a name map get the initial ``<cluster>-<group>-1`` names."""
-    env = {} if env is None else env
-    cluster = spec.cluster
+    """For each worker group: KubeadmConfigTemplate, MachineDeployment, VSphereMachineTemplate (the core's
+    :func:`~eksa_core.capi.workers.kubeadm_workers` with the vSphere machine template). Groups missing from a name
+    map get the initial ``<cluster>-<group>-1`` names."""
     dc = _datacenter(spec)
     flavor = _flavor(spec)
-    out: list[dict[str, Any]] = []
-    for group in cluster.worker_groups():
-        out += _worker_group(spec, cluster, dc, flavor, group, machine_template_names,
-                             kubeadm_config_template_names, env)
-    return out
 
+    def parts(index: int, group: WorkerNodeGroupConfiguration) -> WorkerGroupParts:
+        mc = _machine(spec, group.machine_group_ref.name if group.machine_group_ref else None)
+        return WorkerGroupParts(
+            flavor=flavor,
+            node=_settings(mc, taints=group.taints, labels=group.labels,
+                           kubelet_configuration=group.kubelet_configuration),
+            machine_template_kind="VSphereMachineTemplate",
+            machine_template=lambda name: machine_template(name, dc, mc),
+            # EKS-A places a group in the first of its failure domains
+            failure_domain=failure_domain_name(spec, group.failure_domains[0]) if group.failure_domains else None,
+        )
 
-def _worker_group(spec: Spec, cluster: Cluster, dc: VSphereDatacenterConfig, flavor: KubeadmFlavor,
-                  group: WorkerNodeGroupConfiguration, mt_names: Mapping[str, str] | None,
-                  kct_names: Mapping[str, str] | None, env: Mapping[str, str]) -> list[dict[str, Any]]:
-    gname = group.name or ""
-    mc = _machine(spec, group.machine_group_ref.name if group.machine_group_ref else None)
-    version = group.kubernetes_version or cluster.spec.kubernetes_version
-    images = kubeadm_images(spec, version)
-    mt_name = (mt_names or {}).get(gname) or worker_machine_template_name(cluster.name, gname)
-    kct_name = (kct_names or {}).get(gname) or kubeadm_config_template_name(cluster.name, gname)
-    node = _settings(mc, taints=group.taints, labels=group.labels, kubelet_configuration=group.kubelet_configuration)
-    return [
-        kubeadm_config_template(cluster, name=kct_name, flavor=flavor, images=images, node=node, env=env),
-        machine_deployment(cluster, group, version=images.kubernetes_version,
-                           machine_template_kind="VSphereMachineTemplate", machine_template_name=mt_name,
-                           kubeadm_config_template_name=kct_name,
-                           # EKS-A places a group in the first of its failure domains
-                           failure_domain=failure_domain_name(spec, group.failure_domains[0])
-                           if group.failure_domains else None),
-        machine_template(mt_name, dc, mc),
-    ]
+    return kubeadm_workers(spec, parts, machine_template_names=machine_template_names,
+                           kubeadm_config_template_names=kubeadm_config_template_names, env=env)
 
 
 # -- failure domains ------------------------------------------------------------------------------------------
