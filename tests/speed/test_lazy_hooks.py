@@ -82,8 +82,8 @@ def test_discovery_imports_only_the_registration_modules_of_the_providers() -> N
     assert found["failures"] == []
     loaded = set(found["modules"])
     assert {"eksa_docker.plugin", "eksa_docker.provider"} <= loaded
-    assert not loaded & {"eksa_docker.templates", "eksa_docker.validate", "eksa_docker.machines",
-                         "eksa_docker.lifecycle", "eksa_vsphere.templates", "eksa_vsphere.validate"}, loaded
+    assert not loaded & {"eksa_docker.templates", "eksa_docker.validation", "eksa_docker.machines",
+                         "eksa_docker.lifecycle", "eksa_vsphere.templates", "eksa_vsphere.validation"}, loaded
 
 
 def test_eksa_help_loads_neither_the_contract_nor_the_models() -> None:

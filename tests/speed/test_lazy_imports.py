@@ -59,8 +59,8 @@ KubeClient(configuration=client.Configuration()).close()""")
 @pytest.mark.parametrize("provider,module", [("vsphere", "pyVmomi"), ("cloudstack", "requests")])
 def test_a_provider_client_library_loads_on_first_use(provider: str, module: str) -> None:
     uses = {
-        "vsphere": "from eksa_vsphere.vcenter import VCenter",
-        "cloudstack": "from eksa_cloudstack.api import CloudStackClient\n"
+        "vsphere": "from eksa_vsphere.client import VCenter",
+        "cloudstack": "from eksa_cloudstack.client import CloudStackClient\n"
                       "CloudStackClient('https://127.0.0.1/client/api', 'k', 's')",
     }
     anchor = "plugins = eksa_core.default_plugins()"

@@ -36,8 +36,8 @@ eksa_bootstrap_options = lazy_hook(__name__, ".templates", "eksa_bootstrap_optio
 eksa_generate_control_plane = lazy_hook(__name__, ".templates", "eksa_generate_control_plane")
 eksa_generate_workers = lazy_hook(__name__, ".templates", "eksa_generate_workers")
 eksa_infrastructure_bundle = lazy_hook(__name__, ".templates", "eksa_infrastructure_bundle")
-eksa_set_defaults = lazy_hook(__name__, ".validate", "eksa_set_defaults")
-eksa_validate_config = lazy_hook(__name__, ".validate", "eksa_validate_config")
+eksa_set_defaults = lazy_hook(__name__, ".validation", "eksa_set_defaults")
+eksa_validate_config = lazy_hook(__name__, ".validation", "eksa_validate_config")
 
 __all__ = [
     "eksa_bootstrap_options",

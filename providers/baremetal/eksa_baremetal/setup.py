@@ -11,7 +11,7 @@ Create (:func:`setup_and_validate_create`), every problem reported at once where
 3. a workload cluster's catalogue also holds the management cluster's unprovisioned ``Hardware``, and its
    ``tinkerbellIP`` must be the management cluster's (read from the management cluster named by
    ``context.management_kubeconfig``);
-4. minimum hardware per selector and one selector per machine (:func:`eksa_baremetal.validate.hardware_errors`);
+4. minimum hardware per selector and one selector per machine (:func:`eksa_baremetal.validation.hardware_errors`);
 5. management cluster: the local ports of the bootstrap Tinkerbell stack (80, 42113, 7172) are free (not checked
    when resuming a create, whose own bootstrap stack may hold them);
 6. unless ``skip_ip_check``: the control plane endpoint is not in use, and for a management cluster neither is
@@ -412,7 +412,7 @@ def setup_and_validate_create(spec: Spec, context: HookContext) -> Catalogue:
         unprovisioned hardware for a workload cluster).
     :raises SpecErrors: every failed check, located (spec fields, or CSV file, line and column).
     """
-    from .validate import hardware_errors
+    from .validation import hardware_errors
 
     options = SetupOptions.from_context(context)
     management = spec.cluster.is_self_managed()

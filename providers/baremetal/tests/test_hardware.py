@@ -19,7 +19,7 @@ from eksa_baremetal.hardware import (
     read_csv_file,
     single_selector_errors,
 )
-from eksa_baremetal.validate import hardware_errors
+from eksa_baremetal.validation import hardware_errors
 
 from eksa_core.errors import SpecErrors
 from eksa_core.plugins import Plugins

@@ -8,7 +8,7 @@ import struct
 import pytest
 from eksa_baremetal.models import TinkerbellMachineConfig, TinkerbellTemplateConfig
 from eksa_baremetal.provider import eksa_generate_cluster_config
-from eksa_baremetal.validate import cluster_spec_errors, eksa_set_defaults, eksa_validate_config
+from eksa_baremetal.validation import cluster_spec_errors, eksa_set_defaults, eksa_validate_config
 
 from eksa_core.convert import structure, unstructure
 from eksa_core.errors import SpecErrors

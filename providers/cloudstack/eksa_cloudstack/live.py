@@ -1,6 +1,6 @@
 """Live validation of a CloudStack spec against the CloudStack API (EKS-A's ``Validator`` on ``cmk``).
 
-Per availability zone, with the client of its credentials profile (:mod:`eksa_cloudstack.api`):
+Per availability zone, with the client of its credentials profile (:mod:`eksa_cloudstack.client`):
 
 * the domain (``listDomains`` by the last path element, ``listall``; the one whose ``path`` is ``ROOT/<domain>``),
   the account in that domain (``listAccounts``), the zone by id or name (``listZones``) and the network in the zone
@@ -15,9 +15,10 @@ Per availability zone, with the client of its credentials profile (:mod:`eksa_cl
   machine and datacenter configs must not exist there yet, an upgrade's renamed control plane / etcd machine config
   must not exist, and the credentials profiles must equal the Secrets already installed.
 
-Options read from ``context.options``: ``skip_ip_check``, ``management_kubeconfig`` (a path or a
-:class:`~eksa_core.context.ClusterHandle`) and ``cloudstack_client_factory`` (a :data:`ClientFactory`, e.g. to set
-timeouts or a custom ``requests.Session``).
+Read from the call context: ``skip_ip_check`` (its typed options), the management cluster
+(``context.management_kubeconfig``) and the ``client_factory`` of its
+:class:`~eksa_cloudstack.settings.CloudStackSettings` (a :data:`ClientFactory`, e.g. to set timeouts or a custom
+``requests.Session``).
 
 Unlike EKS-A, which stops at the first failure, every failure is collected into one
 :class:`~eksa_core.errors.SpecErrors`, each located at the field it is about. In a dry run nothing is contacted: the
@@ -38,7 +39,7 @@ import attrs
 from eksa_core.errors import SpecError, SpecErrors
 from eksa_core.provider import ClusterHandle, HookContext
 
-from .api import CloudStackAPIError, CloudStackAuthError, CloudStackClient, CloudStackConnectionError
+from .client import CloudStackAPIError, CloudStackAuthError, CloudStackClient, CloudStackConnectionError
 from .credentials import SECRET_NAMESPACE, CloudStackCredentials, CloudStackProfile, credentials_from_env
 from .models import (
     CloudStackAvailabilityZone,
@@ -47,6 +48,7 @@ from .models import (
     CloudStackResourceIdentifier,
     CloudStackZone,
 )
+from .settings import CloudStackSettings
 from .templates import control_plane_host_port
 
 if TYPE_CHECKING:
@@ -581,7 +583,7 @@ def run_setup_and_validate(spec: Spec, context: HookContext, operation: str, *, 
 
     :param operation: ``create`` or ``upgrade``.
     """
-    from .validate import validate_credentials
+    from .validation import validate_credentials
 
     dc = _datacenter(spec)
     credentials = credentials_from_env(context.env)
@@ -603,7 +605,8 @@ def run_setup_and_validate(spec: Spec, context: HookContext, operation: str, *, 
         _raise(spec, errors)
         return
 
-    factory = client_factory or context.options.get("cloudstack_client_factory") or CloudStackClient.from_profile
+    tuned = context.settings(CloudStackSettings)
+    factory = client_factory or (tuned.client_factory if tuned is not None else None) or CloudStackClient.from_profile
     zones, dc_errors = validate_datacenter(dc, credentials, factory)
     errors += dc_errors
     if not errors:

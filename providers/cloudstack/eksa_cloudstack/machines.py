@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from eksa_core import hookimpl
 from eksa_core.errors import EksaError
 
-from .api import CloudStackAPIError, CloudStackClient
+from .client import CloudStackAPIError, CloudStackClient
 from .credentials import CloudStackCredentials, credentials_from_env
 from .models import CloudStackDatacenterConfig
 

@@ -5,7 +5,7 @@ format: every request's signature is checked the way CloudStack's API server che
 ``signature`` sorted by name, values URL-encoded as Java's ``URLEncoder`` with ``%20`` for spaces, lower-cased,
 HMAC-SHA1 with the user's secret key, base64); a bad key or signature gets HTTP 401 with ``errorcode`` 401, an
 unknown command HTTP 432, a missing required parameter HTTP 431, each as ``{"<command>response": {"errorcode": ...,
-"errortext": ...}}``. The signature check is written here independently of ``eksa_cloudstack.api``.
+"errortext": ...}}``. The signature check is written here independently of ``eksa_cloudstack.client``.
 
 Tests seed it with zones, domains, accounts, networks, templates, offerings, affinity groups and virtual machines.
 ``stopVirtualMachine`` / ``destroyVirtualMachine`` start asynchronous jobs that finish after ``job_polls`` pending

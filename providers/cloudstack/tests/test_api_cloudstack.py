@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 from apidouble import CloudStackAPIDouble, java_url_encode, verify_signature
-from eksa_cloudstack.api import (
+from eksa_cloudstack.client import (
     CloudStackAPIError,
     CloudStackAsyncJobError,
     CloudStackAuthError,

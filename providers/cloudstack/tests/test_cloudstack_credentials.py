@@ -13,7 +13,7 @@ from eksa_cloudstack import plugin
 from eksa_cloudstack.credentials import credentials_from_env, parse_credentials, parse_ini
 from eksa_cloudstack.models import CloudStackDatacenterConfig
 from eksa_cloudstack.templates import credentials_secrets, env_map
-from eksa_cloudstack.validate import validate_credentials
+from eksa_cloudstack.validation import validate_credentials
 from eksa_cloudstack_testlib import DC, conformance_dir
 
 from eksa_core.context import ClusterHandle, HookContext

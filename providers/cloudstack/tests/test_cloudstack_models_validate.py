@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from eksa_cloudstack import plugin
 from eksa_cloudstack.models import CloudStackDatacenterConfig, CloudStackMachineConfig
-from eksa_cloudstack.validate import (
+from eksa_cloudstack.validation import (
     datacenter_errors,
     datacenter_update_errors,
     machine_config_errors,

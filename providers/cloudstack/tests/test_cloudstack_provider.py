@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 
 from eksa_cloudstack import plugin
-from eksa_cloudstack.validate import machine_config_errors
+from eksa_cloudstack.validation import machine_config_errors
 
 from eksa_core.convert import unstructure
 from eksa_core.models.base import ObjectMeta

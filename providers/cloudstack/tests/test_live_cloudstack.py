@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from apidouble import CloudStackAPIDouble
 from eksa_cloudstack import live
-from eksa_cloudstack.validate import (
+from eksa_cloudstack.validation import (
     eksa_setup_and_validate_create,
     eksa_setup_and_validate_delete,
     eksa_setup_and_validate_upgrade,
@@ -179,7 +179,7 @@ def test_hooks_through_the_plugin_manager(double: CloudStackAPIDouble, tmp_path:
     bad = make_spec(double.url, edit=lambda t: t.replace("name: zone1", "name: zone9"))
     with pytest.raises(SpecErrors, match="zone9"):
         hooks.eksa_setup_and_validate_upgrade(spec=bad, current_spec=spec, context=ctx)
-    # One implementation per hook: the plugin module's hooks run the functions of validate.py / machines.py.
+    # One implementation per hook: the plugin module's hooks run the functions of validation.py / machines.py.
     from eksa_cloudstack import machines, plugin
 
     from eksa_core.provider import implementation

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from apidouble import CloudStackAPIDouble
-from eksa_cloudstack.api import CloudStackClient
+from eksa_cloudstack.client import CloudStackClient
 from eksa_cloudstack.machines import (
     CloudStackCleanupError,
     belongs_to_cluster,

@@ -28,8 +28,8 @@ eksa_generate_control_plane = lazy_hook(__name__, ".templates", "eksa_generate_c
 eksa_generate_secrets = lazy_hook(__name__, ".templates", "eksa_generate_secrets")
 eksa_generate_workers = lazy_hook(__name__, ".templates", "eksa_generate_workers")
 eksa_infrastructure_bundle = lazy_hook(__name__, ".templates", "eksa_infrastructure_bundle")
-eksa_setup_and_validate_create = lazy_hook(__name__, ".validate", "eksa_setup_and_validate_create")
-eksa_validate_config = lazy_hook(__name__, ".validate", "eksa_validate_config")
+eksa_setup_and_validate_create = lazy_hook(__name__, ".validation", "eksa_setup_and_validate_create")
+eksa_validate_config = lazy_hook(__name__, ".validation", "eksa_validate_config")
 
 __all__ = [
     "eksa_bootstrap_options",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from eksa_docker import plugin
 from eksa_docker.machines import DockerSettings
-from eksa_docker.validate import (
+from eksa_docker.validation import (
     DEV_ONLY_WARNING,
     ENDPOINT_NOT_SUPPORTED,
     MEMORY_WARNING,

@@ -7,14 +7,14 @@ Public API: the kinds in :mod:`eksa_nutanix.models`, the Prism Central v3 client
 
 from __future__ import annotations
 
+from .client import PrismClient, PrismError, PrismNotFound
 from .models import (
     NutanixDatacenterConfig,
     NutanixDatacenterFailureDomain,
     NutanixMachineConfig,
     NutanixResourceIdentifier,
 )
-from .prism import PrismClient, PrismError, PrismNotFound
-from .validate import validate_datacenter, validate_machine_config
+from .validation import validate_datacenter, validate_machine_config
 
 __all__ = [
     "NutanixDatacenterConfig",

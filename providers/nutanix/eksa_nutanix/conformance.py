@@ -6,8 +6,8 @@ generate_secret_objects`) for the spec the runner built.
 A ``validate-datacenter`` case names a datacenter document (``input``) that replaces the datacenter of a cluster
 spec (``extra_inputs.cluster``), and describes a mocked Prism Central (``params.mocked_prism_central``). Real Prism
 Central cannot run here, so the case is run by starting a :class:`~eksa_core.testing.prism_double.PrismCentralDouble`
-on 127.0.0.1 seeded from those params and running the real :class:`~eksa_nutanix.prism.PrismClient` and
-:func:`~eksa_nutanix.validate.validate_datacenter` against it.
+on 127.0.0.1 seeded from those params and running the real :class:`~eksa_nutanix.client.PrismClient` and
+:func:`~eksa_nutanix.validation.validate_datacenter` against it.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from eksa_core.errors import EksaError, ErrorCode, SpecErrors
 from eksa_core.models.cluster import Cluster
 from eksa_core.provider import load_documents, read_text, structure, to_plain
 
+from .client import PrismClient
 from .models import NutanixDatacenterConfig
-from .prism import PrismClient
 from .templates import generate_secret_objects
-from .validate import ENV_PASSWORD, ENV_USERNAME, validate_datacenter
+from .validation import ENV_PASSWORD, ENV_USERNAME, validate_datacenter
 
 __all__ = ["eksa_conformance_case", "load_lenient", "run_validate_datacenter"]
 

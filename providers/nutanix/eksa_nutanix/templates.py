@@ -68,7 +68,7 @@ from .models import (
     NutanixMachineConfig,
     NutanixResourceIdentifier,
 )
-from .validate import ENV_PASSWORD, ENV_USERNAME
+from .validation import ENV_PASSWORD, ENV_USERNAME
 
 if TYPE_CHECKING:
     from eksa_core.models.cluster import Cluster, WorkerNodeGroupConfiguration

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from eksa_nutanix.prism import PrismClient
+from eksa_nutanix.client import PrismClient
 
 from eksa_core.testing import conformance_dir as shared_conformance_dir
 from eksa_core.testing.prism_double import PrismCentralDouble

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eksa_nutanix.models import NutanixDatacenterConfig, NutanixMachineConfig, NutanixResourceIdentifier
-from eksa_nutanix.prism import (
+from eksa_nutanix.client import (
     NutanixSettings,
     PrismClient,
     PrismError,
@@ -19,7 +18,8 @@ from eksa_nutanix.prism import (
     find_image,
     find_subnet_uuid,
 )
-from eksa_nutanix.validate import (
+from eksa_nutanix.models import NutanixDatacenterConfig, NutanixMachineConfig, NutanixResourceIdentifier
+from eksa_nutanix.validation import (
     INSECURE_WARNING,
     client_from_env,
     eksa_setup_and_validate_create,

@@ -7,7 +7,7 @@ import importlib.metadata
 import pytest
 from eksa_nutanix import plugin
 from eksa_nutanix.templates import env_map
-from eksa_nutanix.validate import datacenter_errors, machine_config_errors
+from eksa_nutanix.validation import datacenter_errors, machine_config_errors
 
 from eksa_core.convert import unstructure
 from eksa_core.errors import SpecError

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from eksa_nutanix import plugin
 from eksa_nutanix.models import NutanixDatacenterConfig, NutanixMachineConfig
-from eksa_nutanix.validate import (
+from eksa_nutanix.validation import (
     datacenter_errors,
     machine_config_errors,
     set_datacenter_defaults,

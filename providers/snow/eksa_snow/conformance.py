@@ -14,7 +14,7 @@ from eksa_core.models import ObjectMeta, Ref
 
 from .credentials import credentials_secret, read_credentials
 from .models import SnowDatacenterConfig, SnowDatacenterConfigSpec
-from .validate import set_datacenter_defaults
+from .validation import set_datacenter_defaults
 
 __all__ = ["CredentialsCheck", "credentials_case", "eksa_conformance_case"]
 

@@ -26,10 +26,10 @@ eksa_needs_new_machine_templates = lazy_hook(__name__, ".machines", "eksa_needs_
 eksa_generate_control_plane = lazy_hook(__name__, ".templates", "eksa_generate_control_plane")
 eksa_generate_workers = lazy_hook(__name__, ".templates", "eksa_generate_workers")
 eksa_infrastructure_bundle = lazy_hook(__name__, ".templates", "eksa_infrastructure_bundle")
-eksa_set_defaults = lazy_hook(__name__, ".validate", "eksa_set_defaults")
-eksa_setup_and_validate_create = lazy_hook(__name__, ".validate", "eksa_setup_and_validate_create")
-eksa_setup_and_validate_upgrade = lazy_hook(__name__, ".validate", "eksa_setup_and_validate_upgrade")
-eksa_validate_config = lazy_hook(__name__, ".validate", "eksa_validate_config")
+eksa_set_defaults = lazy_hook(__name__, ".validation", "eksa_set_defaults")
+eksa_setup_and_validate_create = lazy_hook(__name__, ".validation", "eksa_setup_and_validate_create")
+eksa_setup_and_validate_upgrade = lazy_hook(__name__, ".validation", "eksa_setup_and_validate_upgrade")
+eksa_validate_config = lazy_hook(__name__, ".validation", "eksa_validate_config")
 
 __all__ = [
     "eksa_cleanup_machines",

@@ -21,7 +21,7 @@ from .models import (
     SnowMachineConfigSpec,
     SnowNetwork,
 )
-from .validate import DEFAULT_INSTANCE_TYPE, DEFAULT_PHYSICAL_NETWORK_CONNECTOR
+from .validation import DEFAULT_INSTANCE_TYPE, DEFAULT_PHYSICAL_NETWORK_CONNECTOR
 
 __all__ = ["NAME", "eksa_env_map", "eksa_generate_cluster_config", "eksa_generate_secrets", "eksa_provider"]
 

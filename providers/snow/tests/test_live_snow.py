@@ -19,7 +19,7 @@ from eksa_snow.live import (
     spec_machine_configs,
     validate_live,
 )
-from eksa_snow.validate import eksa_setup_and_validate_create, eksa_setup_and_validate_upgrade
+from eksa_snow.validation import eksa_setup_and_validate_create, eksa_setup_and_validate_upgrade
 from snow_devices import DEVICE_1, DEVICE_2, DEVICE_KEYS
 
 from eksa_core.context import HookContext

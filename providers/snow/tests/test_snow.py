@@ -11,7 +11,7 @@ from eksa_snow.conformance import eksa_conformance_case
 from eksa_snow.credentials import credentials_secret, device_endpoints, parse_credentials, read_credentials
 from eksa_snow.models import SnowDatacenterConfig, SnowMachineConfig
 from eksa_snow.provider import eksa_env_map, eksa_generate_cluster_config, eksa_generate_secrets
-from eksa_snow.validate import cluster_spec_errors, eksa_set_defaults
+from eksa_snow.validation import cluster_spec_errors, eksa_set_defaults
 
 from eksa_core.context import HookContext
 from eksa_core.convert import unstructure

@@ -65,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     harness = _load_harness()  # also puts the provider on sys.path
+    from eksa_vsphere.client import RoundTrips
     from eksa_vsphere.live import validate_vcenter
-    from eksa_vsphere.vcenter import RoundTrips
 
     binary = _build()
     flags = {"vm": args.vms, "pool": args.pools, "cluster": args.clusters}

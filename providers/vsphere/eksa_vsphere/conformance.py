@@ -1,8 +1,8 @@
 """vSphere conformance cases that the core runner hands to the provider.
 
 ``validate-datacenter``: read the case's input file, apply the vSphere defaults and run the static validation of
-its ``VSphereDatacenterConfig`` (the same functions as :func:`~eksa_vsphere.validate.eksa_set_defaults` and
-:func:`~eksa_vsphere.validate.eksa_validate_config`). Returns the defaulted datacenter config as plain data, or
+its ``VSphereDatacenterConfig`` (the same functions as :func:`~eksa_vsphere.validation.eksa_set_defaults` and
+:func:`~eksa_vsphere.validation.eksa_validate_config`). Returns the defaulted datacenter config as plain data, or
 raises :class:`~eksa_core.errors.SpecErrors`. ``render-failure-domains`` is answered by
 :mod:`eksa_vsphere.templates`; other kinds get ``None``.
 """
@@ -27,7 +27,7 @@ def validate_datacenter_file(path: Path) -> dict[str, Any]:
     from eksa_core.provider import load_cluster_config
 
     from . import plugin
-    from .validate import eksa_set_defaults, eksa_validate_config
+    from .validation import eksa_set_defaults, eksa_validate_config
 
     plugins = Plugins()
     plugins.register(plugin, name="eksa-provider-vsphere")

@@ -13,7 +13,7 @@ from eksa_core.capi.constants import MOVE_LABEL
 
 from .models import VSphereDatacenterConfig
 from .templates import eksa_generate_secrets
-from .validate import check_credentials
+from .validation import check_credentials
 
 if TYPE_CHECKING:
     from eksa_core.provider import ClusterHandle, HookContext, Spec

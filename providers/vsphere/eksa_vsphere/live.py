@@ -9,7 +9,7 @@ The spec objects are duck-typed: any object with the attribute names of the prov
 (``datacenter_config.spec.server``, ``machine_config.spec.datastore``, ``cluster.spec.
 control_plane_configuration.machine_group_ref.name`` ...).
 
-Round trips for a whole run against a vCenter (see :class:`~eksa_vsphere.vcenter.VCenter`): one HTTP GET,
+Round trips for a whole run against a vCenter (see :class:`~eksa_vsphere.client.VCenter`): one HTTP GET,
 RetrieveServiceContent, Login, one inventory RetrievePropertiesEx, one template RetrievePropertiesEx,
 one FetchUserPrivilegeOnEntities, Logout, plus a few REST calls for tags (session, attached tags of all
 templates, one GET per distinct tag, one tag list when machine configs carry tags); two TLS handshakes
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the vcenter module imports pyVmomi: it loads when a live check first runs
-    from eksa_vsphere.vcenter import InventoryObject, RoundTrips, TemplateInfo, VCenter
+    from eksa_vsphere.client import InventoryObject, RoundTrips, TemplateInfo, VCenter
 
 __all__ = [
     "ENV_PASSWORD",
@@ -225,7 +225,7 @@ class LiveValidator:
         round_trips: RoundTrips | None = None,
         on_result: Callable[[CheckResult], None] | None = None,
     ) -> None:
-        from eksa_vsphere.vcenter import RoundTrips
+        from eksa_vsphere.client import RoundTrips
 
         self.dc_config = datacenter_config
         self.machine_configs = _by_name(machine_configs)
@@ -313,7 +313,7 @@ class LiveValidator:
     # ------------------------------------------------------------------ 1-3 connection, credentials, cert
 
     def _check_connection(self, server: str, thumbprint: str | None, insecure: bool) -> bool:
-        from eksa_vsphere.vcenter import ConnectionFailed, VCenter
+        from eksa_vsphere.client import ConnectionFailed, VCenter
 
         name = "vsphere-connection"
         prefix = "failed validating connection to vCenter: failed to reach server"
@@ -337,7 +337,7 @@ class LiveValidator:
 
     def _certificate_error(self, thumbprint: str | None, insecure: bool) -> str | None:
         """EKS-A's thumbprint rules; None when the certificate is acceptable (or not checked)."""
-        from eksa_vsphere.vcenter import VCenterError, normalize_thumbprint
+        from eksa_vsphere.client import VCenterError, normalize_thumbprint
 
         vc = self.vc
         if vc is None or insecure or not vc.uses_tls:
@@ -355,7 +355,7 @@ class LiveValidator:
         return None
 
     def _check_authentication(self, username: str, password: str) -> bool:
-        from eksa_vsphere.vcenter import AuthenticationError, ConnectionFailed
+        from eksa_vsphere.client import AuthenticationError, ConnectionFailed
 
         name = "vsphere-authentication"
         assert self.vc is not None
@@ -569,7 +569,7 @@ class LiveValidator:
         return found
 
     def _check_templates(self, dc: InventoryObject | None, used: Mapping[str, Any]) -> None:
-        from eksa_vsphere.vcenter import VCenterError
+        from eksa_vsphere.client import VCenterError
 
         vc = self.vc
         located: dict[str, InventoryObject] = {}
@@ -639,7 +639,7 @@ class LiveValidator:
         return errors
 
     def _check_machine_tags(self, dc: InventoryObject | None, used: Mapping[str, Any]) -> None:
-        from eksa_vsphere.vcenter import VCenterError
+        from eksa_vsphere.client import VCenterError
 
         name = "vsphere-machine-tags"
         wanted = sorted({str(t) for mc in used.values() for t in (_get(mc, "spec", "tags") or [])})
@@ -673,7 +673,7 @@ class LiveValidator:
     def _check_capacity(
         self, dc: InventoryObject | None, groups: list[_Group], placements: Mapping[str, Mapping[str, Any]]
     ) -> None:
-        from eksa_vsphere.vcenter import VCenter
+        from eksa_vsphere.client import VCenter
 
         ds_name, pool_name = "vsphere-datastore-capacity", "vsphere-resource-pool-memory"
         if dc is None or self.vc is None:

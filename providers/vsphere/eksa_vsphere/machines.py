@@ -12,7 +12,8 @@ from eksa_core import hookimpl
 from eksa_core.provider import unstructure
 
 from .models import VSphereDatacenterConfig, VSphereMachineConfig
-from .validate import (
+from .settings import timeout_of
+from .validation import (
     CONTROL_PLANE,
     ENV_PASSWORD,
     ENV_USERNAME,
@@ -25,7 +26,7 @@ from .validate import (
 if TYPE_CHECKING:
     from eksa_core.provider import HookContext, Spec
 
-    from .vcenter import VMInfo
+    from .client import VMInfo
 
 __all__ = [
     "CONTROL_PLANE_ANNOTATION",
@@ -227,11 +228,11 @@ def eksa_cleanup_machines(spec: Spec, context: HookContext) -> None:
         context.record("vsphere-cleanup-vms", server=dc.spec.server, datacenter=dc.spec.datacenter,
                        name_prefix=f"{spec.name}-", folders=_folders(spec))
         return
-    from .vcenter import VCenter  # pyVmomi loads only when a cleanup talks to vCenter
+    from .client import VCenter  # pyVmomi loads only when a cleanup talks to vCenter
 
     check_credentials(context.env)
     with VCenter(dc.spec.server or "", thumbprint=dc.spec.thumbprint or None, insecure=bool(dc.spec.insecure),
-                 timeout=float(context.options.get("vsphere_timeout", 30.0))) as vc:
+                 timeout=timeout_of(context, 30.0)) as vc:
         vc.login(context.env[ENV_USERNAME], context.env[ENV_PASSWORD])
         candidates = vc.list_vms(name_prefix=f"{spec.name}-", folders=_folders(spec),
                                  datacenter=dc.spec.datacenter or None)

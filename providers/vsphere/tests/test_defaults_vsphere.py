@@ -78,7 +78,7 @@ def test_minimums(plugins: Plugins) -> None:
 
 
 def test_defaults_are_idempotent(plugins: Plugins) -> None:
-    from eksa_vsphere.validate import eksa_set_defaults
+    from eksa_vsphere.validation import eksa_set_defaults
 
     config = parse(spec_yaml(), plugins)
     before = [unstructure(o) for o in config.objects]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from eksa_vsphere.client import RoundTrips
 from eksa_vsphere.live import (
     PRIVILEGE_CHECK,
     CheckResult,
@@ -15,7 +16,6 @@ from eksa_vsphere.live import (
     raise_for_failures,
     validate_vcenter,
 )
-from eksa_vsphere.vcenter import RoundTrips
 from eksa_vsphere_testlib import (
     BR_TEMPLATE,
     DEFAULT_INVENTORY,

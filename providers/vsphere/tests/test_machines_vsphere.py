@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from eksa_vsphere import plugin
+from eksa_vsphere.client import VCenter
 from eksa_vsphere.machines import (
     CONTROL_PLANE_ANNOTATION,
     ETCD_ANNOTATION,
@@ -16,7 +17,6 @@ from eksa_vsphere.machines import (
     eksa_machine_configs,
     eksa_needs_new_machine_templates,
 )
-from eksa_vsphere.vcenter import VCenter
 from eksa_vsphere_testlib import DEFAULT_INVENTORY, VcsimServer
 from test_validate_vsphere import make_spec, mc, spec_yaml
 

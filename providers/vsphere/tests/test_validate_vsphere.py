@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from eksa_vsphere import plugin
 from eksa_vsphere.models import VSphereMachineConfig
-from eksa_vsphere.validate import (
+from eksa_vsphere.validation import (
     PRIVATE_KEY_FILE,
     PUBLIC_KEY_FILE,
     control_plane_ip_in_use,

@@ -6,7 +6,7 @@ import socket
 from collections.abc import Callable, Iterator
 
 import pytest
-from eksa_vsphere.vcenter import (
+from eksa_vsphere.client import (
     AuthenticationError,
     ConnectionFailed,
     RoundTrips,
@@ -204,7 +204,7 @@ def test_cleanup_by_tag_and_refusals(start_vcsim: Callable[..., VcsimServer]) ->
             vc.list_vms(name_prefix="")
         template = vc.find("VirtualMachine", "/DC0/vm/eksa/c1-template")
         assert template is not None
-        from eksa_vsphere.vcenter import VMInfo
+        from eksa_vsphere.client import VMInfo
 
         with pytest.raises(ValueError):
             vc.destroy_vms([VMInfo(template.moid, template.name, template.path, "poweredOff", True)])

@@ -25,6 +25,16 @@ from eksa_core import hookimpl
 from eksa_core.errors import SpecError, SpecErrors
 from eksa_core.models.base import Ref, UserConfiguration
 
+from .client import (
+    NutanixSettings,
+    PrismClient,
+    PrismError,
+    entity_name,
+    find_cluster_uuid,
+    find_image,
+    find_project_uuid,
+    find_subnet_uuid,
+)
 from .models import (
     BOOT_TYPES,
     DEFAULT_CREDENTIALS_NAME,
@@ -44,16 +54,6 @@ from .models import (
     NutanixDatacenterConfig,
     NutanixMachineConfig,
     NutanixResourceIdentifier,
-)
-from .prism import (
-    NutanixSettings,
-    PrismClient,
-    PrismError,
-    entity_name,
-    find_cluster_uuid,
-    find_image,
-    find_project_uuid,
-    find_subnet_uuid,
 )
 from .quantity import InvalidQuantity, parse_quantity
 
@@ -479,7 +479,7 @@ def _datacenter_of(spec: Spec) -> NutanixDatacenterConfig:
 
 
 def _given_client(context: HookContext) -> PrismClient | None:
-    """The Prism client of the context's :class:`~eksa_nutanix.prism.NutanixSettings`, if the caller gave one."""
+    """The Prism client of the context's :class:`~eksa_nutanix.client.NutanixSettings`, if the caller gave one."""
     settings = context.settings(NutanixSettings)
     return settings.prism_client if settings is not None else None
 

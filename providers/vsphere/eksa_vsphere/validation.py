@@ -38,6 +38,7 @@ from .models import (
     VSphereDatacenterConfig,
     VSphereMachineConfig,
 )
+from .settings import timeout_of
 
 if TYPE_CHECKING:
     from eksa_core.provider import ClusterConfig, HookContext, Spec
@@ -426,7 +427,7 @@ def _run_live_checks(spec: Spec, context: HookContext, *, timeout: float = 30.0)
         env=context.env,
         eksd_release_name=_eksd_release_name(spec),
         skip=_skip_validations(context),
-        timeout=float(context.options.get("vsphere_timeout", timeout)),
+        timeout=timeout_of(context, timeout),
         on_result=report,
     )
     try:
