@@ -1,9 +1,10 @@
 """The curated packages CRDs, derived from the models (:mod:`eksa_core.packages.models`) by the core's CRD
 generator (:func:`eksa_core.crds.schema_for`), in group ``packages.eks.amazonaws.com``.
 
-``github.com/aws/eks-anywhere-packages``, whose generated CRDs EKS Anywhere installs, cannot be downloaded here;
-these CRDs carry the schema of our models instead (the same wire names, required fields and enums), so they
-accept what the CLI writes and refuse what the models refuse.
+EKS Anywhere installs the CRDs generated in ``github.com/aws/eks-anywhere-packages`` with the package
+controller's chart, which eksa does not install yet; until it does, the CLI installs these, which carry the schema
+of our models (the same wire names, required fields and enums), so they accept what the CLI writes and refuse what
+the models refuse. Tests also have the real ones (CRD group ``packages`` of :mod:`eksa_core.testing.crds`).
 """
 
 from __future__ import annotations

@@ -54,6 +54,9 @@ __all__ = [
 JSONObject = dict[str, Any]
 
 CAPI_VERSION = "v1.13.2"
+#: EKS Anywhere's module and the release of it the bundled release snapshot mirrors.
+EKSA_MODULE = "github.com/aws/eks-anywhere"
+EKSA_VERSION = "v0.26.1"
 
 
 class CrdSourceError(RuntimeError):
@@ -66,7 +69,7 @@ class OverlayError(RuntimeError):
 
 @dataclass(frozen=True)
 class CrdGroup:
-    """One set of CRDs: a Go module at a version and the directories (inside it) holding CRD files.
+    """One set of CRDs: a Go module at a version and the directories or files (inside it) holding CRD files.
 
     ``overlay`` says whether :data:`EKSA_CAPI_OVERLAY` applies to these CRDs.
     """
@@ -165,6 +168,46 @@ CRD_GROUPS: Mapping[str, CrdGroup] = {
             "config/crd/bases",
             description="Flux kustomize-controller (Kustomization)",
         ),
+        # EKS Anywhere's own CRDs, at the release the bundled release snapshot mirrors (eksa_core/data/releases).
+        _group(
+            "eksa",
+            EKSA_MODULE,
+            EKSA_VERSION,
+            "config/crd/bases",
+            description="EKS Anywhere (Cluster, datacenter and machine configs, FluxConfig, GitOpsConfig, ...)",
+        ),
+        # The providers whose own modules the proxy does not serve: the CRD files EKS Anywhere's module carries
+        # for its envtest (internal/test/envtest/config), which are what EKS Anywhere tests its controllers with.
+        _group(
+            "snow",
+            EKSA_MODULE,
+            EKSA_VERSION,
+            "internal/test/envtest/config/snow-crds.yaml",
+            description="Cluster API Snow provider (AWSSnowCluster, AWSSnowMachineTemplate, AWSSnowIPPool), "
+            "from EKS Anywhere's envtest configuration",
+        ),
+        _group(
+            "capt",
+            EKSA_MODULE,
+            EKSA_VERSION,
+            "internal/test/envtest/config/capt-crds.yaml",
+            description="Cluster API Tinkerbell provider (TinkerbellCluster, TinkerbellMachineTemplate, ...), "
+            "from EKS Anywhere's envtest configuration",
+        ),
+        _group(
+            "eksd",
+            EKSA_MODULE,
+            EKSA_VERSION,
+            "internal/test/envtest/config/eks-d-crds.yaml",
+            description="EKS-D Release, from EKS Anywhere's envtest configuration",
+        ),
+        _group(
+            "packages",
+            "github.com/aws/eks-anywhere-packages",
+            "v0.4.17",
+            "config/crd/bases",
+            description="EKS Anywhere curated packages (Package, PackageBundle, PackageBundleController)",
+        ),
         _group(
             "etcdadm-bootstrap",
             "github.com/aws/etcdadm-bootstrap-provider",
@@ -184,13 +227,8 @@ CRD_GROUPS: Mapping[str, CrdGroup] = {
 """Every CRD group that can be installed, by name."""
 
 UNAVAILABLE_GROUPS: Mapping[str, str] = {
-    "eksa": "github.com/aws/eks-anywhere (config/crd/bases, v0.17.4): the Go module proxy serves no version of it",
-    "snow": "the Snow CRD EKS Anywhere's module carries for its envtest: github.com/aws/eks-anywhere is not served",
-    "eksd": "the EKS-D Release CRD EKS Anywhere's module carries for its envtest: github.com/aws/eks-anywhere "
-    "is not served (nor github.com/aws/eks-distro-build-tooling/release)",
     "capx": "github.com/nutanix-cloud-native/cluster-api-provider-nutanix v1.6.1: the Go module proxy serves no "
-    "version of it",
-    "capt": "github.com/tinkerbell/cluster-api-provider-tinkerbell v0.6.6: the Go module proxy serves no version of it",
+    "version of it, and EKS Anywhere's module carries no copy of its CRDs",
 }
 """CRD groups EKS Anywhere ships that cannot be had from module downloads here, with the reason."""
 
@@ -234,10 +272,13 @@ def _crd_files(group: CrdGroup) -> list[Path]:
     root = module_dir(group.module, group.version)
     files: list[Path] = []
     for rel in group.paths:
-        directory = root / rel
-        if not directory.is_dir():
+        where = root / rel
+        if where.is_file():
+            files.append(where)
+        elif where.is_dir():
+            files.extend(sorted(where.glob("*.yaml")))
+        else:
             raise CrdSourceError(f"{group.module}@{group.version} has no {rel}")
-        files.extend(sorted(directory.glob("*.yaml")))
     if not files:
         raise CrdSourceError(f"{group.module}@{group.version} has no CRD files in {', '.join(group.paths)}")
     return files

@@ -38,14 +38,8 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 #: kind -> the CRD group of :data:`eksa_core.testing.crds.UNAVAILABLE_GROUPS` it needs.
 UNCHECKABLE_KINDS = {
-    "anywhere.eks.amazonaws.com": "eksa",
     "NutanixCluster": "capx",
     "NutanixMachineTemplate": "capx",
-    "TinkerbellCluster": "capt",
-    "TinkerbellMachineTemplate": "capt",
-    "AWSSnowCluster": "snow",
-    "AWSSnowMachineTemplate": "snow",
-    "AWSSnowIPPool": "snow",
 }
 
 

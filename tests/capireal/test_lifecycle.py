@@ -6,11 +6,12 @@ bootstrap and kubeadm control plane managers and CAPD with its in-memory backend
 machines and serves its API server, etcd and Nodes in memory, so everything eksa waits for is set by the real
 controllers, nothing by the test.
 
-What the test itself sets up, and why: the management cluster must be an EKS Anywhere cluster for eksa's
-preflight (``validate management cluster has eksa crds``, its own EKS Anywhere ``Cluster`` object). EKS Anywhere's
-CRDs cannot be had from the Go module proxy (see :data:`eksa_core.testing.crds.UNAVAILABLE_GROUPS`), so the test
-installs schema-less stand-ins for the EKS Anywhere kinds of the specs (group ``anywhere.eks.amazonaws.com``,
-unknown fields preserved) and the management cluster's own spec objects. Nothing else is prepared or played.
+What the test itself sets up, and why: the management cluster must be an EKS Anywhere cluster for eksa's preflight
+(``validate management cluster has eksa crds``, its own EKS Anywhere ``Cluster`` object). EKS Anywhere's own CRDs
+(CRD group ``eksa`` of :mod:`eksa_core.testing.crds`) serve no ``InMemoryDatacenterConfig`` /
+``InMemoryMachineConfig``, the development provider's kinds, so the test installs schema-less stand-ins for the EKS
+Anywhere kinds of the specs (group ``anywhere.eks.amazonaws.com``, unknown fields preserved) and the management
+cluster's own spec objects. Nothing else is prepared or played.
 
 What the in-memory workload cluster cannot host (so these tests do not exercise it):
 

@@ -167,8 +167,12 @@ def test_unavailable_groups_say_why() -> None:
 def test_group_for_kind() -> None:
     assert group_for_kind(CAPI, "Cluster") == "capi-core"
     assert group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "VSphereMachineTemplate") == "capv"
+    assert group_for_kind("anywhere.eks.amazonaws.com/v1alpha1", "Cluster") == "eksa"
+    assert group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "TinkerbellMachineTemplate") == "capt"
+    assert group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "AWSSnowCluster") == "snow"
+    assert group_for_kind("packages.eks.amazonaws.com/v1alpha1", "Package") == "packages"
     with pytest.raises(CrdSourceError):
-        group_for_kind("anywhere.eks.amazonaws.com/v1alpha1", "Cluster")
+        group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "NutanixCluster")
 
 
 @pytest.mark.realkube
