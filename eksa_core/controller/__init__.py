@@ -15,9 +15,21 @@ Deployment of :func:`eksa_core.controller.manifests.controller_manifests`.
 
 from __future__ import annotations
 
-from .main import Controller, WorkQueue, main
-from .options import ControllerOptions
-from .reconcile import FIELD_MANAGER, FINALIZER, Reconciler, ReconcileResult, WriteCounter
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .main import Controller, WorkQueue, main
+    from .options import ControllerOptions
+    from .reconcile import FIELD_MANAGER, FINALIZER, Reconciler, ReconcileResult, WriteCounter
+
+# Loaded on first use: the CLI imports .options to build its parser, which must not load the reconciler (and
+# with it the contract, the models and the Kubernetes client) for ``eksa --help``.
+_LAZY = {
+    "Controller": ".main", "WorkQueue": ".main", "main": ".main", "ControllerOptions": ".options",
+    "FIELD_MANAGER": ".reconcile", "FINALIZER": ".reconcile", "Reconciler": ".reconcile",
+    "ReconcileResult": ".reconcile", "WriteCounter": ".reconcile",
+}
 
 __all__ = [
     "FIELD_MANAGER",
@@ -30,3 +42,12 @@ __all__ = [
     "WriteCounter",
     "main",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
