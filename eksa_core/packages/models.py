@@ -94,22 +94,14 @@ class VersionImage:
 
 
 @attrs.define
-class VersionConfiguration:
-    """A configuration value a package version takes."""
-
-    name: str | None = field()
-    required: bool | None = field()
-    default: str | None = field()
-
-
-@attrs.define
 class SourceVersion:
     """One version of a bundle package."""
 
     name: str | None = field()
     digest: str | None = field()
     images: list[VersionImage] | None = field()
-    configurations: list[VersionConfiguration] | None = field()
+    # the configuration a version takes is described by ``schema`` (EKS Anywhere's PackageBundle CRD declares
+    # no per-value ``configurations`` list, so the model has none: a server would refuse it)
     schema: str | None = field(doc="base64 of the gzipped JSON schema of the configuration")
     dependencies: list[str] | None = field()
 

@@ -14,9 +14,7 @@ def bundle(name: str, harbor_versions: list[str]) -> dict[str, Any]:
             {"name": "harbor", "source": {
                 "registry": "public.ecr.aws/eks-anywhere", "repository": "harbor/harbor-helm",
                 "versions": [{"name": v, "digest": f"sha256:{i:064x}",
-                              "images": [{"repository": "harbor/harbor-core", "digest": f"sha256:{i + 9:064x}"}],
-                              "configurations": [{"name": "harborAdminPassword", "required": False,
-                                                  "default": ""}]}
+                              "images": [{"repository": "harbor/harbor-core", "digest": f"sha256:{i + 9:064x}"}]}
                              for i, v in enumerate(harbor_versions, start=1)]}},
             {"name": "hello-eks-anywhere", "source": {
                 "registry": "public.ecr.aws/eks-anywhere", "repository": "hello-eks-anywhere",
