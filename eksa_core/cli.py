@@ -412,7 +412,7 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     cc.add_argument("--skip-validations", metavar="NAME", nargs="+", action="extend", default=[],
                     help="preflight validations to skip (the ones the installed providers declare)")
     cc.add_argument("-z", "--hardware-csv", metavar="FILE", help="hardware CSV (providers with a hardware inventory)")
-    cc.add_argument("--no-timeouts", action="store_true", help="wait without time limits")
+    _add_wait_timeouts(cc)
     _add_release_options(cc)
     _add_hidden_force_cleanup(cc)
     cc.set_defaults(func=_cmd_create)
@@ -434,7 +434,7 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
                     help="preflight validations to skip (pod-disruption, eksa-version-skew and the ones the "
                          "installed providers declare)")
     uc.add_argument("-z", "--hardware-csv", metavar="FILE", help="hardware CSV (providers with a hardware inventory)")
-    uc.add_argument("--no-timeouts", action="store_true", help="wait without time limits")
+    _add_wait_timeouts(uc)
     _add_release_options(uc)
     _add_hidden_force_cleanup(uc)
     uc.set_defaults(func=_cmd_upgrade)
@@ -580,6 +580,26 @@ def _cmd_crds(run: _Run) -> int:
         return 0
     print(dump_plain_all(crds), end="", file=run.console.out)
     return 0
+
+
+def _wait_timeout(text: str) -> float:
+    """A wait timeout flag's value: a Go duration (``60m``, ``1h30m``, ``90s``), as EKS Anywhere takes it."""
+    from .netutil import go_duration_seconds
+
+    seconds = go_duration_seconds(text)
+    if seconds is None or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: a positive Go duration such as 60m or 1h30m")
+    return seconds
+
+
+def _add_wait_timeouts(parser: argparse.ArgumentParser) -> None:
+    """EKS Anywhere's wait timeout flags of create and upgrade."""
+    parser.add_argument("--control-plane-wait-timeout", type=_wait_timeout, metavar="DURATION",
+                        help="how long to wait for the control plane to be ready (default 60m)")
+    parser.add_argument("--per-machine-wait-timeout", type=_wait_timeout, metavar="DURATION",
+                        help="how long each machine may take to be ready: the wait for the workers and the "
+                             "whole cluster is this times the machine count (default 10m)")
+    parser.add_argument("--no-timeouts", action="store_true", help="wait without time limits")
 
 
 def _add_controller_options(parser: argparse.ArgumentParser) -> None:
@@ -891,6 +911,11 @@ def _workflow_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     options = WorkflowOptions(hook_options=_hook_options(args), keep_files=keep)
     if getattr(args, "no_timeouts", False):
         options.timeouts = Timeouts.none()
+    else:
+        if getattr(args, "control_plane_wait_timeout", None) is not None:
+            options.timeouts.control_plane = args.control_plane_wait_timeout
+        if getattr(args, "per_machine_wait_timeout", None) is not None:
+            options.timeouts.per_machine = args.per_machine_wait_timeout
     resume = bool(getattr(args, "resume", False)) or os.environ.get("CHECKPOINT_ENABLED", "").lower() == "true"
     return {"options": options, "dry_run": bool(args.dry_run), "resume": resume and not args.dry_run}
 

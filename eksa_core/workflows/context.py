@@ -37,23 +37,36 @@ _NEVER_SECRET = re.compile(r"(?i:true|false|yes|no|on|off|null)|[0-9]+")
 
 @attrs.define
 class Timeouts:
-    """Waits of the apply-and-wait step (seconds).
+    """Waits of the apply-and-wait step (seconds; ``None``: no limit).
 
+    The two budgets EKS Anywhere's flags set:
+
+    :ivar control_plane: the control plane's readiness: the Cluster's ``ControlPlaneAvailable`` and the
+        KubeadmControlPlane's rollout (``--control-plane-wait-timeout``, EKS-A: 60 min).
+    :ivar per_machine: each machine's share of the workers' and whole cluster's readiness: ``WorkersAvailable``,
+        ``Available`` and each MachineDeployment's rollout get this times the cluster's machine count, control
+        plane included, as EKS Anywhere's node wait does (``--per-machine-wait-timeout``, EKS-A: 10 min).
+
+    and:
+
+    :ivar cluster_ready: an overall cap on all condition and rollout waits of one apply (``None``: none, the
+        default; the step budgets above apply alone).
     :ivar failure_message: how long ``status.failureMessage`` may stay set (EKS-A: 10 min).
-    :ivar cluster_ready: total budget of the condition waits (EKS-A: 1 h); ``None`` (``--no-timeouts``): no limit.
     :ivar delete: how long a deleted Cluster may take to disappear (EKS-A retries for 5 min).
     :ivar poll_interval: pause between polls.
     """
 
     failure_message: float = 600.0
-    cluster_ready: float | None = 3600.0
+    cluster_ready: float | None = None
     delete: float = 300.0
     poll_interval: float = 5.0
+    control_plane: float | None = 3600.0
+    per_machine: float | None = 600.0
 
     @classmethod
     def none(cls) -> Timeouts:
-        """No limit on the condition waits (``--no-timeouts``)."""
-        return cls(cluster_ready=None)
+        """No limit on the condition and rollout waits (``--no-timeouts``)."""
+        return cls(cluster_ready=None, control_plane=None, per_machine=None)
 
 
 @attrs.define

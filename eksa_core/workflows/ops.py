@@ -267,26 +267,51 @@ def apply_and_wait(
     ctx.record("apply", cluster=cluster.name, objects=[f"MachineHealthCheck/{c['metadata']['name']}" for c in checks])
 
 
+#: Which budget of :class:`~eksa_core.workflows.context.Timeouts` each wait takes ("machines": ``per_machine``
+#: times the machine count); conditions not named here take only the overall cap.
+_STEP_BUDGET = {"ControlPlaneAvailable": "control_plane", "ControlPlaneReady": "control_plane",
+                "KubeadmControlPlane": "control_plane", "WorkersAvailable": "machines", "WorkersReady": "machines",
+                "Available": "machines", "Ready": "machines", "MachineDeployment": "machines"}
+
+
+def machine_count(spec: Spec) -> int:
+    """The machines of the cluster: control plane count plus every worker group's count (at least 1)."""
+    cluster = spec.cluster
+    cp = cluster.spec.control_plane_configuration
+    count = int((cp.count if cp is not None else None) or 1)
+    count += sum(int(g.count or 0) for g in cluster.worker_groups())
+    return max(count, 1)
+
+
 def _wait_ready(ctx: WorkflowContext, kube: Any, spec: Spec, api_version: str, capi_namespace: str,
                 conditions: Sequence[str] | None, manifests: Sequence[Mapping[str, Any]] = (),
                 cluster_name: str | None = None) -> None:
     """Wait for the Cluster's ``conditions`` (default :func:`wait_conditions`), then for the rollout of the
-    KubeadmControlPlanes and MachineDeployments among ``manifests``, all within ``timeouts.cluster_ready``."""
+    KubeadmControlPlanes and MachineDeployments among ``manifests``; each wait within its own budget
+    (``timeouts.control_plane``, or ``timeouts.per_machine`` times :func:`machine_count`), and all of them within
+    ``timeouts.cluster_ready`` when that is set."""
     timeouts = ctx.options.timeouts
     clock = getattr(kube, "clock", time.monotonic)
     start = clock()
+    machines = machine_count(spec)
 
-    def budget() -> float:
+    def budget(step: str) -> float:
+        kind = _STEP_BUDGET.get(step)
+        own = (timeouts.control_plane if kind == "control_plane"
+               else timeouts.per_machine * machines if kind == "machines" and timeouts.per_machine is not None
+               else None)
         if timeouts.cluster_ready is None:
-            return float("inf")
-        if ctx.dry_run:  # nothing waits in a dry run: the plan shows the whole budget
-            return timeouts.cluster_ready
-        return max(0.0, timeouts.cluster_ready - (clock() - start))
+            overall = float("inf")
+        elif ctx.dry_run:  # nothing waits in a dry run: the plan shows the whole budget
+            overall = timeouts.cluster_ready
+        else:
+            overall = max(0.0, timeouts.cluster_ready - (clock() - start))
+        return min(overall, float("inf") if own is None else own)
 
     for condition in (wait_conditions(ctx, spec) if conditions is None else conditions):
         try:
             kube.wait_for_condition(api_version, "Cluster", spec.name, capi_namespace, condition,
-                                    timeout=budget(), poll_interval=timeouts.poll_interval)
+                                    timeout=budget(condition), poll_interval=timeouts.poll_interval)
         except KubeError as exc:
             text = CONDITION_ERRORS.get(condition, f"waiting for cluster condition {condition}")
             raise ClusterOperationError(f"{text}: {exc}") from exc
@@ -298,9 +323,9 @@ def _wait_ready(ctx: WorkflowContext, kube: Any, spec: Spec, api_version: str, c
         name, namespace = str(meta.get("name")), str(meta.get("namespace") or SYSTEM_NAMESPACE)
         if ctx.dry_run:
             ctx.record("wait-for-rollout", cluster=cluster_name, object=f"{kind}/{name}",
-                       timeout=budget())
+                       timeout=budget(kind))
             continue
-        _wait_rolled_out(ctx, kube, str(obj["apiVersion"]), kind, name, namespace, budget())
+        _wait_rolled_out(ctx, kube, str(obj["apiVersion"]), kind, name, namespace, budget(kind))
 
 
 def rollout_state(obj: Mapping[str, Any] | None) -> str | None:

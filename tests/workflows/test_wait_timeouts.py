@@ -1,0 +1,85 @@
+"""EKS Anywhere's wait timeouts: ``--control-plane-wait-timeout`` bounds the control plane's readiness,
+``--per-machine-wait-timeout`` times the machine count bounds the workers' and the whole cluster's, an overall cap
+(``Timeouts.cluster_ready``) bounds them all, ``--no-timeouts`` lifts every limit. Read from the plan of a dry run,
+which records each wait with its budget."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eksa_core.cli import _wait_timeout, _workflow_kwargs
+from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+from eksa_core.workflows import Timeouts, plan_create
+
+from .harness import FakeKindBootstrapper, make_plugins, make_spec, options, spec_text
+
+MACHINES = 3  # the spec: one control plane machine, md-0 with two
+
+
+def _waits(tmp_path: Path, timeouts: Timeouts) -> tuple[dict[str, Any], dict[str, Any]]:
+    plugins = make_plugins()
+    spec = make_spec(plugins, spec_text("mgmt"))
+    with KubeAPIServerDouble() as double:
+        kubeconfig = double.write_kubeconfig(tmp_path / "mgmt.kubeconfig")
+        plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", bootstrapper=FakeKindBootstrapper(double),
+                           management_kubeconfig=kubeconfig, options=options(timeouts=timeouts))
+    actions = plan.step("workload-cluster-init").actions
+    conditions = {a["condition"]: a["timeout"] for a in actions if a["action"] == "wait-for-condition"}
+    rollouts = {a["object"].split("/")[0]: a["timeout"] for a in actions if a["action"] == "wait-for-rollout"}
+    return conditions, rollouts
+
+
+def test_each_wait_gets_its_own_budget(tmp_path: Path) -> None:
+    conditions, rollouts = _waits(tmp_path, Timeouts(control_plane=1200, per_machine=180))
+    assert conditions == {"ControlPlaneAvailable": 1200, "WorkersAvailable": 180 * MACHINES,
+                          "Available": 180 * MACHINES}
+    assert rollouts == {"KubeadmControlPlane": 1200, "MachineDeployment": 180 * MACHINES}
+
+
+def test_the_overall_cap_bounds_every_wait(tmp_path: Path) -> None:
+    conditions, rollouts = _waits(tmp_path, Timeouts(control_plane=1200, per_machine=180, cluster_ready=100))
+    assert set(conditions.values()) == {100} and set(rollouts.values()) == {100}
+
+
+def test_defaults_are_eks_anywheres(tmp_path: Path) -> None:
+    conditions, rollouts = _waits(tmp_path, Timeouts())
+    assert conditions["ControlPlaneAvailable"] == 3600 and rollouts["KubeadmControlPlane"] == 3600
+    assert conditions["WorkersAvailable"] == 600 * MACHINES and rollouts["MachineDeployment"] == 600 * MACHINES
+
+
+def test_no_timeouts_lifts_every_limit(tmp_path: Path) -> None:
+    conditions, rollouts = _waits(tmp_path, Timeouts.none())
+    assert all(math.isinf(t) for t in [*conditions.values(), *rollouts.values()])
+
+
+def _args(**kwargs: Any) -> argparse.Namespace:
+    base = {"filename": None, "dry_run": True, "resume": False, "no_timeouts": False,
+            "control_plane_wait_timeout": None, "per_machine_wait_timeout": None}
+    return argparse.Namespace(**{**base, **kwargs})
+
+
+def test_the_flags_take_go_durations() -> None:
+    assert _wait_timeout("1h30m") == 5400 and _wait_timeout("90s") == 90 and _wait_timeout("10m0s") == 600
+    for bad in ("soon", "0", "-5m", "10"):
+        with pytest.raises(argparse.ArgumentTypeError, match="invalid duration"):
+            _wait_timeout(bad)
+    timeouts = _workflow_kwargs(_args(control_plane_wait_timeout=7200.0, per_machine_wait_timeout=60.0))[
+        "options"].timeouts
+    assert (timeouts.control_plane, timeouts.per_machine) == (7200.0, 60.0)
+    lifted = _workflow_kwargs(_args(no_timeouts=True, control_plane_wait_timeout=7200.0))["options"].timeouts
+    assert (lifted.control_plane, lifted.per_machine, lifted.cluster_ready) == (None, None, None)
+
+
+def test_a_bad_duration_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from eksa_core.cli import main
+
+    spec = tmp_path / "c.yaml"
+    spec.write_text(spec_text("c1"))
+    code = main(["create", "cluster", "-f", str(spec), "--dry-run", "--per-machine-wait-timeout", "ten minutes"])
+    assert code == 2
+    assert "invalid duration 'ten minutes'" in capsys.readouterr().err
