@@ -3,7 +3,8 @@ Go module at the release the bundled snapshot is of): every field EKS Anywhere h
 name, with the same type.
 
 The module is read from its Go module download (like every CRD of :mod:`eksa_core.testing.crds`). Where the module
-proxy does not serve it the test is skipped with the proxy's answer: that is a missing input, not a pass.
+proxy does not serve it the test is skipped with the proxy's answer (in CI, ``CI=true``, it fails): that is a
+missing input, not a pass.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ import yaml
 from eksa_core.crds import generate_crds, schema_differences
 from eksa_core.plugins import default_plugins
 from eksa_core.testing.controlplane import ControlPlaneUnavailable
-from eksa_core.testing.crds import CrdSourceError, module_dir
+from eksa_core.testing.crds import EKSA_MODULE, EKSA_VERSION, CrdSourceError, module_dir
+from eksa_core.testing.pytest_plugin import in_ci
 
-EKSA_MODULE = "github.com/aws/eks-anywhere"
-EKSA_VERSION = "v0.26.1"  # the release of eksa_core/data/releases
 EKSA_CRD_DIR = "config/crd/bases"
 
 
@@ -27,6 +27,8 @@ def _eksa_crds() -> dict[str, dict[str, Any]]:
     try:
         root = module_dir(EKSA_MODULE, EKSA_VERSION)
     except (CrdSourceError, ControlPlaneUnavailable) as exc:
+        if in_ci():  # CI has Go and the module proxy: a missing input there is a failure, never a skip
+            pytest.fail(f"EKS Anywhere's CRDs cannot be read: {exc} (CI=true)", pytrace=False)
         pytest.skip(f"EKS Anywhere's CRDs cannot be read here: {exc}")
     out: dict[str, dict[str, Any]] = {}
     for path in sorted((root / EKSA_CRD_DIR).glob("*.yaml")):

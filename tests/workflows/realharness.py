@@ -47,14 +47,12 @@ from eksa_core.kube import KubeClient, KubeNotFoundError, RetryPolicy
 from eksa_core.plugins import ComponentChangeDiff, Plugins
 from eksa_core.spec import Spec
 from eksa_core.testing.controlplane import ControlPlane
-from eksa_core.testing.crds import ensure_crds, module_dir
+from eksa_core.testing.crds import EKSA_MODULE, EKSA_VERSION, ensure_crds, module_dir
 from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Timeouts, WorkflowOptions
 from eksa_core.workflows.ops import ROLLOUT_KINDS
 
 from .harness import ENV, FakeClock, make_plugins
 
-EKSA_MODULE = "github.com/aws/eks-anywhere"
-EKSA_VERSION = "v0.26.1"  # the release of eksa_core/data/releases
 EKSA_CRD_DIR = "config/crd/bases"
 TEST_PROVIDER_EKSA_KINDS = ("TestDatacenterConfig", "TestMachineConfig")
 CAPI = "cluster.x-k8s.io/v1beta2"
