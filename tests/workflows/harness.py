@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import os
 import uuid
+from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,22 +149,23 @@ class Clusters:
         return self.doubles[_server_of(kubeconfig)]
 
 
-class FakeKindBootstrapper(Bootstrapper):
-    """Bootstrapper double: the "kind cluster" is an API-server double; its kubeconfig is written (0600) where
-    :class:`~eksa_core.bootstrap.KindBootstrapper` writes it."""
+class RecordingBootstrapper(Bootstrapper):
+    """A bootstrapper whose "kind cluster" already runs: creating writes its kubeconfig (0600) where
+    :class:`~eksa_core.bootstrap.KindBootstrapper` writes it; creates and deletes are recorded. Subclasses say how
+    the kubeconfig is written (:meth:`write_kubeconfig`)."""
 
-    def __init__(self, double: KubeAPIServerDouble) -> None:
-        self.double = double
+    def __init__(self) -> None:
         self.created: list[str] = []
         self.deleted: list[str] = []
         self.live: set[str] = set()
 
+    @abstractmethod
+    def write_kubeconfig(self, path: Path) -> Path:
+        """Write the running cluster's kubeconfig at ``path`` (0600); return the path."""
+
     def create(self, spec: Spec, options: BootstrapClusterOptions) -> ClusterHandle:
         name = bootstrap_cluster_name(spec.name)
-        path = options.generated_dir / f"{spec.name}.kind.kubeconfig"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.double.write_kubeconfig(path)
-        os.chmod(path, 0o600)
+        path = self.write_kubeconfig(options.generated_dir / f"{spec.name}.kind.kubeconfig")
         self.created.append(name)
         self.live.add(name)
         return ClusterHandle(name, path)
@@ -174,6 +176,20 @@ class FakeKindBootstrapper(Bootstrapper):
 
     def exists(self, name: str) -> bool:
         return name in self.live
+
+
+class FakeKindBootstrapper(RecordingBootstrapper):
+    """Bootstrapper double: the "kind cluster" is an API-server double."""
+
+    def __init__(self, double: KubeAPIServerDouble) -> None:
+        super().__init__()
+        self.double = double
+
+    def write_kubeconfig(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.double.write_kubeconfig(path)
+        os.chmod(path, 0o600)
+        return path
 
 
 class FakeClusterAPIInstaller(ClusterAPIInstaller):

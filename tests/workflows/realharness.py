@@ -40,18 +40,16 @@ from typing import Any
 
 import yaml
 
-from eksa_core.bootstrap import BootstrapClusterOptions, Bootstrapper, bootstrap_cluster_name
 from eksa_core.context import ClusterHandle
 from eksa_core.crds import generate_crds, install_crds
 from eksa_core.kube import KubeClient, KubeNotFoundError, RetryPolicy
 from eksa_core.plugins import ComponentChangeDiff, Plugins
-from eksa_core.spec import Spec
 from eksa_core.testing.controlplane import ControlPlane
 from eksa_core.testing.crds import EKSA_MODULE, EKSA_VERSION, ensure_crds, module_dir
 from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Timeouts, WorkflowOptions
 from eksa_core.workflows.ops import ROLLOUT_KINDS
 
-from .harness import ENV, FakeClock, make_plugins
+from .harness import ENV, FakeClock, RecordingBootstrapper, make_plugins
 
 EKSA_CRD_DIR = "config/crd/bases"
 TEST_PROVIDER_EKSA_KINDS = ("TestDatacenterConfig", "TestMachineConfig")
@@ -239,29 +237,15 @@ class RealClusters:
         return self.clusters[_server_of(kubeconfig)]
 
 
-class RealKindBootstrapper(Bootstrapper):
-    """The "kind cluster" is a real control plane that already runs; its kubeconfig is written (0600) where
-    :class:`~eksa_core.bootstrap.KindBootstrapper` writes it. Creating and deleting are recorded."""
+class RealKindBootstrapper(RecordingBootstrapper):
+    """The "kind cluster" is a real control plane that already runs."""
 
     def __init__(self, cluster: RealCluster) -> None:
+        super().__init__()
         self.cluster = cluster
-        self.created: list[str] = []
-        self.deleted: list[str] = []
-        self.live: set[str] = set()
 
-    def create(self, spec: Spec, options: BootstrapClusterOptions) -> ClusterHandle:
-        name = bootstrap_cluster_name(spec.name)
-        path = self.cluster.write_kubeconfig(options.generated_dir / f"{spec.name}.kind.kubeconfig")
-        self.created.append(name)
-        self.live.add(name)
-        return ClusterHandle(name, path)
-
-    def delete(self, handle: ClusterHandle) -> None:
-        self.deleted.append(handle.name)
-        self.live.discard(handle.name)
-
-    def exists(self, name: str) -> bool:
-        return name in self.live
+    def write_kubeconfig(self, path: Path) -> Path:
+        return self.cluster.write_kubeconfig(path)
 
 
 class RealClusterAPIInstaller(ClusterAPIInstaller):
