@@ -39,13 +39,16 @@ _NEVER_SECRET = re.compile(r"(?i:true|false|yes|no|on|off|null)|[0-9]+")
 class Timeouts:
     """Waits of the apply-and-wait step (seconds; ``None``: no limit).
 
-    The two budgets EKS Anywhere's flags set:
+    The budgets EKS Anywhere's flags set:
 
     :ivar control_plane: the control plane's readiness: the Cluster's ``ControlPlaneAvailable`` and the
         KubeadmControlPlane's rollout (``--control-plane-wait-timeout``, EKS-A: 60 min).
     :ivar per_machine: each machine's share of the workers' and whole cluster's readiness: ``WorkersAvailable``,
         ``Available`` and each MachineDeployment's rollout get this times the cluster's machine count, control
         plane included, as EKS Anywhere's node wait does (``--per-machine-wait-timeout``, EKS-A: 10 min).
+    :ivar external_etcd: the external etcd's readiness, waited for first when the cluster has
+        ``externalEtcdConfiguration``: each EtcdadmCluster's ``status.ready`` (``--external-etcd-wait-timeout``,
+        EKS-A: 60 min).
 
     and:
 
@@ -62,11 +65,12 @@ class Timeouts:
     poll_interval: float = 5.0
     control_plane: float | None = 3600.0
     per_machine: float | None = 600.0
+    external_etcd: float | None = 3600.0
 
     @classmethod
     def none(cls) -> Timeouts:
         """No limit on the condition and rollout waits (``--no-timeouts``)."""
-        return cls(cluster_ready=None, control_plane=None, per_machine=None)
+        return cls(cluster_ready=None, control_plane=None, per_machine=None, external_etcd=None)
 
 
 @attrs.define

@@ -271,7 +271,8 @@ def apply_and_wait(
 #: times the machine count); conditions not named here take only the overall cap.
 _STEP_BUDGET = {"ControlPlaneAvailable": "control_plane", "ControlPlaneReady": "control_plane",
                 "KubeadmControlPlane": "control_plane", "WorkersAvailable": "machines", "WorkersReady": "machines",
-                "Available": "machines", "Ready": "machines", "MachineDeployment": "machines"}
+                "Available": "machines", "Ready": "machines", "MachineDeployment": "machines",
+                "EtcdadmCluster": "external_etcd"}
 
 
 def machine_count(spec: Spec) -> int:
@@ -286,10 +287,11 @@ def machine_count(spec: Spec) -> int:
 def _wait_ready(ctx: WorkflowContext, kube: Any, spec: Spec, api_version: str, capi_namespace: str,
                 conditions: Sequence[str] | None, manifests: Sequence[Mapping[str, Any]] = (),
                 cluster_name: str | None = None) -> None:
-    """Wait for the Cluster's ``conditions`` (default :func:`wait_conditions`), then for the rollout of the
-    KubeadmControlPlanes and MachineDeployments among ``manifests``; each wait within its own budget
-    (``timeouts.control_plane``, or ``timeouts.per_machine`` times :func:`machine_count`), and all of them within
-    ``timeouts.cluster_ready`` when that is set."""
+    """Wait for the external etcd (each EtcdadmCluster among ``manifests`` ready), the Cluster's ``conditions``
+    (default :func:`wait_conditions`), then for the rollout of the KubeadmControlPlanes and MachineDeployments
+    among ``manifests``; each wait within its own budget (``timeouts.external_etcd``, ``timeouts.control_plane``,
+    or ``timeouts.per_machine`` times :func:`machine_count`), and all of them within ``timeouts.cluster_ready``
+    when that is set."""
     timeouts = ctx.options.timeouts
     clock = getattr(kube, "clock", time.monotonic)
     start = clock()
@@ -298,6 +300,7 @@ def _wait_ready(ctx: WorkflowContext, kube: Any, spec: Spec, api_version: str, c
     def budget(step: str) -> float:
         kind = _STEP_BUDGET.get(step)
         own = (timeouts.control_plane if kind == "control_plane"
+               else timeouts.external_etcd if kind == "external_etcd"
                else timeouts.per_machine * machines if kind == "machines" and timeouts.per_machine is not None
                else None)
         if timeouts.cluster_ready is None:
@@ -308,6 +311,16 @@ def _wait_ready(ctx: WorkflowContext, kube: Any, spec: Spec, api_version: str, c
             overall = max(0.0, timeouts.cluster_ready - (clock() - start))
         return min(overall, float("inf") if own is None else own)
 
+    for obj in manifests:  # EKS Anywhere waits for the external etcd first: the control plane needs it
+        if obj.get("kind") != "EtcdadmCluster":
+            continue
+        meta = obj.get("metadata") or {}
+        name, namespace = str(meta.get("name")), str(meta.get("namespace") or SYSTEM_NAMESPACE)
+        if ctx.dry_run:
+            ctx.record("wait-for-external-etcd", cluster=cluster_name, object=f"EtcdadmCluster/{name}",
+                       timeout=budget("EtcdadmCluster"))
+            continue
+        _wait_external_etcd(ctx, kube, str(obj["apiVersion"]), name, namespace, budget("EtcdadmCluster"))
     for condition in (wait_conditions(ctx, spec) if conditions is None else conditions):
         try:
             kube.wait_for_condition(api_version, "Cluster", spec.name, capi_namespace, condition,
@@ -367,6 +380,37 @@ def _wait_rolled_out(ctx: WorkflowContext, kube: Any, api_version: str, kind: st
         if waited >= timeout:
             raise ClusterOperationError(f"{ROLLOUT_KINDS[kind]}: timed out after {waited:g}s waiting for {kind} "
                                         f"{namespace}/{name} to roll out; last seen: {state}")
+        sleep(max(0.0, min(poll, timeout - waited)))
+
+
+def external_etcd_state(obj: Mapping[str, Any] | None) -> str | None:
+    """``None`` when the EtcdadmCluster is ready as the etcdadm controller reports it (``status.ready``), else
+    what is still missing, in words."""
+    if obj is None:
+        return "the object does not exist"
+    status = obj.get("status") or {}
+    if status.get("ready") is True:
+        return None
+    not_true = [f"{c.get('type')}={c.get('status')}" for c in status.get("conditions") or []
+                if c.get("status") != "True"]
+    return "not ready" + (f" ({', '.join(not_true)})" if not_true else "")
+
+
+def _wait_external_etcd(ctx: WorkflowContext, kube: Any, api_version: str, name: str, namespace: str,
+                        timeout: float) -> None:
+    clock = getattr(kube, "clock", time.monotonic)
+    sleep = getattr(kube, "sleep", time.sleep)
+    poll = ctx.options.timeouts.poll_interval
+    start = clock()
+    while True:
+        state = external_etcd_state(kube.get_or_none(api_version, "EtcdadmCluster", name, namespace))
+        if state is None:
+            return
+        waited = clock() - start
+        if waited >= timeout:
+            raise ClusterOperationError(f"waiting for external etcd for workload cluster to be ready: timed out "
+                                        f"after {waited:g}s waiting for EtcdadmCluster {namespace}/{name}; last "
+                                        f"seen: {state}")
         sleep(max(0.0, min(poll, timeout - waited)))
 
 

@@ -6,11 +6,14 @@ which records each wait with its budget."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import math
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from eksa_core.cli import _wait_timeout, _workflow_kwargs
 from eksa_core.testing.apiserver_double import KubeAPIServerDouble
@@ -83,3 +86,59 @@ def test_a_bad_duration_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureF
     code = main(["create", "cluster", "-f", str(spec), "--dry-run", "--per-machine-wait-timeout", "ten minutes"])
     assert code == 2
     assert "invalid duration 'ten minutes'" in capsys.readouterr().err
+
+
+def _docker_plan_waits(tmp_path: Path, timeouts: Timeouts) -> list[dict[str, Any]]:
+    """The waits of a dry-run create of ``eksa generate clusterconfig -p docker``'s spec (external etcd, one
+    member), a management cluster bootstrapped on a double."""
+    from eksa_core.cli import main
+    from eksa_core.plugins import default_plugins
+    from eksa_core.releases import build_spec
+    from eksa_core.releases.constants import BUNDLED_RELEASE_MANIFEST
+    from eksa_core.spec import parse_cluster_config
+
+    plugins = default_plugins()
+    if "docker" not in plugins.providers:
+        pytest.fail("the docker provider (providers/docker) is not installed: run scripts/bootstrap.sh")
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        assert main(["generate", "clusterconfig", "e1", "-p", "docker"]) == 0
+    docs = [d for d in yaml.safe_load_all(text.getvalue()) if d]
+    config = parse_cluster_config(yaml.safe_dump_all(docs), file="e1.yaml", registry=plugins.registry)
+    spec = build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, plugins=plugins)
+    assert spec.cluster.spec.external_etcd_configuration is not None
+    with KubeAPIServerDouble() as double:
+        plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", bootstrapper=FakeKindBootstrapper(double),
+                           options=options(timeouts=timeouts))
+    return [a for a in plan.step("workload-cluster-init").actions if str(a["action"]).startswith("wait-for")]
+
+
+def test_the_external_etcd_gets_its_own_budget_and_is_waited_for_first(tmp_path: Path) -> None:
+    waits = _docker_plan_waits(tmp_path, Timeouts(external_etcd=1500, control_plane=1200))
+    etcd = [a for a in waits if a["action"] == "wait-for-external-etcd"]
+    assert [(a["object"], a["timeout"]) for a in etcd] == [("EtcdadmCluster/e1-etcd", 1500)]
+    conditions = [a for a in waits if a["action"] == "wait-for-condition"]
+    assert waits.index(etcd[0]) < waits.index(conditions[0]), "the etcd wait must come before the control plane's"
+    assert {a["condition"]: a["timeout"] for a in conditions}["ControlPlaneAvailable"] == 1200
+    assert [a["timeout"] for a in _docker_plan_waits(tmp_path / "d", Timeouts()) if a["action"] ==
+            "wait-for-external-etcd"] == [3600], "EKS Anywhere's default is 60m"
+    assert all(math.isinf(a["timeout"]) for a in _docker_plan_waits(tmp_path / "n", Timeouts.none())
+               if a["action"] == "wait-for-external-etcd")
+
+
+def test_the_external_etcd_flag_sets_its_budget() -> None:
+    timeouts = _workflow_kwargs(_args(external_etcd_wait_timeout=_wait_timeout("2h")))["options"].timeouts
+    assert timeouts.external_etcd == 7200 and timeouts.control_plane == 3600
+    lifted = _workflow_kwargs(_args(no_timeouts=True, external_etcd_wait_timeout=60.0))["options"].timeouts
+    assert lifted.external_etcd is None
+
+
+def test_external_etcd_state_reads_the_etcdadm_controllers_status() -> None:
+    from eksa_core.workflows.ops import external_etcd_state
+
+    assert external_etcd_state(None) == "the object does not exist"
+    assert external_etcd_state({"status": {"ready": True}}) is None
+    assert external_etcd_state({"status": {"ready": False, "conditions": [
+        {"type": "EtcdEndpointsAvailable", "status": "False"}, {"type": "EtcdCertificatesAvailable",
+                                                                "status": "True"}]}}) == \
+        "not ready (EtcdEndpointsAvailable=False)"
