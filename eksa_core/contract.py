@@ -92,13 +92,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import pluggy
 
-from .models.base import EksaObject
-
 if TYPE_CHECKING:
     from .cli_extensions import CliOption, GenerateCommand
     from .errors import SpecError
     from .kube.client import KubeClient
-    from .models.base import MachineConfigObject
+    from .models.base import EksaObject, MachineConfigObject
     from .spec import ClusterConfig, Spec
 
 __all__ = [
@@ -187,7 +185,13 @@ class ProviderInfo:
     :ivar name: short name (``vsphere``, ``tinkerbell``, ``docker``...), as in ``eksa generate -p NAME``.
     :ivar datacenter_kind: the datacenter kind whose ``datacenterRef`` selects this provider.
     :ivar machine_kind: its machine config kind ("" when it has none, like Docker).
-    :ivar kinds: every kind class the provider brings (datacenter and machine kinds included).
+    :ivar kinds: every kind class the provider brings (datacenter and machine kinds included); reading it
+        imports the modules of the kinds declared in :attr:`kind_modules`.
+    :ivar kind_modules: kinds declared by name with the module defining each (``{"DockerDatacenterConfig":
+        "eksa_docker.models"}``; ``"module:Class"`` when the class is not named as the kind): they join the kind
+        registry without being imported, and their module loads when a spec names one (or something asks for
+        the class), so discovering the provider imports none of its models. A provider may give
+        :attr:`kinds`, :attr:`kind_modules` or both.
     :ivar version: the provider package's version.
     :ivar aliases: other names accepted for ``-p`` (e.g. ``baremetal`` for ``tinkerbell``).
     :ivar display_name: the name users read in messages ("vSphere", "Bare Metal"); default: :attr:`name`.
@@ -205,7 +209,7 @@ class ProviderInfo:
     name: str
     datacenter_kind: str
     machine_kind: str = ""
-    kinds: tuple[type[EksaObject], ...] = ()
+    _kinds: tuple[type[EksaObject], ...] = ()
     version: str = ""
     aliases: tuple[str, ...] = ()
     display_name: str = ""
@@ -214,6 +218,29 @@ class ProviderInfo:
     movable_kinds: tuple[tuple[str, str], ...] = ()
     skippable_validations: tuple[str, ...] = ()
     traits: ProviderTraits = attrs.field(factory=ProviderTraits)
+    kind_modules: Mapping[str, str] = attrs.field(factory=dict)
+
+    @property
+    def kinds(self) -> tuple[type[EksaObject], ...]:
+        """Every kind class of the provider: those given as classes, then those of :attr:`kind_modules`
+        (imported now)."""
+        if not self.kind_modules:
+            return self._kinds
+        from .registry import resolve_kind
+
+        owner = f"provider {self.name}"
+        return self._kinds + tuple(resolve_kind(kind, module, owner=owner)
+                                   for kind, module in self.kind_modules.items())
+
+    @property
+    def kind_classes(self) -> tuple[type[EksaObject], ...]:
+        """The kinds given as classes (not those of :attr:`kind_modules`)."""
+        return self._kinds
+
+    @property
+    def kind_names(self) -> tuple[str, ...]:
+        """The names of every kind of the provider, importing nothing."""
+        return tuple(cls.KIND for cls in self._kinds) + tuple(self.kind_modules)
 
     @property
     def label(self) -> str:

@@ -38,7 +38,7 @@ from .contract import (
     WorkflowEvent,
 )
 from .errors import PluginError
-from .registry import CORE_OWNER, KindRegistry
+from .registry import KindRegistry
 
 if TYPE_CHECKING:
     from .cli_extensions import CliOption, GenerateCommand
@@ -340,12 +340,10 @@ class Plugins:
     """
 
     def __init__(self) -> None:
-        from .models import CORE_KINDS
-
         self.manager = pluggy.PluginManager(PROJECT_NAME)
         for spec_class in SPEC_CLASSES:
             self.manager.add_hookspecs(spec_class)
-        self.registry = KindRegistry(CORE_KINDS, owner=CORE_OWNER)
+        self.registry = KindRegistry.core()
         self.providers: dict[str, tuple[ProviderInfo, object]] = {}
         self.failures: list[PluginLoadFailure] = []
         self._owners: dict[int, str] = {}
@@ -410,8 +408,10 @@ class Plugins:
                         f"datacenter kind {info.datacenter_kind} is claimed by two providers: "
                         f"{existing.name} ({self._owners.get(id(other), '?')}) and {info.name} ({owner})"
                     )
-            for cls in info.kinds:
+            for cls in info.kind_classes:
                 registry.register(cls, owner=owner)
+            for kind, module in info.kind_modules.items():
+                registry.register_module(kind, module, owner=owner)
         kinds_impl = getattr(plugin, "eksa_kinds", None)
         if callable(kinds_impl):
             for cls in kinds_impl() or []:

@@ -91,7 +91,7 @@ def _kind_owner(plugins: Plugins, kind: str) -> ProviderHooks | None:
     if info is None:
         raise _Skip(f"no installed plugin defines kind {kind}")
     for pinfo, _ in plugins.providers.values():
-        if kind in {c.KIND for c in pinfo.kinds}:
+        if kind in pinfo.kind_names:
             return plugins.provider(pinfo.name)
     return None
 

@@ -6,12 +6,15 @@ from eksa_core import hookimpl
 from eksa_core.provider import ProviderInfo, ProviderTraits, installed_version
 
 from . import __version__
-from .models import ExampleDatacenterConfig, ExampleMachineConfig
 
 __all__ = ["INFRA_API_VERSION", "NAME", "eksa_provider"]
 
 NAME = "example"
 INFRA_API_VERSION = "infrastructure.cluster.x-k8s.io/v1beta1"
+
+KIND_MODULES = {"ExampleDatacenterConfig": "eksa_example.models", "ExampleMachineConfig": "eksa_example.models"}
+"""The provider's kinds, each with the module defining it: the core registers them by name and imports the
+module only when a spec names one of them, so discovering the provider imports none of its models."""
 
 
 @hookimpl
@@ -19,9 +22,9 @@ def eksa_provider() -> ProviderInfo:
     """The provider's registration."""
     return ProviderInfo(
         name=NAME,
-        datacenter_kind=ExampleDatacenterConfig.KIND,
-        machine_kind=ExampleMachineConfig.KIND,
-        kinds=(ExampleDatacenterConfig, ExampleMachineConfig),
+        datacenter_kind="ExampleDatacenterConfig",
+        machine_kind="ExampleMachineConfig",
+        kind_modules=KIND_MODULES,
         version=installed_version("eksa-provider-example", __version__),
         display_name="Example Cloud",
         controller_deployments={"capex-system": ("capex-controller-manager",)},

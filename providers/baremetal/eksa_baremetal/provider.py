@@ -3,21 +3,17 @@ clusterctl environment."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref, UserConfiguration
-from eksa_core.models.base import EksaObject
 from eksa_core.provider import ProviderInfo, ProviderTraits, installed_version
 
 from . import __version__
-from .models import (
-    ALL_KINDS,
-    TinkerbellDatacenterConfig,
-    TinkerbellDatacenterConfigSpec,
-    TinkerbellMachineConfig,
-    TinkerbellMachineConfigSpec,
-)
+
+if TYPE_CHECKING:
+    from eksa_core.models.base import EksaObject
+
+    from .models import TinkerbellMachineConfig
 
 __all__ = ["ALIASES", "NAME", "eksa_env_map", "eksa_generate_cluster_config", "eksa_provider"]
 
@@ -47,15 +43,24 @@ MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
 and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
 
 
+KIND_MODULES = {
+    "TinkerbellDatacenterConfig": "eksa_baremetal.models",
+    "TinkerbellMachineConfig": "eksa_baremetal.models",
+    "TinkerbellTemplateConfig": "eksa_baremetal.models",
+}
+"""The provider's kinds and the module defining each: registered without importing it (loaded when a spec
+names one)."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """The bare metal provider: datacenter kind ``TinkerbellDatacenterConfig``, machine kind
     ``TinkerbellMachineConfig``, plus ``TinkerbellTemplateConfig``."""
     return ProviderInfo(
         name=NAME,
-        datacenter_kind=TinkerbellDatacenterConfig.KIND,
-        machine_kind=TinkerbellMachineConfig.KIND,
-        kinds=ALL_KINDS,
+        datacenter_kind="TinkerbellDatacenterConfig",
+        machine_kind="TinkerbellMachineConfig",
+        kind_modules=KIND_MODULES,
         version=installed_version("eksa-provider-baremetal", __version__),
         aliases=ALIASES,
         display_name="Bare Metal",
@@ -67,6 +72,10 @@ def eksa_provider() -> ProviderInfo:
 
 
 def _machine_config(name: str) -> TinkerbellMachineConfig:
+    from eksa_core.models import ObjectMeta, Ref, UserConfiguration
+
+    from .models import TinkerbellMachineConfig, TinkerbellMachineConfigSpec
+
     return TinkerbellMachineConfig(
         metadata=ObjectMeta(name=name),
         spec=TinkerbellMachineConfigSpec(
@@ -86,6 +95,10 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
     Control plane: 1 node, empty endpoint host, machine config ``<name>-cp``; no external etcd; every worker
     group 1 node on machine config ``<name>``. Datacenter: ``tinkerbellIP: ""``, ``osImageURL: ""``.
     """
+    from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref
+
+    from .models import TinkerbellDatacenterConfig, TinkerbellDatacenterConfigSpec, TinkerbellMachineConfig
+
     assert isinstance(cluster, Cluster)
     spec = cluster.spec
     cp_name, worker_name = f"{name}-cp", name

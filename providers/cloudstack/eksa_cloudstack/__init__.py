@@ -7,14 +7,18 @@ module :mod:`eksa_cloudstack.plugin` registered in the ``eksa.providers`` entry-
 
 from __future__ import annotations
 
-from .credentials import CloudStackCredentials, CloudStackProfile, credentials_from_env, parse_credentials
-from .models import (
-    CloudStackAvailabilityZone,
-    CloudStackDatacenterConfig,
-    CloudStackMachineConfig,
-    CloudStackResourceIdentifier,
-    CloudStackZone,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .credentials import CloudStackCredentials, CloudStackProfile, credentials_from_env, parse_credentials
+    from .models import (
+        CloudStackAvailabilityZone,
+        CloudStackDatacenterConfig,
+        CloudStackMachineConfig,
+        CloudStackResourceIdentifier,
+        CloudStackZone,
+    )
 
 __all__ = [
     "CloudStackAvailabilityZone",
@@ -27,3 +31,23 @@ __all__ = [
     "credentials_from_env",
     "parse_credentials",
 ]
+
+_LAZY = {
+    "CloudStackAvailabilityZone": ".models",
+    "CloudStackCredentials": ".credentials",
+    "CloudStackDatacenterConfig": ".models",
+    "CloudStackMachineConfig": ".models",
+    "CloudStackProfile": ".credentials",
+    "CloudStackResourceIdentifier": ".models",
+    "CloudStackZone": ".models",
+    "credentials_from_env": ".credentials",
+    "parse_credentials": ".credentials",
+}
+"""Where each exported name is defined: loaded on first use, so discovering the provider imports none of it."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.models.base import EksaObject, ObjectMeta, Ref, UserConfiguration
-from eksa_core.models.cluster import (
-    Cluster,
-    ControlPlaneConfiguration,
-    Endpoint,
-    ExternalEtcdConfiguration,
-    WorkerNodeGroupConfiguration,
-)
 from eksa_core.provider import ProviderInfo, ProviderTraits, installed_version
 
-from .models import (
-    DEFAULT_CREDENTIALS_REF,
-    DEFAULT_USER,
-    CloudStackAvailabilityZone,
-    CloudStackDatacenterConfig,
-    CloudStackDatacenterConfigSpec,
-    CloudStackMachineConfig,
-    CloudStackMachineConfigSpec,
-    CloudStackResourceIdentifier,
-    CloudStackZone,
-)
+if TYPE_CHECKING:
+    from eksa_core.models.base import EksaObject
+    from eksa_core.models.cluster import Cluster
+
+    from .models import CloudStackMachineConfig
+
 
 __all__ = ["NAME", "eksa_generate_cluster_config", "eksa_provider", "generate_cluster_config"]
 
@@ -48,15 +35,23 @@ MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
 and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
 
 
+KIND_MODULES = {
+    "CloudStackDatacenterConfig": "eksa_cloudstack.models",
+    "CloudStackMachineConfig": "eksa_cloudstack.models",
+}
+"""The provider's kinds and the module defining each: registered without importing it (loaded when a spec
+names one)."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """The CloudStack provider: ``CloudStackDatacenterConfig`` selects it, machines are
     ``CloudStackMachineConfig``."""
     return ProviderInfo(
         name=NAME,
-        datacenter_kind=CloudStackDatacenterConfig.KIND,
-        machine_kind=CloudStackMachineConfig.KIND,
-        kinds=(CloudStackDatacenterConfig, CloudStackMachineConfig),
+        datacenter_kind="CloudStackDatacenterConfig",
+        machine_kind="CloudStackMachineConfig",
+        kind_modules=KIND_MODULES,
         version=installed_version("eksa-provider-cloudstack"),
         display_name="CloudStack",
         bundle_section="cloud_stack",
@@ -67,6 +62,10 @@ def eksa_provider() -> ProviderInfo:
 
 
 def _machine_config(name: str) -> CloudStackMachineConfig:
+    from eksa_core.models.base import ObjectMeta, UserConfiguration
+
+    from .models import DEFAULT_USER, CloudStackMachineConfig, CloudStackMachineConfigSpec, CloudStackResourceIdentifier
+
     return CloudStackMachineConfig(
         metadata=ObjectMeta(name=name),
         spec=CloudStackMachineConfigSpec(
@@ -81,6 +80,24 @@ def generate_cluster_config(name: str, cluster: Cluster) -> list[EksaObject]:
     """Adjust the generated ``cluster`` (2 control plane nodes, 3 etcd, 2 workers, empty endpoint) and return the
     datacenter config (one availability zone ``az-1``) and the ``<name>-cp``, ``<name>``, ``<name>-etcd``
     machine configs."""
+    from eksa_core.models.base import ObjectMeta, Ref
+    from eksa_core.models.cluster import (
+        ControlPlaneConfiguration,
+        Endpoint,
+        ExternalEtcdConfiguration,
+        WorkerNodeGroupConfiguration,
+    )
+
+    from .models import (
+        DEFAULT_CREDENTIALS_REF,
+        CloudStackAvailabilityZone,
+        CloudStackDatacenterConfig,
+        CloudStackDatacenterConfigSpec,
+        CloudStackMachineConfig,
+        CloudStackResourceIdentifier,
+        CloudStackZone,
+    )
+
     spec = cluster.spec
     machine_kind = CloudStackMachineConfig.KIND
     cp = spec.control_plane_configuration or ControlPlaneConfiguration()

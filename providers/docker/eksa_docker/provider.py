@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.models import Cluster, ExternalEtcdConfiguration, ObjectMeta, Ref
-from eksa_core.models.base import EksaObject
 from eksa_core.provider import ProviderInfo, ProviderTraits, installed_version
 
 from . import __version__
-from .models import DockerDatacenterConfig
+
+if TYPE_CHECKING:
+    from eksa_core.models.base import EksaObject
 
 __all__ = ["NAME", "eksa_generate_cluster_config", "eksa_provider"]
 
 NAME = "docker"
 """The provider name (``-p docker``, clusterctl ``--infrastructure docker``)."""
+
+DATACENTER_KIND = "DockerDatacenterConfig"
+"""The provider's datacenter kind (:class:`~eksa_docker.models.DockerDatacenterConfig`)."""
+
+KIND_MODULES = {DATACENTER_KIND: "eksa_docker.models"}
+"""The provider's kinds and the module defining each: registered without importing it."""
 
 
 
@@ -34,9 +40,9 @@ def eksa_provider() -> ProviderInfo:
     """The Docker provider: datacenter kind ``DockerDatacenterConfig``, no machine config kind."""
     return ProviderInfo(
         name=NAME,
-        datacenter_kind=DockerDatacenterConfig.KIND,
+        datacenter_kind=DATACENTER_KIND,
         machine_kind="",
-        kinds=(DockerDatacenterConfig,),
+        kind_modules=KIND_MODULES,
         version=installed_version("eksa-provider-docker", __version__),
         display_name="Docker",
         controller_deployments={"capd-system": ("capd-controller-manager",)},
@@ -53,6 +59,10 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
     Control plane: 1 node, no endpoint. External etcd: 1 node (no machine group ref). One worker group with
     1 node. The datacenter config has an empty spec; there are no machine configs.
     """
+    from eksa_core.models import Cluster, ExternalEtcdConfiguration, ObjectMeta, Ref
+
+    from .models import DockerDatacenterConfig
+
     assert isinstance(cluster, Cluster)
     spec = cluster.spec
     cp = spec.control_plane_configuration

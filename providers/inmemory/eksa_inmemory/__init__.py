@@ -10,12 +10,16 @@ tests of the lifecycle against real Cluster API controllers only. The plugin mod
 
 from __future__ import annotations
 
-from .models import (
-    InMemoryDatacenterConfig,
-    InMemoryDatacenterConfigSpec,
-    InMemoryMachineConfig,
-    InMemoryMachineConfigSpec,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import (
+        InMemoryDatacenterConfig,
+        InMemoryDatacenterConfigSpec,
+        InMemoryMachineConfig,
+        InMemoryMachineConfigSpec,
+    )
 
 __version__ = "0.1.0"
 
@@ -26,3 +30,18 @@ __all__ = [
     "InMemoryMachineConfigSpec",
     "__version__",
 ]
+
+_LAZY = {
+    "InMemoryDatacenterConfig": ".models",
+    "InMemoryDatacenterConfigSpec": ".models",
+    "InMemoryMachineConfig": ".models",
+    "InMemoryMachineConfigSpec": ".models",
+}
+"""Where each exported name is defined: loaded on first use, so discovering the provider imports none of it."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)

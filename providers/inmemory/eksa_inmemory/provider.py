@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref
-from eksa_core.models.base import EksaObject
 from eksa_core.provider import ProviderInfo, installed_version
 
 from . import __version__
-from .models import InMemoryDatacenterConfig, InMemoryMachineConfig, InMemoryMachineConfigSpec
+
+if TYPE_CHECKING:
+    from eksa_core.models.base import EksaObject
+
+    from .models import InMemoryMachineConfig
 
 __all__ = [
     "LOOPBACK",
@@ -27,14 +29,19 @@ LOOPBACK = "127.0.0.1"
 """The control plane endpoint host of generated specs: CAPD serves its in-memory API servers on its ``POD_IP``."""
 
 
+KIND_MODULES = {"InMemoryDatacenterConfig": "eksa_inmemory.models", "InMemoryMachineConfig": "eksa_inmemory.models"}
+"""The provider's kinds and the module defining each: registered without importing it (loaded when a spec
+names one)."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """The in-memory provider: ``InMemoryDatacenterConfig`` selects it, machines are ``InMemoryMachineConfig``."""
     return ProviderInfo(
         name=NAME,
-        datacenter_kind=InMemoryDatacenterConfig.KIND,
-        machine_kind=InMemoryMachineConfig.KIND,
-        kinds=(InMemoryDatacenterConfig, InMemoryMachineConfig),
+        datacenter_kind="InMemoryDatacenterConfig",
+        machine_kind="InMemoryMachineConfig",
+        kind_modules=KIND_MODULES,
         version=installed_version("eksa-provider-inmemory", __version__),
         display_name="In-memory",
         # the in-memory backend is part of CAPD: its controller is the Docker provider's deployment
@@ -50,6 +57,10 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
     ``<name>-cp``. Stacked etcd (etcdadm cannot run on simulated machines). One worker group with 1 node on machines
     ``<name>``.
     """
+    from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref
+
+    from .models import InMemoryDatacenterConfig, InMemoryMachineConfig, InMemoryMachineConfigSpec
+
     assert isinstance(cluster, Cluster)
     spec = cluster.spec
     kind = InMemoryMachineConfig.KIND
@@ -73,6 +84,8 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
 @hookimpl
 def eksa_machine_configs(spec: Any) -> list[InMemoryMachineConfig] | None:
     """The spec's ``InMemoryMachineConfig`` objects (``None`` for a spec of another provider)."""
+    from .models import InMemoryDatacenterConfig, InMemoryMachineConfig
+
     if spec.cluster.datacenter_kind() != InMemoryDatacenterConfig.KIND:
         return None
     return [m for m in spec.config.machine_configs() if isinstance(m, InMemoryMachineConfig)]

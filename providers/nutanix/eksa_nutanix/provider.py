@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.models.base import EksaObject, ObjectMeta, Ref, UserConfiguration
-from eksa_core.models.cluster import (
-    Cluster,
-    ControlPlaneConfiguration,
-    Endpoint,
-    ExternalEtcdConfiguration,
-    WorkerNodeGroupConfiguration,
-)
 from eksa_core.provider import ProviderInfo, ProviderTraits, installed_version
 
-from .models import (
-    DEFAULT_CREDENTIALS_NAME,
-    DEFAULT_MEMORY_SIZE,
-    DEFAULT_PORT,
-    DEFAULT_SYSTEM_DISK_SIZE,
-    DEFAULT_USER,
-    DEFAULT_VCPU_SOCKETS,
-    DEFAULT_VCPUS_PER_SOCKET,
-    NutanixDatacenterConfig,
-    NutanixDatacenterConfigSpec,
-    NutanixMachineConfig,
-    NutanixMachineConfigSpec,
-    NutanixResourceIdentifier,
-)
+if TYPE_CHECKING:
+    from eksa_core.models.base import EksaObject
+    from eksa_core.models.cluster import Cluster
+
+    from .models import NutanixMachineConfig
+
 
 __all__ = ["NAME", "eksa_generate_cluster_config", "eksa_provider", "generate_cluster_config"]
 
@@ -47,14 +31,19 @@ MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
 and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
 
 
+KIND_MODULES = {"NutanixDatacenterConfig": "eksa_nutanix.models", "NutanixMachineConfig": "eksa_nutanix.models"}
+"""The provider's kinds and the module defining each: registered without importing it (loaded when a spec
+names one)."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """The Nutanix provider: ``NutanixDatacenterConfig`` selects it, machines are ``NutanixMachineConfig``."""
     return ProviderInfo(
         name=NAME,
-        datacenter_kind=NutanixDatacenterConfig.KIND,
-        machine_kind=NutanixMachineConfig.KIND,
-        kinds=(NutanixDatacenterConfig, NutanixMachineConfig),
+        datacenter_kind="NutanixDatacenterConfig",
+        machine_kind="NutanixMachineConfig",
+        kind_modules=KIND_MODULES,
         version=installed_version("eksa-provider-nutanix"),
         display_name="Nutanix",
         controller_deployments={"capx-system": ("capx-controller-manager",)},
@@ -64,6 +53,19 @@ def eksa_provider() -> ProviderInfo:
 
 
 def _machine_config(name: str) -> NutanixMachineConfig:
+    from eksa_core.models.base import ObjectMeta, UserConfiguration
+
+    from .models import (
+        DEFAULT_MEMORY_SIZE,
+        DEFAULT_SYSTEM_DISK_SIZE,
+        DEFAULT_USER,
+        DEFAULT_VCPU_SOCKETS,
+        DEFAULT_VCPUS_PER_SOCKET,
+        NutanixMachineConfig,
+        NutanixMachineConfigSpec,
+        NutanixResourceIdentifier,
+    )
+
     return NutanixMachineConfig(
         metadata=ObjectMeta(name=name),
         spec=NutanixMachineConfigSpec(
@@ -84,6 +86,22 @@ def _machine_config(name: str) -> NutanixMachineConfig:
 def generate_cluster_config(name: str, cluster: Cluster) -> list[EksaObject]:
     """Adjust the generated ``cluster`` (2 control plane nodes, 3 etcd, 2 workers, empty endpoint) and return the
     datacenter config and the ``<name>-cp``, ``<name>``, ``<name>-etcd`` machine configs."""
+    from eksa_core.models.base import ObjectMeta, Ref
+    from eksa_core.models.cluster import (
+        ControlPlaneConfiguration,
+        Endpoint,
+        ExternalEtcdConfiguration,
+        WorkerNodeGroupConfiguration,
+    )
+
+    from .models import (
+        DEFAULT_CREDENTIALS_NAME,
+        DEFAULT_PORT,
+        NutanixDatacenterConfig,
+        NutanixDatacenterConfigSpec,
+        NutanixMachineConfig,
+    )
+
     spec = cluster.spec
     machine_kind = NutanixMachineConfig.KIND
     cp = spec.control_plane_configuration or ControlPlaneConfiguration()

@@ -3,25 +3,17 @@ Secret and its clusterctl environment."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref
-from eksa_core.models.base import EksaObject
 from eksa_core.provider import ProviderInfo, ProviderTraits, installed_version
 
 from . import __version__
-from .credentials import credentials_secret, env_map, read_credentials
-from .models import (
-    ALL_KINDS,
-    SnowDatacenterConfig,
-    SnowDatacenterConfigSpec,
-    SnowDirectNetworkInterface,
-    SnowMachineConfig,
-    SnowMachineConfigSpec,
-    SnowNetwork,
-)
-from .validation import DEFAULT_INSTANCE_TYPE, DEFAULT_PHYSICAL_NETWORK_CONNECTOR
+
+if TYPE_CHECKING:
+    from eksa_core.models.base import EksaObject
+
+    from .models import SnowDatacenterConfig, SnowMachineConfig
 
 __all__ = ["NAME", "eksa_env_map", "eksa_generate_cluster_config", "eksa_generate_secrets", "eksa_provider"]
 
@@ -41,15 +33,24 @@ MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
 and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
 
 
+KIND_MODULES = {
+    "SnowDatacenterConfig": "eksa_snow.models",
+    "SnowMachineConfig": "eksa_snow.models",
+    "SnowIPPool": "eksa_snow.models",
+}
+"""The provider's kinds and the module defining each: registered without importing it (loaded when a spec
+names one)."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """The Snow provider: datacenter kind ``SnowDatacenterConfig``, machine kind ``SnowMachineConfig``, plus
     ``SnowIPPool``."""
     return ProviderInfo(
         name=NAME,
-        datacenter_kind=SnowDatacenterConfig.KIND,
-        machine_kind=SnowMachineConfig.KIND,
-        kinds=ALL_KINDS,
+        datacenter_kind="SnowDatacenterConfig",
+        machine_kind="SnowMachineConfig",
+        kind_modules=KIND_MODULES,
         version=installed_version("eksa-provider-snow", __version__),
         display_name="Snow",
         controller_deployments={"capas-system": ("capas-controller-manager",)},
@@ -59,6 +60,11 @@ def eksa_provider() -> ProviderInfo:
 
 
 def _machine_config(name: str) -> SnowMachineConfig:
+    from eksa_core.models import ObjectMeta
+
+    from .models import SnowDirectNetworkInterface, SnowMachineConfig, SnowMachineConfigSpec, SnowNetwork
+    from .validation import DEFAULT_INSTANCE_TYPE, DEFAULT_PHYSICAL_NETWORK_CONNECTOR
+
     return SnowMachineConfig(
         metadata=ObjectMeta(name=name),
         spec=SnowMachineConfigSpec(
@@ -82,6 +88,10 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
     Control plane: 3 nodes, empty endpoint host, machine config ``<name>-cp``; no external etcd; every worker
     group 3 nodes on machine config ``<name>``. Datacenter: empty ``identityRef``.
     """
+    from eksa_core.models import Cluster, Endpoint, ObjectMeta, Ref
+
+    from .models import SnowDatacenterConfig, SnowDatacenterConfigSpec, SnowMachineConfig
+
     assert isinstance(cluster, Cluster)
     spec = cluster.spec
     cp_name, worker_name = f"{name}-cp", name
@@ -104,6 +114,8 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject] | 
 
 
 def _datacenter(spec: Any) -> SnowDatacenterConfig | None:
+    from .models import SnowDatacenterConfig
+
     dc = spec.datacenter()
     return dc if isinstance(dc, SnowDatacenterConfig) else None
 
@@ -111,6 +123,8 @@ def _datacenter(spec: Any) -> SnowDatacenterConfig | None:
 @hookimpl
 def eksa_generate_secrets(spec: Any, context: Any) -> list[dict[str, Any]] | None:
     """The EKS Anywhere Snow credentials Secret, from the files named in ``context.env``."""
+    from .credentials import credentials_secret, read_credentials
+
     dc = _datacenter(spec)
     if dc is None:
         return None
@@ -121,6 +135,8 @@ def eksa_generate_secrets(spec: Any, context: Any) -> list[dict[str, Any]] | Non
 def eksa_env_map(spec: Any, context: Any) -> dict[str, str] | None:
     """``AWS_B64ENCODED_CREDENTIALS`` and ``AWS_B64ENCODED_CA_BUNDLES`` (plus ``SNOW_CONTROLLER_IMAGE`` when the
     spec's versions bundle names the Snow manager image)."""
+    from .credentials import env_map, read_credentials
+
     out = env_map(read_credentials(context.env))
     try:
         image = spec.versions_bundle().snow.manager.uri

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.models.base import EksaObject, ObjectMeta, Ref, UserConfiguration
 from eksa_core.provider import ProviderInfo, ProviderTraits
 
 from . import __version__
-from .models import (
-    BOTTLEROCKET,
-    VSphereDatacenterConfig,
-    VSphereDatacenterConfigSpec,
-    VSphereMachineConfig,
-    VSphereMachineConfigSpec,
-)
+
+if TYPE_CHECKING:
+    from eksa_core.models.base import EksaObject
+
+    from .models import VSphereMachineConfig
 
 __all__ = ["NAME", "PLACEHOLDER_SSH_KEY", "eksa_generate_cluster_config", "eksa_provider", "provider_info"]
 
@@ -28,11 +25,12 @@ PLACEHOLDER_SSH_KEY = "ssh-rsa AAAA..."
 
 def provider_info() -> ProviderInfo:
     """The vSphere :class:`~eksa_core.plugins.ProviderInfo`."""
+
     return ProviderInfo(
         name=NAME,
-        datacenter_kind=VSphereDatacenterConfig.KIND,
-        machine_kind=VSphereMachineConfig.KIND,
-        kinds=(VSphereDatacenterConfig, VSphereMachineConfig),
+        datacenter_kind="VSphereDatacenterConfig",
+        machine_kind="VSphereMachineConfig",
+        kind_modules=KIND_MODULES,
         version=__version__,
         display_name="vSphere",
         controller_deployments={"capv-system": ("capv-controller-manager",)},
@@ -52,6 +50,11 @@ MOVABLE_KINDS: tuple[tuple[str, str], ...] = (
 and EKS Anywhere objects), as ``(apiVersion, kind)`` in creation order."""
 
 
+KIND_MODULES = {"VSphereDatacenterConfig": "eksa_vsphere.models", "VSphereMachineConfig": "eksa_vsphere.models"}
+"""The provider's kinds and the module defining each: registered without importing it (loaded when a spec
+names one)."""
+
+
 @hookimpl
 def eksa_provider() -> ProviderInfo:
     """Identify the vSphere provider."""
@@ -59,6 +62,10 @@ def eksa_provider() -> ProviderInfo:
 
 
 def _generated_machine_config(name: str) -> VSphereMachineConfig:
+    from eksa_core.models.base import ObjectMeta, UserConfiguration
+
+    from .models import BOTTLEROCKET, VSphereMachineConfig, VSphereMachineConfigSpec
+
     return VSphereMachineConfig(
         metadata=ObjectMeta(name=name),
         spec=VSphereMachineConfigSpec(
@@ -83,12 +90,15 @@ def eksa_generate_cluster_config(name: str, cluster: Any) -> list[EksaObject]:
     ``<name>-cp`` (control plane), ``<name>`` (workers), ``<name>-etcd`` (etcd). Returns the datacenter config
     followed by the three machine configs.
     """
+    from eksa_core.models.base import ObjectMeta, Ref
     from eksa_core.models.cluster import (
         ControlPlaneConfiguration,
         Endpoint,
         ExternalEtcdConfiguration,
         WorkerNodeGroupConfiguration,
     )
+
+    from .models import VSphereDatacenterConfig, VSphereDatacenterConfigSpec, VSphereMachineConfig
 
     machine_kind = VSphereMachineConfig.KIND
     spec = cluster.spec
