@@ -1,14 +1,18 @@
-"""KubeAPIServerDouble: a fault-injection double of a Kubernetes API server, for fault tests only (the core's
-and the providers' tests, a third-party provider's too: ``from eksa_core.testing.apiserver_double import
-KubeAPIServerDouble``).
+"""FaultInjectionAPIServer: a stand-in Kubernetes API server that exists only to inject faults (the core's and
+the providers' fault tests, a third-party provider's too: ``from eksa_core.testing.apiserver_double import
+FaultInjectionAPIServer``).
 
 Everything that talks Kubernetes is tested on the real control plane (``eksa_core.testing``: etcd, kube-apiserver
-and kube-controller-manager built from their Go modules). This double stays for what a real server cannot be
-made to do on demand: inject faults (HTTP 5xx and 429 answers, conflict storms, timeouts, dropped connections,
-errors that echo secret values) and observe each request. It is NOT a real API server and its answers prove
-nothing about schemas, pruning or garbage collection: it accepts any field, merges lists whole and collects no
-garbage. It is an in-memory HTTP server on 127.0.0.1 that speaks enough of the Kubernetes REST protocol for the
-official ``kubernetes`` Python client and for :class:`eksa_core.kube.KubeClient`:
+and kube-controller-manager built from their Go modules), because only a real server proves that what eksa writes
+is validated, defaulted, pruned and garbage-collected the way a cluster does it. This server stays for what a real
+one cannot be made to do on demand: inject faults (HTTP 5xx and 429 answers, conflict storms, timeouts, dropped
+connections, refused requests, errors that echo secret values) and record each request a run sent (to show a
+refused or dry run sent none). A test that injects no fault belongs on the real control plane.
+
+It is NOT a real API server and its answers prove nothing about schemas, pruning or garbage collection: it
+accepts any field, merges lists whole and collects no garbage. It is an in-memory HTTP server on 127.0.0.1 that
+speaks enough of the Kubernetes REST protocol for the official ``kubernetes`` Python client and for
+:class:`eksa_core.kube.KubeClient`:
 
 * discovery: ``/version``, ``/api``, ``/apis``, ``/api/v1``, ``/apis/<group>``,
   ``/apis/<group>/<version>``, with core ``v1`` namespaces, secrets and configmaps plus every kind a test
@@ -47,7 +51,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-__all__ = ["InjectedFailure", "KubeAPIServerDouble", "RequestInfo", "ResourceType", "parse_label_selector"]
+__all__ = ["FaultInjectionAPIServer", "InjectedFailure", "RequestInfo", "ResourceType", "parse_label_selector"]
 
 JSON = dict[str, Any]
 Key = tuple[str, str, str, str]  # (group, plural, namespace or "", name)
@@ -99,7 +103,7 @@ class InjectedFailure:
 
 @dataclass
 class RequestInfo:
-    """A request as the double saw it (kept in :attr:`KubeAPIServerDouble.requests`)."""
+    """A request as the double saw it (kept in :attr:`FaultInjectionAPIServer.requests`)."""
 
     method: str
     path: str
@@ -362,8 +366,10 @@ def _now() -> str:
 # ----------------------------------------------------------------------------------------------- the double
 
 
-class KubeAPIServerDouble:
-    """In-memory stand-in for a Kubernetes API server, served over HTTP on 127.0.0.1 (see module docstring).
+class FaultInjectionAPIServer:
+    """In-memory stand-in for a Kubernetes API server, served over HTTP on 127.0.0.1, for fault injection only
+    (:meth:`inject_failure`, :attr:`before_request`; see the module docstring): every other test uses the real
+    control plane.
 
     Use as a context manager or call :meth:`start`/:meth:`stop`. ``token`` is the bearer token clients must
     send.
@@ -1231,7 +1237,7 @@ def _status_body(code: int, reason: str, message: str, details: JSON | None = No
 
 
 class _Handler(BaseHTTPRequestHandler):
-    double: KubeAPIServerDouble
+    double: FaultInjectionAPIServer
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
 
@@ -1255,3 +1261,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+def __getattr__(name: str) -> Any:
+    """``KubeAPIServerDouble``, the former name: deprecated (the name now says what it is for). Kept because
+    the provider guide offered it to third-party providers' tests."""
+    if name == "KubeAPIServerDouble":
+        import warnings
+
+        warnings.warn("eksa_core.testing.apiserver_double.KubeAPIServerDouble is deprecated: use "
+                      "FaultInjectionAPIServer (only for fault injection; everything else runs on the real control "
+                      "plane fixtures)", DeprecationWarning, stacklevel=2)
+        return FaultInjectionAPIServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from eksa_core.kube import move_kinds
-from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
 
 CAPI = "cluster.x-k8s.io/v1beta1"
 BOOTSTRAP = "bootstrap.cluster.x-k8s.io/v1beta1"
@@ -71,12 +71,12 @@ def _ready(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return status
 
 
-def register_kinds(double: KubeAPIServerDouble) -> None:
+def register_kinds(double: FaultInjectionAPIServer) -> None:
     """Serve the kinds of the graph (as the CAPI, CAPV and EKS-A CRDs would)."""
     double.register_kinds(KINDS)
 
 
-def seed(double: KubeAPIServerDouble) -> dict[str, int]:
+def seed(double: FaultInjectionAPIServer) -> dict[str, int]:
     """Store the graph of cluster ``mgmt`` and the decoys; return the expected moved objects per kind."""
     put = double.put_object
 

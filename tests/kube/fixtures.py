@@ -3,7 +3,7 @@
 * ``kube_env`` / ``kube``: the real control plane of :mod:`eksa_core.testing` (etcd, kube-apiserver and
   kube-controller-manager built from their Go modules), each test in a namespace of its own. Kinds a test needs
   are served by installing the real CRDs (:meth:`KubeTestEnv.need_kinds`).
-* ``fault_env``: the same shape on :class:`~eksa_core.testing.apiserver_double.KubeAPIServerDouble`, only for
+* ``fault_env``: the same shape on :class:`~eksa_core.testing.apiserver_double.FaultInjectionAPIServer`, only for
   tests that inject faults a real server cannot be made to produce on demand (5xx, 429, conflict storms,
   dropped connections, errors echoing secrets).
 * ``kube_api_server``: a bare started double (fault injection elsewhere).
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from eksa_core.kube import KubeClient, RetryPolicy
-from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
 from eksa_core.testing.controlplane import ControlPlane
 from eksa_core.testing.crds import ensure_crds, group_for_kind
 
@@ -47,7 +47,7 @@ class KubeTestEnv:
 
     client: KubeClient
     namespace: str
-    double: KubeAPIServerDouble | None
+    double: FaultInjectionAPIServer | None
     sleep: RecordingSleep
     tmp_path: Path
     kubeconfig: Path
@@ -57,7 +57,7 @@ class KubeTestEnv:
         """Whether the tests run against a real API server."""
         return self.double is None
 
-    def need_double(self, why: str) -> KubeAPIServerDouble:
+    def need_double(self, why: str) -> FaultInjectionAPIServer:
         """The fault-injection double; a test on the real server asking for it is a mistake in the test."""
         if self.double is None:
             raise AssertionError(f"this test injects faults ({why}): use the fault_env fixture")
@@ -87,14 +87,14 @@ class KubeTestEnv:
 
 
 @pytest.fixture
-def kube_api_server() -> Iterator[KubeAPIServerDouble]:
-    """A started fault-injection :class:`KubeAPIServerDouble`, stopped after the test."""
-    with KubeAPIServerDouble() as double:
+def kube_api_server() -> Iterator[FaultInjectionAPIServer]:
+    """A started fault-injection :class:`FaultInjectionAPIServer`, stopped after the test."""
+    with FaultInjectionAPIServer() as double:
         yield double
 
 
 def client_for_double(
-    double: KubeAPIServerDouble, tmp_path: Path, sleep: RecordingSleep | None = None
+    double: FaultInjectionAPIServer, tmp_path: Path, sleep: RecordingSleep | None = None
 ) -> KubeClient:
     """A :class:`KubeClient` for ``double`` via a kubeconfig written into ``tmp_path`` (no real sleeping)."""
     path = double.write_kubeconfig(tmp_path / f"kubeconfig-{double.port}")
@@ -130,7 +130,7 @@ def fault_env(tmp_path: Path) -> Iterator[KubeTestEnv]:
     """A :class:`KubeTestEnv` on the fault-injection double (only for tests that inject faults)."""
     namespace = _namespace()
     sleep = RecordingSleep()
-    with KubeAPIServerDouble() as double:
+    with FaultInjectionAPIServer() as double:
         kubeconfig = double.write_kubeconfig(tmp_path / f"kubeconfig-{double.port}")
         client = KubeClient(kubeconfig, sleep=sleep, retry=RetryPolicy())
         client.create_namespace(namespace)

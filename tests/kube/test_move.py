@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from eksa_core.kube import KubeClient, KubeError, KubeNotFoundError, ObjectKey, discover_cluster_objects, move
-from eksa_core.testing.apiserver_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
+from eksa_core.testing.apiserver_double import FaultInjectionAPIServer, InjectedFailure, RequestInfo
 
 from . import capi_graph
 from .capi_graph import CAPI, CLUSTER, DECOYS, MOVE_KINDS, NAMESPACE
@@ -20,8 +20,8 @@ from .fixtures import client_for_double
 
 @dataclass
 class Pair:
-    source: KubeAPIServerDouble
-    target: KubeAPIServerDouble
+    source: FaultInjectionAPIServer
+    target: FaultInjectionAPIServer
     source_client: KubeClient
     target_client: KubeClient
     expected: dict[str, int]
@@ -29,10 +29,10 @@ class Pair:
 
 @pytest.fixture
 def make_pair(tmp_path: Path) -> Iterator[Any]:
-    started: list[KubeAPIServerDouble] = []
+    started: list[FaultInjectionAPIServer] = []
 
     def make() -> Pair:
-        source, target = KubeAPIServerDouble().start(), KubeAPIServerDouble().start()
+        source, target = FaultInjectionAPIServer().start(), FaultInjectionAPIServer().start()
         started.extend([source, target])
         capi_graph.register_kinds(source)
         capi_graph.register_kinds(target)
@@ -46,7 +46,7 @@ def make_pair(tmp_path: Path) -> Iterator[Any]:
         double.stop()
 
 
-def _graph_objects(double: KubeAPIServerDouble) -> list[dict[str, Any]]:
+def _graph_objects(double: FaultInjectionAPIServer) -> list[dict[str, Any]]:
     decoys = {(kind, name, ns) for _, kind, name, ns in DECOYS}
     result = []
     for obj in double.list_objects():
@@ -57,7 +57,7 @@ def _graph_objects(double: KubeAPIServerDouble) -> list[dict[str, Any]]:
     return result
 
 
-def _normalise(double: KubeAPIServerDouble) -> dict[str, Any]:
+def _normalise(double: FaultInjectionAPIServer) -> dict[str, Any]:
     """Every object of a server, without server-set fields; ownerReferences checked and named by kind/name."""
     objects = double.list_objects()
     by_uid = {o["metadata"]["uid"]: o for o in objects}
@@ -212,8 +212,8 @@ def _baseline() -> tuple[dict[str, Any], dict[str, Any], int]:
 
         with (
             tempfile.TemporaryDirectory() as tmp,
-            KubeAPIServerDouble() as source,
-            KubeAPIServerDouble() as target,
+            FaultInjectionAPIServer() as source,
+            FaultInjectionAPIServer() as target,
         ):
             capi_graph.register_kinds(source)
             capi_graph.register_kinds(target)

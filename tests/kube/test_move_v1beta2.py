@@ -12,7 +12,7 @@ import pytest
 
 from eksa_core.kube import KubeError, discover_cluster_objects, move, move_kinds
 from eksa_core.kube.move import MOVE_COPIED_ANNOTATION
-from eksa_core.testing.apiserver_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
+from eksa_core.testing.apiserver_double import FaultInjectionAPIServer, InjectedFailure, RequestInfo
 
 from .fixtures import client_for_double
 
@@ -54,7 +54,7 @@ def _owner(obj: dict[str, Any]) -> dict[str, Any]:
             "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
 
 
-def seed(double: KubeAPIServerDouble) -> None:
+def seed(double: FaultInjectionAPIServer) -> None:
     """A Docker cluster as the v1beta2 renders make it (plus an unrelated cluster that must stay)."""
     double.register_kinds(KINDS)
     put = double.put_object
@@ -94,7 +94,7 @@ def seed(double: KubeAPIServerDouble) -> None:
     obj(CAPI, "Cluster", "other", {}, cluster="other")  # another cluster: never moved
 
 
-def normalise(double: KubeAPIServerDouble) -> dict[str, Any]:
+def normalise(double: FaultInjectionAPIServer) -> dict[str, Any]:
     """Every object without server-set fields; ownerReferences must point at existing owners."""
     objects = double.list_objects()
     by_uid = {o["metadata"]["uid"]: o for o in objects}
@@ -135,7 +135,8 @@ _BASELINE: list[tuple[dict[str, Any], dict[str, Any], int]] = []
 def baseline() -> tuple[dict[str, Any], dict[str, Any], int]:
     """End states of an uninterrupted move and how many state-changing requests it makes."""
     if not _BASELINE:
-        with tempfile.TemporaryDirectory() as tmp, KubeAPIServerDouble() as source, KubeAPIServerDouble() as target:
+        with (tempfile.TemporaryDirectory() as tmp, FaultInjectionAPIServer() as source,
+              FaultInjectionAPIServer() as target):
             seed(source)
             target.register_kinds(KINDS)
             counter = CrashAfter(None)
@@ -147,7 +148,7 @@ def baseline() -> tuple[dict[str, Any], dict[str, Any], int]:
 
 
 def test_the_default_kinds_find_a_v1beta2_graph(tmp_path: Path) -> None:
-    with KubeAPIServerDouble() as source:
+    with FaultInjectionAPIServer() as source:
         seed(source)
         objects = discover_cluster_objects(client_for_double(source, tmp_path), namespace=NAMESPACE,
                                            cluster_name=CLUSTER, kinds=DEFAULT_KINDS)
@@ -177,7 +178,7 @@ def test_v1beta2_move_resumes_after_a_crash_at_any_step(tmp_path: Path, crash_af
     """With the default kinds (``v1beta1`` names) and with the rendered objects' kinds (as the workflows pass
     them): a re-run after a crash after the copy must not copy again from the half-deleted source."""
     expected_source, expected_target, _ = baseline()
-    with KubeAPIServerDouble() as source, KubeAPIServerDouble() as target:
+    with FaultInjectionAPIServer() as source, FaultInjectionAPIServer() as target:
         seed(source)
         target.register_kinds(KINDS)
         source_client, target_client = client_for_double(source, tmp_path), client_for_double(target, tmp_path)

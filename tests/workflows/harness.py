@@ -25,7 +25,7 @@ from eksa_core.context import ClusterHandle
 from eksa_core.kube import KubeClient, RetryPolicy
 from eksa_core.plugins import ComponentChangeDiff, Plugins
 from eksa_core.spec import Spec, parse_cluster_config
-from eksa_core.testing.apiserver_double import KubeAPIServerDouble, RequestInfo
+from eksa_core.testing.apiserver_double import FaultInjectionAPIServer, RequestInfo
 from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Timeouts, WorkflowOptions
 from tests.kube.fixtures import RecordingSleep
 
@@ -138,13 +138,13 @@ class Clusters:
     """The doubles standing in for clusters, by URL (a kubeconfig is mapped to its double by its server)."""
 
     def __init__(self) -> None:
-        self.doubles: dict[str, KubeAPIServerDouble] = {}
+        self.doubles: dict[str, FaultInjectionAPIServer] = {}
 
-    def add(self, double: KubeAPIServerDouble) -> KubeAPIServerDouble:
+    def add(self, double: FaultInjectionAPIServer) -> FaultInjectionAPIServer:
         self.doubles[double.url] = double
         return double
 
-    def of(self, kubeconfig: Path | None) -> KubeAPIServerDouble:
+    def of(self, kubeconfig: Path | None) -> FaultInjectionAPIServer:
         assert kubeconfig is not None
         return self.doubles[_server_of(kubeconfig)]
 
@@ -181,7 +181,7 @@ class RecordingBootstrapper(Bootstrapper):
 class FakeKindBootstrapper(RecordingBootstrapper):
     """Bootstrapper double: the "kind cluster" is an API-server double."""
 
-    def __init__(self, double: KubeAPIServerDouble) -> None:
+    def __init__(self, double: FaultInjectionAPIServer) -> None:
         super().__init__()
         self.double = double
 
@@ -233,8 +233,8 @@ class ControllerSimulation:
     KubeadmControlPlane or MachineDeployment is read, its status shows the current generation observed and every
     desired replica up to date and available, as their controllers report once a rollout is done."""
 
-    double: KubeAPIServerDouble
-    workload: KubeAPIServerDouble
+    double: FaultInjectionAPIServer
+    workload: FaultInjectionAPIServer
     failure_message: str | None = None
     stuck_condition: str | None = None
     #: names of replicated objects (KCP / MachineDeployment) whose rollout never finishes
@@ -351,7 +351,7 @@ class FakeClock:
         self.now += max(seconds, 0.001)
 
 
-def snapshot(double: KubeAPIServerDouble) -> dict[tuple[str, str, str, str], Any]:
+def snapshot(double: FaultInjectionAPIServer) -> dict[tuple[str, str, str, str], Any]:
     """The double's objects without server-set fields, keyed by (apiVersion, kind, namespace, name)."""
     out = {}
     for obj in double.list_objects():
@@ -379,8 +379,8 @@ class Env:
 
     workdir: Path
     clusters: Clusters
-    bootstrap: KubeAPIServerDouble
-    management: KubeAPIServerDouble
+    bootstrap: FaultInjectionAPIServer
+    management: FaultInjectionAPIServer
     bootstrapper: FakeKindBootstrapper
     installer: FakeClusterAPIInstaller
     controller: ControllerSimulation
@@ -388,13 +388,13 @@ class Env:
     plugins: Plugins
 
 
-def add_node(double: KubeAPIServerDouble, name: str, *, ready: bool = True) -> None:
+def add_node(double: FaultInjectionAPIServer, name: str, *, ready: bool = True) -> None:
     """A Node of the cluster a double plays (``Ready`` or not)."""
     double.put_object({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
                        "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}})
 
 
-def seed_management_cluster(double: KubeAPIServerDouble, name: str = "mgmt", *,
+def seed_management_cluster(double: FaultInjectionAPIServer, name: str = "mgmt", *,
                             eksa_version: str | None = None) -> None:
     """Make ``double`` look like an EKS Anywhere management cluster called ``name``: the EKS-A and Cluster API
     kinds are served and its self-managed EKS-A ``Cluster`` exists."""
@@ -408,8 +408,8 @@ def seed_management_cluster(double: KubeAPIServerDouble, name: str = "mgmt", *,
 
 def new_env(workdir: Path, *extra_plugins: object) -> Iterator[Env]:
     clusters = Clusters()
-    with KubeAPIServerDouble(token=uuid.uuid4().hex) as bootstrap, \
-            KubeAPIServerDouble(token=uuid.uuid4().hex) as management:
+    with FaultInjectionAPIServer(token=uuid.uuid4().hex) as bootstrap, \
+            FaultInjectionAPIServer(token=uuid.uuid4().hex) as management:
         clusters.add(bootstrap)
         clusters.add(management)
         for double in (bootstrap, management):

@@ -8,14 +8,14 @@ from pathlib import Path
 import yaml
 from eksa_testprovider import recorder
 
-from eksa_core.testing.apiserver_double import InjectedFailure, KubeAPIServerDouble
+from eksa_core.testing.apiserver_double import FaultInjectionAPIServer, InjectedFailure
 from eksa_core.workflows import Plan, create_cluster, plan_create, plan_delete, plan_upgrade
 
 from .harness import ENV, FakeKindBootstrapper, make_plugins, make_spec, options, spec_text
 from .test_create import MANAGEMENT_TASKS
 
 
-class RefusingAPIServerDouble(KubeAPIServerDouble):
+class RefusingAPIServerDouble(FaultInjectionAPIServer):
     """A double that fails every request and remembers that one came (a dry run must send none)."""
 
     def __init__(self) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from eksa_core.errors import SpecErrors
 from eksa_core.spec import Spec, parse_cluster_config
-from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
 from eksa_core.workflows import Plan, Result, WorkflowError, create_cluster, plan_create, upgrade_cluster
 
 from .harness import CAPI_KINDS, ENV, Env, make_plugins, make_spec, spec_text
@@ -222,7 +222,7 @@ def test_workload_create_refuses_a_newer_eksa_version_than_the_management_cluste
 def test_workload_create_plan_only_records_the_management_checks(tmp_path: Path) -> None:
     plugins = make_plugins()
     spec = make_spec(plugins, spec_text("w01", management="mgmt"))
-    with KubeAPIServerDouble() as double:
+    with FaultInjectionAPIServer() as double:
         kubeconfig = double.write_kubeconfig(tmp_path / "mgmt.kubeconfig")
         plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", management_kubeconfig=kubeconfig,
                            options=options())

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from eksa_core.testing.apiserver_double import InjectedFailure, KubeAPIServerDouble, RequestInfo
+from eksa_core.testing.apiserver_double import FaultInjectionAPIServer, InjectedFailure, RequestInfo
 
 from .harness import CAPI_KINDS, EKSA_KINDS, ControllerSimulation, add_node, snapshot
 from .test_create import MANAGEMENT_TASKS
@@ -39,8 +39,8 @@ class World:
     """Two doubles (bootstrap, management) serving every kind, their controllers, and a killer of child runs."""
 
     workdir: Path
-    bootstrap: KubeAPIServerDouble
-    management: KubeAPIServerDouble
+    bootstrap: FaultInjectionAPIServer
+    management: FaultInjectionAPIServer
     controllers: dict[str, ControllerSimulation | None] = field(default_factory=dict)
     child: subprocess.Popen[str] | None = None
     kill_before_mutation: int | None = None  # kill the running child before its n-th mutating request (1-based)
@@ -101,8 +101,8 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 def _world(workdir: Path) -> Iterator[World]:
     workdir.mkdir(parents=True)
-    with KubeAPIServerDouble(token=uuid.uuid4().hex) as bootstrap, \
-            KubeAPIServerDouble(token=uuid.uuid4().hex) as management:
+    with FaultInjectionAPIServer(token=uuid.uuid4().hex) as bootstrap, \
+            FaultInjectionAPIServer(token=uuid.uuid4().hex) as management:
         for double in (bootstrap, management):
             double.register_kind("v1", "Node", namespaced=False)
             double.register_kinds(CAPI_KINDS + EKSA_KINDS)  # what clusterctl and the EKS-A install would add

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from eksa_core.cli import _wait_timeout, _workflow_kwargs
-from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
 from eksa_core.workflows import Timeouts, plan_create
 
 from .harness import FakeKindBootstrapper, make_plugins, make_spec, options, spec_text
@@ -27,7 +27,7 @@ MACHINES = 3  # the spec: one control plane machine, md-0 with two
 def _waits(tmp_path: Path, timeouts: Timeouts) -> tuple[dict[str, Any], dict[str, Any]]:
     plugins = make_plugins()
     spec = make_spec(plugins, spec_text("mgmt"))
-    with KubeAPIServerDouble() as double:
+    with FaultInjectionAPIServer() as double:
         kubeconfig = double.write_kubeconfig(tmp_path / "mgmt.kubeconfig")
         plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", bootstrapper=FakeKindBootstrapper(double),
                            management_kubeconfig=kubeconfig, options=options(timeouts=timeouts))

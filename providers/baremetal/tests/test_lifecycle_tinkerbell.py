@@ -1,6 +1,6 @@
 """Bare metal lifecycle hooks: bootstrap-ip annotation and Tinkerbell stack requests (through a recording fake of
 the installer, and the Helm installer's command lines through a recording runner), hardware applied to the
-KubeAPIServerDouble with a simulated rufio controller, the BMC wait and its timeout, BMC passwords never shown."""
+FaultInjectionAPIServer with a simulated rufio controller, the BMC wait and its timeout, BMC passwords never shown."""
 
 from __future__ import annotations
 

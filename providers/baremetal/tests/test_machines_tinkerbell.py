@@ -1,5 +1,5 @@
 """Bare metal machine hooks: machine configs and their annotations, the new-machine-template rules (InPlace
-included), and releasing a deleted cluster's hardware on the KubeAPIServerDouble without touching any other
+included), and releasing a deleted cluster's hardware on the FaultInjectionAPIServer without touching any other
 cluster's."""
 
 from __future__ import annotations

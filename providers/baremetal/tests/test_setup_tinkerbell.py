@@ -2,7 +2,7 @@
 use, the management cluster's tinkerbellIP and hardware, rolling-upgrade spare hardware, dry runs, and
 ``eksa generate hardware``.
 
-Kubernetes is the KubeAPIServerDouble (eksa_core.testing.apiserver_double, a stand-in for an API server) with the
+Kubernetes is the FaultInjectionAPIServer (eksa_core.testing.apiserver_double, a stand-in for an API server) with the
 Tinkerbell CRD kinds registered; the network is 127.0.0.1 only (a listening socket is an IP in use, a closed port a
 refusal). A timeout cannot be produced on 127.0.0.1, so the "IP free" case uses ``FakeTimeoutDialer``.
 """
@@ -58,10 +58,10 @@ pytestmark = pytest.mark.skipif(not (CONFORMANCE / "releases" / "bundles.yaml").
 
 
 def double_class() -> Any:
-    """KubeAPIServerDouble of the core's test kit."""
-    from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+    """FaultInjectionAPIServer of the core's test kit."""
+    from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
 
-    return KubeAPIServerDouble
+    return FaultInjectionAPIServer
 
 
 def tinkerbell_double() -> Any:

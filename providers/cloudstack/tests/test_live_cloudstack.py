@@ -464,9 +464,9 @@ def test_dry_run_records_and_contacts_nothing(double: CloudStackAPIDouble, tmp_p
 
 
 def _kube_double_class() -> Any:
-    from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+    from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
 
-    return KubeAPIServerDouble
+    return FaultInjectionAPIServer
 
 
 @pytest.fixture

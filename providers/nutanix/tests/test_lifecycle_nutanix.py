@@ -1,5 +1,5 @@
 """Lifecycle hooks: the CAPX and EKS-A credentials Secrets reach the cluster through the core's KubeClient
-(against tests/kube's KubeAPIServerDouble, a stand-in for an API server); dry runs record names only."""
+(against tests/kube's FaultInjectionAPIServer, a stand-in for an API server); dry runs record names only."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from test_templates_nutanix import _spec
 
 from eksa_core.context import ClusterHandle, HookContext
 from eksa_core.kube import KubeClient
-from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
 
 ENV = {"EKSA_NUTANIX_USERNAME": "admin", "EKSA_NUTANIX_PASSWORD": "Prism-Secret-9"}
 
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[ClusterHandle]:
-    with KubeAPIServerDouble() as double:
+    with FaultInjectionAPIServer() as double:
         yield ClusterHandle("bootstrap", double.write_kubeconfig(tmp_path / "kubeconfig"))
 
 

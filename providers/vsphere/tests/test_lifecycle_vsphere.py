@@ -1,5 +1,5 @@
 """Lifecycle hooks: the credentials secrets reach the cluster (through the core's KubeClient, against the
-KubeAPIServerDouble stand-in for an API server); dry runs record names only."""
+FaultInjectionAPIServer stand-in for an API server); dry runs record names only."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ ENV = {"EKSA_VSPHERE_USERNAME": "admin@vsphere.local", "EKSA_VSPHERE_PASSWORD": 
 
 
 def _double_class() -> Any:
-    from eksa_core.testing.apiserver_double import KubeAPIServerDouble
+    from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
 
-    return KubeAPIServerDouble
+    return FaultInjectionAPIServer
 
 
 @pytest.fixture
