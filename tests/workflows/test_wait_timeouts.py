@@ -107,7 +107,7 @@ def _docker_plan_waits(tmp_path: Path, timeouts: Timeouts) -> list[dict[str, Any
     config = parse_cluster_config(yaml.safe_dump_all(docs), file="e1.yaml", registry=plugins.registry)
     spec = build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, plugins=plugins)
     assert spec.cluster.spec.external_etcd_configuration is not None
-    with KubeAPIServerDouble() as double:
+    with FaultInjectionAPIServer() as double:
         plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", bootstrapper=FakeKindBootstrapper(double),
                            options=options(timeouts=timeouts))
     return [a for a in plan.step("workload-cluster-init").actions if str(a["action"]).startswith("wait-for")]
