@@ -47,6 +47,7 @@ from .errors import EksaError, PluginError, ReleaseError, SpecError, SpecErrors
 hookimpl = pluggy.HookimplMarker("eksa")
 
 if TYPE_CHECKING:  # models, plugins and release data load when a command needs them (`eksa --help` stays quick)
+    from .kube import KubeClient
     from .plugins import Plugins, WorkflowEvent
 
 __all__ = [
@@ -546,10 +547,12 @@ def _add_plugin_generate_commands(plugins: Plugins, gen_sub: Any, epilog: str) -
 class _Run:
     """What a command gets: parsed arguments, the console, the plugins, the run log."""
 
-    def __init__(self, args: argparse.Namespace, console: _Console, plugins_factory: Callable[[], Plugins]) -> None:
+    def __init__(self, args: argparse.Namespace, console: _Console, plugins_factory: Callable[[], Plugins],
+                 kube_factory: Callable[[Path], KubeClient] | None = None) -> None:
         self.args = args
         self.console = console
         self._plugins_factory = plugins_factory
+        self.kube_factory = kube_factory
         self._plugins: Plugins | None = None
         self.log: _JsonLogHandler | None = None
         self.progress: ConsoleProgress | None = None
@@ -599,8 +602,6 @@ def _add_wait_timeouts(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--per-machine-wait-timeout", type=_wait_timeout, metavar="DURATION",
                         help="how long each machine may take to be ready: the wait for the workers and the "
                              "whole cluster is this times the machine count (default 10m)")
-    parser.add_argument("--external-etcd-wait-timeout", type=_wait_timeout, metavar="DURATION",
-                        help="how long to wait for the external etcd to be ready (default 60m)")
     parser.add_argument("--no-timeouts", action="store_true", help="wait without time limits")
 
 
@@ -904,13 +905,14 @@ def _hook_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def _workflow_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+def _workflow_kwargs(args: argparse.Namespace,
+                     kube_factory: Callable[[Path], KubeClient] | None = None) -> dict[str, Any]:
     """Keyword arguments of the workflow functions common to create, upgrade and delete."""
     from .workflows import Timeouts, WorkflowOptions
 
     # the spec file the user gave is theirs: a workflow never removes it (delete cleans the cluster folder)
     keep = [Path(args.filename)] if getattr(args, "filename", None) else []
-    options = WorkflowOptions(hook_options=_hook_options(args), keep_files=keep)
+    options = WorkflowOptions(hook_options=_hook_options(args), keep_files=keep, kube_factory=kube_factory)
     if getattr(args, "no_timeouts", False):
         options.timeouts = Timeouts.none()
     else:
@@ -918,8 +920,6 @@ def _workflow_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             options.timeouts.control_plane = args.control_plane_wait_timeout
         if getattr(args, "per_machine_wait_timeout", None) is not None:
             options.timeouts.per_machine = args.per_machine_wait_timeout
-        if getattr(args, "external_etcd_wait_timeout", None) is not None:
-            options.timeouts.external_etcd = args.external_etcd_wait_timeout
     resume = bool(getattr(args, "resume", False)) or os.environ.get("CHECKPOINT_ENABLED", "").lower() == "true"
     return {"options": options, "dry_run": bool(args.dry_run), "resume": resume and not args.dry_run}
 
@@ -956,7 +956,7 @@ def _cmd_create(run: _Run) -> int:
     from .workflows import create_cluster
 
     result = create_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig,
-                            **_workflow_kwargs(args))
+                            **_workflow_kwargs(args, run.kube_factory))
     _finish(run, result)
     return 0
 
@@ -973,7 +973,7 @@ def _cmd_upgrade(run: _Run) -> int:
     from .workflows import upgrade_cluster
 
     result = upgrade_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig or args.w_config,
-                             **_workflow_kwargs(args))
+                             **_workflow_kwargs(args, run.kube_factory))
     _finish(run, result)
     return 0
 
@@ -1001,7 +1001,7 @@ def _cmd_delete(run: _Run) -> int:
     from .workflows import delete_cluster
 
     result = delete_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig or args.w_config,
-                            **_workflow_kwargs(args))
+                            **_workflow_kwargs(args, run.kube_factory))
     _finish(run, result)
     return 0
 
@@ -1097,17 +1097,23 @@ def main(
     plugins: Plugins | None = None,
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
+    kube_factory: Callable[[Path], KubeClient] | None = None,
 ) -> int:
     """Run ``eksa`` with ``argv`` (default ``sys.argv[1:]``); return the exit code.
 
     :param plugins: providers to use (default: the installed ones); tests pass their own.
+    :param kube_factory: builds the Kubernetes client of each cluster the create, upgrade and delete workflows
+        talk to, from its kubeconfig path (default: ``KubeClient(path)``; see
+        :attr:`eksa_core.workflows.WorkflowOptions.kube_factory`). For programs embedding the CLI that need their
+        own clients (instrumented, proxied, with other retry or clock settings); the end-to-end tests use it to
+        let simulated Cluster API controllers act on what the workflows read.
     """
     gc_threshold = gc.get_threshold()
     # A command builds many long-lived objects (models, plugins, release data) and then many short-lived ones:
     # fewer young-generation collections spare it repeated full passes over the long-lived ones.
     gc.set_threshold(max(gc_threshold[0], GC_THRESHOLD), *gc_threshold[1:])
     try:
-        return _main(argv, plugins=plugins, stdout=stdout, stderr=stderr)
+        return _main(argv, plugins=plugins, stdout=stdout, stderr=stderr, kube_factory=kube_factory)
     finally:
         gc.set_threshold(*gc_threshold)
 
@@ -1117,7 +1123,7 @@ GC_THRESHOLD = 50_000
 
 
 def _main(argv: Sequence[str] | None, *, plugins: Plugins | None, stdout: IO[str] | None,
-          stderr: IO[str] | None) -> int:
+          stderr: IO[str] | None, kube_factory: Callable[[Path], KubeClient] | None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     console = _Console(0, out, err)
@@ -1164,7 +1170,7 @@ def _main(argv: Sequence[str] | None, *, plugins: Plugins | None, stdout: IO[str
             loaded = default_plugins()
         return loaded
 
-    run = _Run(args, console, load_plugins)
+    run = _Run(args, console, load_plugins, kube_factory)
     run.log = run_log
     # a dry run prints its plan (with each task's messages) instead of progress that did not happen
     progress = ConsoleProgress(console, run_log, quiet=bool(getattr(args, "dry_run", False)))

@@ -2,22 +2,31 @@
 management cluster with ``--kubeconfig``, upgraded in a dry run, deleted by name; errors are one ``Error:`` line
 and an exit code, never a traceback below ``-v 4``.
 
-Still on the fault-injection double (``tests.workflows.harness``): the CLI builds its own clients (real time, no
-seam for the simulated Cluster API controllers of ``tests.workflows.realharness``), so moving these to the real
-control planes needs that seam first."""
+On the real control planes (:mod:`tests.workflows.realharness`): the session's ``second_control_plane`` is the
+management cluster, with EKS Anywhere's and Cluster API's real CRDs. No Cluster API controller runs, so the CLI is
+given the harness's client factory (``main(kube_factory=...)``, the CLI's public seam for the workflows' clients):
+its clients let the simulated controllers write what Cluster API would when a workflow reads a ``Cluster``, on a
+fake clock (no real sleeping). The management cluster without EKS Anywhere's CRDs is a control plane of its own
+(:func:`plain_management`), since the shared ones keep the CRDs installed."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from eksa_testprovider import recorder
 
 from eksa_core.cli import main
-from tests.workflows.harness import CAPI_KINDS, ENV, Env, new_env, seed_management_cluster
+from eksa_core.kube import KubeClient
+from eksa_core.testing.controlplane import ControlPlane, ControlPlaneUnavailable
+from eksa_core.testing.pytest_plugin import unavailable
+from tests.workflows.harness import ENV
 from tests.workflows.harness import spec_text as harness_spec_text
+from tests.workflows.realharness import RealCluster, RealEnv, kube_factory, new_real_env, seed_management_cluster
+
+pytestmark = pytest.mark.realkube
 
 #: The bundled release snapshot covers Kubernetes 1.30 to 1.36: the newest.
 VERSION = "1.36"
@@ -29,29 +38,51 @@ def spec_text(name: str, **kwargs: object) -> str:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, control_plane: ControlPlane,
+        second_control_plane: ControlPlane) -> Iterator[RealEnv]:
+    """The real bootstrap and management clusters (wiped clean), the current directory a fresh one."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("EKSA_RELEASE_MANIFEST", raising=False)
     monkeypatch.delenv("CHECKPOINT_ENABLED", raising=False)
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
     recorder.reset()
-    yield from new_env(tmp_path)
+    yield from new_real_env(tmp_path, control_plane, second_control_plane)
     recorder.reset()
 
 
-def eksa(env: Env, *argv: str) -> tuple[int, str, str]:
+@pytest.fixture(scope="module")
+def plain_management(control_plane: ControlPlane) -> Iterator[RealCluster]:
+    """A real control plane of its own with Cluster API's CRDs and not EKS Anywhere's: a Kubernetes cluster that
+    is not an EKS Anywhere management cluster (the shared planes keep EKS Anywhere's CRDs once installed). It
+    depends on ``control_plane`` for the ``realkube`` marking and the same skip (or CI failure) reason."""
+    plane = ControlPlane(name="eksa-test-plain")
+    try:
+        plane.start()
+    except ControlPlaneUnavailable as exc:
+        unavailable(exc)
+    cluster = RealCluster(plane)
+    try:
+        cluster.install_capi_crds()
+        yield cluster
+    finally:
+        cluster.close()
+        plane.stop()
+
+
+def eksa(env: RealEnv, *argv: str, factory: Callable[[Path], KubeClient] | None = None) -> tuple[int, str, str]:
+    """Run ``eksa`` with the env's plugins and the harness's clients (or ``factory``'s)."""
     out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), plugins=env.plugins, stdout=out, stderr=err)
+    code = main(list(argv), plugins=env.plugins, stdout=out, stderr=err, kube_factory=factory or kube_factory())
     return code, out.getvalue(), err.getvalue()
 
 
-def _management(env: Env) -> Path:
+def _management(env: RealEnv) -> Path:
     seed_management_cluster(env.management)
     return env.management.write_kubeconfig(Path("mgmt.kubeconfig"))
 
 
-def test_create_workload_cluster_upgrade_plan_and_delete_by_name(env: Env) -> None:
+def test_create_workload_cluster_upgrade_plan_and_delete_by_name(env: RealEnv) -> None:
     kubeconfig = _management(env)
     Path("w01.yaml").write_text(spec_text("w01", management="mgmt"))
 
@@ -107,7 +138,7 @@ def test_create_workload_cluster_upgrade_plan_and_delete_by_name(env: Env) -> No
     assert code == 0, err
 
 
-def test_delete_with_the_spec_file_keeps_it(env: Env) -> None:
+def test_delete_with_the_spec_file_keeps_it(env: RealEnv) -> None:
     kubeconfig = _management(env)
     Path("w01.yaml").write_text(spec_text("w01", management="mgmt"))
     assert eksa(env, "create", "cluster", "-f", "w01.yaml", "--kubeconfig", str(kubeconfig))[0] == 0
@@ -120,9 +151,9 @@ def test_delete_with_the_spec_file_keeps_it(env: Env) -> None:
     assert not Path("w01/w01-eks-a-cluster.kubeconfig").exists()
 
 
-def test_failed_validations_are_one_error_line_without_traceback(env: Env) -> None:
-    env.management.register_kinds(CAPI_KINDS)  # no EKS Anywhere CRDs: not a management cluster
-    kubeconfig = env.management.write_kubeconfig(Path("mgmt.kubeconfig"))
+def test_failed_validations_are_one_error_line_without_traceback(env: RealEnv,
+                                                                 plain_management: RealCluster) -> None:
+    kubeconfig = plain_management.write_kubeconfig(Path("mgmt.kubeconfig"))  # no EKS Anywhere CRDs
     Path("w01.yaml").write_text(spec_text("w01", management="mgmt"))
 
     code, out, err = eksa(env, "create", "cluster", "-f", "w01.yaml", "--kubeconfig", str(kubeconfig))
@@ -134,10 +165,11 @@ def test_failed_validations_are_one_error_line_without_traceback(env: Env) -> No
         "Error: create-workload failed in task setup-validate-create: validations failed: validate management "
         "cluster has eksa crds: the management cluster mgmt does not have the EKS Anywhere CRDs")
     assert "Traceback" not in err and "Traceback" not in out
+    assert plain_management.list_objects("cluster.x-k8s.io/v1beta2", "Cluster") == []
     assert env.management.list_objects("cluster.x-k8s.io/v1beta2", "Cluster") == []
 
 
-def test_located_validation_errors_are_listed_under_the_error_line(env: Env) -> None:
+def test_located_validation_errors_are_listed_under_the_error_line(env: RealEnv) -> None:
     kubeconfig = _management(env)
     Path("w01.yaml").write_text(spec_text("w01", management="mgmt"))
     code, _, err = eksa(env, "create", "cluster", "-f", "w01.yaml", "--kubeconfig", str(kubeconfig),
@@ -154,7 +186,8 @@ def test_located_validation_errors_are_listed_under_the_error_line(env: Env) -> 
     assert "Traceback" not in err
 
 
-def test_unreachable_management_cluster_is_one_line(env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_management_cluster_is_one_line(env: RealEnv, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from eksa_core.kube import client
 
     policy = client.RetryPolicy
@@ -163,14 +196,18 @@ def test_unreachable_management_cluster_is_one_line(env: Env, tmp_path: Path, mo
     dead.write_text(env.management.write_kubeconfig(tmp_path / "m.kubeconfig").read_text()
                     .replace(env.management.url, "https://127.0.0.1:1"))
     Path("w01.yaml").write_text(spec_text("w01", management="mgmt"))
-    code, _, err = eksa(env, "create", "cluster", "-f", "w01.yaml", "--kubeconfig", str(dead))
+    # the CLI's own clients (no factory given), as a user's run builds them
+    out, errs = io.StringIO(), io.StringIO()
+    code = main(["create", "cluster", "-f", "w01.yaml", "--kubeconfig", str(dead)], plugins=env.plugins,
+                stdout=out, stderr=errs)
+    err = errs.getvalue()
     assert code == 1
     assert [line for line in err.splitlines() if line.startswith("Error:")] == [err.splitlines()[0]]
     assert "cannot reach the Kubernetes API server at https://127.0.0.1:1" in err
     assert "Traceback" not in err
 
 
-def test_traceback_only_from_verbosity_4(env: Env, tmp_path: Path) -> None:
+def test_traceback_only_from_verbosity_4(env: RealEnv, tmp_path: Path) -> None:
     class Exploding:
         from eksa_core import hookimpl
 

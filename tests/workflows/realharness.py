@@ -33,7 +33,7 @@ import copy
 import functools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -392,16 +392,22 @@ class ControlledKubeClient(KubeClient):
 
 
 
-def options(**kwargs: Any) -> WorkflowOptions:
-    """Options for tests on the real clusters: fixed env, no real sleeping (a fake clock: the simulated
-    controllers act on reads, so no wait needs real time)."""
+def kube_factory() -> Callable[[Path], KubeClient]:
+    """The workflows' client factory on the real clusters: :class:`ControlledKubeClient` on a fake clock, so no
+    wait or retry sleeps for real (the simulated controllers act on reads). For ``WorkflowOptions.kube_factory``
+    and ``eksa_core.cli.main(kube_factory=...)``."""
     clock = FakeClock()
 
     def factory(path: Path) -> KubeClient:
         return ControlledKubeClient(path, sleep=clock.sleep, clock=clock,
                                     retry=RetryPolicy(attempts=2, initial_delay=0.0))
 
-    defaults: dict[str, Any] = {"env": dict(ENV), "kube_factory": factory,
+    return factory
+
+
+def options(**kwargs: Any) -> WorkflowOptions:
+    """Options for tests on the real clusters: fixed env, no real sleeping (:func:`kube_factory`)."""
+    defaults: dict[str, Any] = {"env": dict(ENV), "kube_factory": kube_factory(),
                                 "timeouts": Timeouts(failure_message=30, cluster_ready=60, delete=30,
                                                      poll_interval=5)}
     defaults.update(kwargs)
