@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import types
 import typing
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -42,6 +43,7 @@ __all__ = [
     "CrdGenerationError",
     "crd_for",
     "crd_name",
+    "crds_to_apply",
     "generate_crds",
     "install_crds",
     "plural",
@@ -194,10 +196,40 @@ def schema_for(cls: type, *, kind: str | None = None) -> JSONObject:
     return schema
 
 
+_SCHEMAS: weakref.WeakKeyDictionary[type, dict[str, JSONObject]] = weakref.WeakKeyDictionary()
+"""The schema of each model class (by kind name), built once per process: a class's fields and type hints do not
+change once defined, and reading them (``typing.get_type_hints`` of every nested class) is the dearest part."""
+
+
+def _copy(value: Any) -> Any:
+    """A copy of JSON-like data (dicts, lists, scalars): callers may change what they are given."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _cached_schema(cls: type, kind: str) -> JSONObject:
+    by_kind = _SCHEMAS.get(cls)
+    if by_kind is None:
+        by_kind = _SCHEMAS[cls] = {}
+    schema = by_kind.get(kind)
+    if schema is None:
+        schema = by_kind[kind] = schema_for(cls, kind=kind)
+    return schema
+
+
 def crd_for(info: KindInfo) -> JSONObject:
     """The CustomResourceDefinition of one registered kind (labelled with the package that brought it)."""
+    return _crd_for(info, shared=False)
+
+
+def _crd_for(info: KindInfo, *, shared: bool) -> JSONObject:
     kind = info.kind
-    schema = schema_for(info.cls, kind=kind)
+    schema = _cached_schema(info.cls, kind)
+    if not shared:
+        schema = _copy(schema)
     version: JSONObject = {"name": VERSION, "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}}
     if "status" in schema["properties"]:
         version["subresources"] = {"status": {}}
@@ -234,6 +266,18 @@ def generate_crds(
 
     ``kinds`` keeps only those kinds (an unknown one is a :class:`CrdGenerationError`).
     """
+    return _generate(registry, kinds=kinds, shared=False)
+
+
+def crds_to_apply(registry: KindRegistry | Plugins) -> list[JSONObject]:
+    """:func:`generate_crds` of every kind for a caller that only reads them (applies or records them): each
+    CRD's ``openAPIV3Schema`` is the one built once per process for its model class, shared, not copied. Treat
+    the result as read-only (:meth:`~eksa_core.kube.KubeClient.apply` copies what it sends)."""
+    return _generate(registry, kinds=None, shared=True)
+
+
+def _generate(registry: KindRegistry | Plugins | None, *, kinds: Iterable[str] | None,
+              shared: bool) -> list[JSONObject]:
     if registry is None:
         from .plugins import default_plugins
 
@@ -250,7 +294,7 @@ def generate_crds(
             continue
         info = reg.get(kind)
         assert info is not None
-        out.append(crd_for(info))
+        out.append(_crd_for(info, shared=shared))
     return out
 
 

@@ -147,13 +147,13 @@ def install_crds_and_controller(ctx: WorkflowContext, cluster: ClusterHandle) ->
     the lifecycle controller's ServiceAccount, RBAC and Deployment (:mod:`eksa_core.controller.manifests`) with
     the controller image of the release bundle."""
     from ..controller.manifests import controller_image, controller_manifests
-    from ..crds import CRD_FIELD_MANAGER, generate_crds
+    from ..crds import CRD_FIELD_MANAGER, crds_to_apply
 
     kube = ctx.kube(cluster)
     if not kube.has_kind("apiextensions.k8s.io/v1", "CustomResourceDefinition"):
         ctx.info(f"cluster {cluster.name} serves no CustomResourceDefinitions: CRDs and controller not installed", 3)
         return
-    crds = generate_crds(ctx.plugins)
+    crds = crds_to_apply(ctx.plugins)
     kube.apply(crds, field_manager=CRD_FIELD_MANAGER, force=True)
     for crd in crds:
         kube.wait_for_condition("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd["metadata"]["name"],
