@@ -113,7 +113,8 @@ def _acquire(folder: Path, path: Path) -> int:
             continue
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
+        # no fsync: other processes read the holder through the page cache, and after a crash the file is
+        # locked by nobody whatever it says
         os.write(fd, f"{os.getpid()}\n{_command()}\n".encode())
-        os.fsync(fd)
         return fd
     raise EksaError(f"cannot lock the cluster folder {folder}: its lock file keeps changing")
