@@ -1,5 +1,5 @@
-"""Lifecycle hooks: the CAPX and EKS-A credentials Secrets reach the cluster through the core's KubeClient
-(against tests/kube's FaultInjectionAPIServer, a stand-in for an API server); dry runs record names only."""
+"""Lifecycle hooks: the CAPX and EKS-A credentials Secrets reach the cluster through the core's KubeClient (the
+real control plane of ``eksa_core.testing``, marked ``realkube``); dry runs record names only."""
 
 from __future__ import annotations
 
@@ -15,15 +15,22 @@ from test_templates_nutanix import _spec
 
 from eksa_core.context import ClusterHandle, HookContext
 from eksa_core.kube import KubeClient
-from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
+from eksa_core.testing.controlplane import ControlPlane
 
 ENV = {"EKSA_NUTANIX_USERNAME": "admin", "EKSA_NUTANIX_PASSWORD": "Prism-Secret-9"}
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[ClusterHandle]:
-    with FaultInjectionAPIServer() as double:
-        yield ClusterHandle("bootstrap", double.write_kubeconfig(tmp_path / "kubeconfig"))
+def api(control_plane: ControlPlane) -> Iterator[ClusterHandle]:
+    """The session's real control plane as the bootstrap cluster, without the Secrets earlier tests left in
+    ``eksa-system`` (the plane is shared)."""
+    kube = KubeClient(str(control_plane.kubeconfig))
+    try:
+        for secret in kube.list("v1", "Secret", "eksa-system"):
+            kube.delete("v1", "Secret", secret["metadata"]["name"], "eksa-system", ignore_not_found=True)
+    finally:
+        kube.close()
+    yield ClusterHandle("bootstrap", control_plane.kubeconfig)
 
 
 def _credentials(secret: dict[str, Any]) -> Any:

@@ -1,5 +1,5 @@
-"""Lifecycle hooks: the credentials secrets reach the cluster (through the core's KubeClient, against the
-FaultInjectionAPIServer stand-in for an API server); dry runs record names only."""
+"""Lifecycle hooks: the credentials secrets reach the cluster (through the core's KubeClient, on the real control
+plane of ``eksa_core.testing``, marked ``realkube``); dry runs record names only."""
 
 from __future__ import annotations
 
@@ -18,21 +18,23 @@ from eksa_core.context import ClusterHandle, HookContext
 from eksa_core.errors import SpecErrors
 from eksa_core.kube import KubeClient
 from eksa_core.plugins import Plugins
+from eksa_core.testing.controlplane import ControlPlane
 
 ENV = {"EKSA_VSPHERE_USERNAME": "admin@vsphere.local", "EKSA_VSPHERE_PASSWORD": "Very-Secret-1",
        "EKSA_LICENSE": "lic-123"}
 
 
-def _double_class() -> Any:
-    from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
-
-    return FaultInjectionAPIServer
-
-
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[tuple[Any, ClusterHandle]]:
-    with _double_class()() as double:
-        yield double, ClusterHandle("bootstrap", double.write_kubeconfig(tmp_path / "kubeconfig"))
+def handle(control_plane: ControlPlane) -> Iterator[ClusterHandle]:
+    """The session's real control plane as the bootstrap cluster, without the Secrets earlier tests left in
+    ``eksa-system`` (the plane is shared)."""
+    kube = KubeClient(str(control_plane.kubeconfig))
+    try:
+        for secret in kube.list("v1", "Secret", "eksa-system"):
+            kube.delete("v1", "Secret", secret["metadata"]["name"], "eksa-system", ignore_not_found=True)
+    finally:
+        kube.close()
+    yield ClusterHandle("bootstrap", control_plane.kubeconfig)
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +49,8 @@ def _decoded(secret: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("hook", [eksa_update_secrets, eksa_pre_capi_install_on_bootstrap])
-def test_secrets_applied(api: tuple[Any, ClusterHandle], plugins: Plugins, tmp_path: Path, hook: Any,
+def test_secrets_applied(handle: ClusterHandle, plugins: Plugins, tmp_path: Path, hook: Any,
                          caplog: pytest.LogCaptureFixture) -> None:
-    _double, handle = api
     spec = make_spec(spec_yaml(), plugins)
     ctx = HookContext(cluster_dir=tmp_path, env=ENV)
     with caplog.at_level(logging.DEBUG):
@@ -66,9 +67,8 @@ def test_secrets_applied(api: tuple[Any, ClusterHandle], plugins: Plugins, tmp_p
                              "objects": ["eksa-system/Secret/vsphere-credentials", "eksa-system/Secret/eksa-license"]}]
 
 
-def test_cloud_provider_credentials_and_license_token(api: tuple[Any, ClusterHandle], plugins: Plugins,
+def test_cloud_provider_credentials_and_license_token(handle: ClusterHandle, plugins: Plugins,
                                                       tmp_path: Path) -> None:
-    _double, handle = api
     spec = make_spec(spec_yaml(), plugins)
     spec.cluster.spec.license_token = "token-from-spec"
     env = {**ENV, "EKSA_VSPHERE_CP_USERNAME": "cpi@vsphere.local", "EKSA_VSPHERE_CP_PASSWORD": "cpi-pass"}
