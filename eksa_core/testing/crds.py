@@ -6,9 +6,9 @@ keeps the download, so only the first call fetches anything), and the CRD files 
 projects generate them into. Nothing is committed to this repository.
 
 Each entry of :data:`CRD_GROUPS` names one set of CRDs (``capi-core``, ``capi-kubeadm-bootstrap``, ``capv``, ...) at
-the version EKS Anywhere pins. :data:`UNAVAILABLE_GROUPS` lists what EKS Anywhere ships but cannot be had from the
-module proxy here, with the reason. :func:`install_crds` applies chosen groups to a cluster and waits until every
-CRD is ``Established``.
+the version EKS Anywhere pins or, where the module proxy does not serve that version, at the nearest one it serves
+(the entry says which, and why). :func:`install_crds` applies chosen groups to a cluster and waits until every CRD
+is ``Established``.
 
 Processing is deliberately light: webhook conversion blocks (which point at in-cluster services that do not run
 here) are replaced by ``strategy: None``, and for the Cluster API groups the named overlay
@@ -36,7 +36,6 @@ from .controlplane import ControlPlaneUnavailable
 __all__ = [
     "CRD_GROUPS",
     "EKSA_CAPI_OVERLAY",
-    "UNAVAILABLE_GROUPS",
     "CrdGroup",
     "CrdSourceError",
     "Overlay",
@@ -128,6 +127,21 @@ CRD_GROUPS: Mapping[str, CrdGroup] = {
             "v1.16.1",
             "config/default/crd/bases",
             description="Cluster API vSphere provider (VSphereCluster, VSphereMachineTemplate, failure domains, ...)",
+        ),
+        # EKS Anywhere pins CAPX v1.6.1; the proxy serves no v1.6.x (nor v1.5.1, v1.7.1+), and v1.5.3 and v1.7.0 are
+        # the nearest releases it serves. v1.7.0 is used: compared with v1.6.1's CRDs (read from the project's tag)
+        # it only adds (NutanixFailureDomain, NutanixCluster spec.controlPlaneFailureDomains) and tightens
+        # (failureDomains[].controlPlane and dataDisks[].deviceProperties.adapterType required, a 512-character
+        # controlPlaneEndpoint.host), whereas v1.5.3 lacks v1.6.1's machine spec.dataDisks and spec.imageLookup and
+        # requires spec.image. The fields eksa renders are the same in all three; that eksa renders none of
+        # v1.7.0's additions is asserted by the acceptance test (CAPX_ADDED_AFTER_PIN there).
+        _group(
+            "capx",
+            "github.com/nutanix-cloud-native/cluster-api-provider-nutanix",
+            "v1.7.0",
+            "config/crd/bases",
+            description="Cluster API Nutanix provider (NutanixCluster, NutanixMachineTemplate, failure domains, ...), "
+            "v1.7.0 for EKS Anywhere's v1.6.1",
         ),
         _group(
             "capc",
@@ -226,12 +240,6 @@ CRD_GROUPS: Mapping[str, CrdGroup] = {
 }
 """Every CRD group that can be installed, by name."""
 
-UNAVAILABLE_GROUPS: Mapping[str, str] = {
-    "capx": "github.com/nutanix-cloud-native/cluster-api-provider-nutanix v1.6.1: the Go module proxy serves no "
-    "version of it, and EKS Anywhere's module carries no copy of its CRDs",
-}
-"""CRD groups EKS Anywhere ships that cannot be had from module downloads here, with the reason."""
-
 EKSA_CAPI_OVERLAY = "eksa-capi-overlay.yaml"
 """The overlay (in ``eksa_core/testing/data``) adding EKS Anywhere's Cluster API fields to the upstream schemas."""
 
@@ -308,8 +316,6 @@ def _load_group(name: str) -> tuple[JSONObject, ...]:
 def _check_groups(groups: Iterable[str]) -> list[str]:
     names = list(dict.fromkeys(groups))
     for name in names:
-        if name in UNAVAILABLE_GROUPS:
-            raise CrdSourceError(f"CRD group {name} is not available here: {UNAVAILABLE_GROUPS[name]}")
         if name not in CRD_GROUPS:
             known = ", ".join(sorted(CRD_GROUPS))
             raise CrdSourceError(f"unknown CRD group {name!r} (known: {known})")
@@ -454,7 +460,8 @@ def install_crds(
     """Server-side apply the CRDs of ``groups`` to the cluster of ``kubeconfig``; wait until each is Established.
 
     ``storage_versions`` (API group -> version) changes which version is stored (see :func:`store_versions`).
-    Returns the names of the CRDs installed. Raises :class:`CrdSourceError` for an unknown or unavailable group.
+    Returns the names of the CRDs installed. Raises :class:`CrdSourceError` for an unknown group or a module that
+    cannot be downloaded.
     """
     from ..kube import KubeClient
 

@@ -11,7 +11,6 @@ from eksa_core.kube import KubeClient, KubeError
 from eksa_core.testing.controlplane import ControlPlane
 from eksa_core.testing.crds import (
     CRD_GROUPS,
-    UNAVAILABLE_GROUPS,
     CrdSourceError,
     Overlay,
     OverlayError,
@@ -50,6 +49,8 @@ def test_every_available_group_installs_and_is_established(all_crds: ControlPlan
             ("infrastructure.cluster.x-k8s.io/v1beta1", "VSphereMachineTemplate"),
             ("infrastructure.cluster.x-k8s.io/v1beta1", "DockerMachineTemplate"),
             ("infrastructure.cluster.x-k8s.io/v1beta3", "CloudStackMachineTemplate"),
+            ("infrastructure.cluster.x-k8s.io/v1beta1", "NutanixCluster"),
+            ("infrastructure.cluster.x-k8s.io/v1beta1", "NutanixMachineTemplate"),
             ("etcdcluster.cluster.x-k8s.io/v1beta1", "EtcdadmCluster"),
             ("bootstrap.cluster.x-k8s.io/v1beta1", "EtcdadmConfig"),
             ("tinkerbell.org/v1alpha1", "Hardware"),
@@ -155,11 +156,7 @@ def _spec_props(crds: list[dict[str, object]], name: str, version: str) -> dict[
     return v["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]  # type: ignore[no-any-return]
 
 
-def test_unavailable_groups_say_why() -> None:
-    for name, reason in UNAVAILABLE_GROUPS.items():
-        with pytest.raises(CrdSourceError, match="not available here") as info:
-            load_crds([name])
-        assert reason in str(info.value)
+def test_unknown_group_is_refused() -> None:
     with pytest.raises(CrdSourceError, match="unknown CRD group"):
         load_crds([f"nope-{uuid.uuid4().hex[:4]}"])
 
@@ -171,8 +168,10 @@ def test_group_for_kind() -> None:
     assert group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "TinkerbellMachineTemplate") == "capt"
     assert group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "AWSSnowCluster") == "snow"
     assert group_for_kind("packages.eks.amazonaws.com/v1alpha1", "Package") == "packages"
+    assert group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "NutanixCluster") == "capx"
+    assert group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "NutanixMachineTemplate") == "capx"
     with pytest.raises(CrdSourceError):
-        group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "NutanixCluster")
+        group_for_kind("infrastructure.cluster.x-k8s.io/v1beta1", "NoSuchMachineTemplate")
 
 
 @pytest.mark.realkube
