@@ -24,6 +24,7 @@ uids and the "already copied" check work whichever Cluster API version the clust
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import heapq
 import logging
@@ -447,6 +448,14 @@ def _delete_from_source(source: KubeClient, api_version: str, key: ObjectKey,
         return True
     step(f"delete {key.kind} {key.name} from the source")
     source.delete(api_version, key.kind, key.name, key.namespace, ignore_not_found=True)
+    # A controller still running on the source may have put its finalizer back between the release and the
+    # delete (Cluster API's reconcilers ensure their finalizer before they look at the paused Cluster); now that
+    # the object is being deleted no finalizer can be added any more, so releasing it once again lets it go.
+    left = source.get_or_none(api_version, key.kind, key.name, key.namespace)
+    if left is not None and (left.get("metadata") or {}).get("finalizers"):
+        step(f"release {key.kind} {key.name} in the source again (a finalizer came back)")
+        with contextlib.suppress(KubeNotFoundError):
+            source.patch_merge(api_version, key.kind, key.name, {"metadata": {"finalizers": None}}, key.namespace)
     return True
 
 

@@ -337,6 +337,7 @@ class ClusterAPI:
         self._verbosity = verbosity
         self._extra_env = dict(extra_env or {})
         self._running: list[_Running] = []
+        self._crds: list[dict[str, Any]] = []
         self._workdir: Path | None = None
         self._lock = threading.Lock()
         self._machine_lock: int | None = None  # fd holding the CAPD_LOCK_NAME flock while started
@@ -361,6 +362,13 @@ class ClusterAPI:
             r.manager.name: {"webhook": r.webhook_port, "health": r.health_port, "diagnostics": r.diagnostics_port}
             for r in self._running
         }
+
+    def crds(self) -> list[dict[str, Any]]:
+        """Copies of the CRDs :meth:`start` installed, conversion webhooks aimed at the running managers: what
+        another control plane applies to serve the same Cluster API and CAPD kinds (with no controller of its own)."""
+        if not self._crds:
+            raise ClusterAPIError("Cluster API is not started")
+        return copy.deepcopy(self._crds)
 
     def logs(self) -> dict[str, str]:
         """The tail of each manager's log, by manager name."""
@@ -482,6 +490,7 @@ class ClusterAPI:
         ]
         for crd in crds:
             client.apply(crd)
+        self._crds = crds
         self._wait_established(client, [crd["metadata"]["name"] for crd in crds], deadline)
         for manager, webhook, health, diagnostics, cert in planned:
             self._running.append(self._spawn(bin_dir, manager, webhook, health, diagnostics, cert))

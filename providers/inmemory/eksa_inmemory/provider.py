@@ -46,6 +46,10 @@ def eksa_provider() -> ProviderInfo:
         display_name="In-memory",
         # the in-memory backend is part of CAPD: its controller is the Docker provider's deployment
         controller_deployments={"capd-system": ("capd-controller-manager",)},
+        # CAPD makes a DevMachine per Machine (never rendered): a management move must find and copy them too
+        movable_kinds=(("infrastructure.cluster.x-k8s.io/v1beta2", "DevCluster"),
+                       ("infrastructure.cluster.x-k8s.io/v1beta2", "DevMachineTemplate"),
+                       ("infrastructure.cluster.x-k8s.io/v1beta2", "DevMachine")),
     )
 
 

@@ -1,0 +1,167 @@
+"""A standalone (management) cluster created through a bootstrap cluster running the real Cluster API controllers,
+then made its own management cluster by the move.
+
+Which cluster plays what, and why:
+
+* **Bootstrap cluster**: the ``capi_management`` fixture's control plane, reached through the existing-cluster
+  bootstrapper (``ExistingClusterBootstrapper``, what ``--kubeconfig`` gives a management create). Its Cluster API
+  core, kubeadm bootstrap / control plane managers and CAPD (in-memory backend) are the real ones, started by the
+  fixture: that start *is* the ``clusterctl init`` of the bootstrap cluster (one CAPD per machine), so the test's
+  installer only checks that they run there. The create's ``apply and wait`` on the bootstrap cluster is
+  reconciled by those controllers alone; the kubeconfig eksa writes is the one CAPI's Secret holds, and it reaches
+  the API server CAPD serves in memory for the new cluster.
+* **The new cluster, from "Installing cluster-api providers on management cluster" on**: a second real control
+  plane (``second_control_plane``) stands in for it. CAPD's in-memory API server is not a full API server: it
+  serves a fixed set of kinds and no CustomResourceDefinitions, so it cannot host Cluster API's CRDs, EKS
+  Anywhere's CRDs or the objects the move writes. The stand-in is wired in through
+  ``WorkflowOptions.kube_factory`` (the documented seam that builds the client for a kubeconfig path): the client
+  eksa builds for the new cluster's kubeconfig talks to the stand-in. Steps run there: Cluster API installed (the
+  same CRDs the managers serve, conversion by the running managers; no controller runs on the stand-in, since only
+  one CAPD may run per machine), eksa's CRDs and components installed, the move's target, the spec copied.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from eksa_core.bootstrap import ClusterHandle, ExistingClusterBootstrapper
+from eksa_core.kube import KubeClient
+from eksa_core.plugins import ComponentChangeDiff, default_plugins
+from eksa_core.releases import build_spec
+from eksa_core.releases.constants import BUNDLED_RELEASE_MANIFEST
+from eksa_core.spec import Spec, parse_cluster_config
+from eksa_core.testing.capi import ClusterAPI
+from eksa_core.testing.controlplane import ControlPlane
+from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Result, WorkflowOptions, create_cluster
+
+from .test_lifecycle import CAPI, EKSA, INFRA, KCP, NS, condition, eksa, ok
+
+pytestmark = pytest.mark.capireal
+
+NAME = "m1"
+MOVED_KINDS = ((CAPI, "Cluster"), (CAPI, "Machine"), (CAPI, "MachineDeployment"), (CAPI, "MachineSet"),
+               (KCP, "KubeadmControlPlane"), (INFRA, "DevCluster"), (INFRA, "DevMachine"),
+               (INFRA, "DevMachineTemplate"), ("bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfig"),
+               ("bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfigTemplate"))
+
+
+class FixtureInstaller(ClusterAPIInstaller):
+    """``clusterctl init`` on this stack: the bootstrap cluster's managers are the fixture's (checked running);
+    the stand-in for the new cluster gets the CRDs those managers serve."""
+
+    def __init__(self, capi: ClusterAPI, stand_in: ControlPlane) -> None:
+        self.capi = capi
+        self.stand_in = stand_in
+        self.inits: list[str] = []
+
+    def init(self, cluster: ClusterHandle, request: ComponentsRequest) -> None:
+        assert cluster.kubeconfig is not None
+        self.inits.append(cluster.name)
+        if Path(cluster.kubeconfig) == Path(self.capi.control_plane.kubeconfig):
+            assert self.capi.running, f"the Cluster API managers of the bootstrap cluster stopped: {self.capi.logs()}"
+            return
+        client = KubeClient(str(self.stand_in.kubeconfig))
+        crds = self.capi.crds()
+        client.apply(crds, field_manager="eksa-capireal", force=True)
+        for crd in crds:
+            client.wait_for_condition("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd["metadata"]["name"],
+                                      None, "Established", timeout=120.0, poll_interval=0.2)
+        client.invalidate_discovery()
+
+    def upgrade(self, cluster: ClusterHandle, request: ComponentsRequest,
+                current: ComponentsRequest | None) -> list[ComponentChangeDiff]:
+        raise AssertionError("a create never upgrades components")
+
+
+def _objects(client: KubeClient) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for api_version, kind in MOVED_KINDS:
+        items = [o for o in client.list(api_version, kind, NS)
+                 if (o["metadata"].get("labels") or {}).get("cluster.x-k8s.io/cluster-name") == NAME
+                 or o["metadata"]["name"].startswith(NAME)]
+        found[(api_version, kind)] = items
+    return found
+
+
+def _spec(cwd: Path) -> tuple[Spec, Path]:
+    proc = eksa("generate", "clusterconfig", NAME, "-p", "inmemory", cwd=cwd)
+    ok(proc)
+    spec_file = cwd / f"{NAME}.yaml"
+    spec_file.write_text(proc.stdout)
+    plugins = default_plugins()
+    config = parse_cluster_config(proc.stdout, file=str(spec_file), registry=plugins.registry)
+    return build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, plugins=plugins), spec_file
+
+
+def test_management_create_moves_management_to_the_new_cluster(
+    capi_management: ClusterAPI, second_control_plane: ControlPlane, tmp_path: Path,
+) -> None:
+    bootstrap_kubeconfig = Path(capi_management.control_plane.kubeconfig)
+    stand_in_kubeconfig = Path(second_control_plane.kubeconfig)
+    new_cluster_kubeconfig = tmp_path / NAME / f"{NAME}-eks-a-cluster.kubeconfig"
+    spec, spec_file = _spec(tmp_path)
+    assert spec.cluster.is_self_managed()
+
+    def kube_factory(path: Path) -> KubeClient:
+        # the seam: eksa's client for the new cluster's kubeconfig talks to the stand-in control plane
+        return KubeClient(str(stand_in_kubeconfig if Path(path) == new_cluster_kubeconfig else path))
+
+    installer = FixtureInstaller(capi_management, second_control_plane)
+    start = time.monotonic()
+    result = create_cluster(spec, workdir=tmp_path, bootstrapper=ExistingClusterBootstrapper(bootstrap_kubeconfig),
+                            installer=installer, options=WorkflowOptions(kube_factory=kube_factory,
+                                                                         keep_files=(spec_file,)))
+    assert isinstance(result, Result)
+    elapsed = time.monotonic() - start
+    assert "delete-kind-cluster" in result.ran and "capi-management-move" in result.ran, result.ran
+    assert installer.inits == [f"{NAME}-eks-a-cluster", NAME] or len(installer.inits) == 2, installer.inits
+
+    # kubeconfig written: CAPI's Secret's, reaching the API server CAPD serves in memory for the new cluster
+    assert new_cluster_kubeconfig.is_file() and new_cluster_kubeconfig.stat().st_mode & 0o777 == 0o600
+    server = yaml.safe_load(new_cluster_kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+    assert server != yaml.safe_load(bootstrap_kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+    nodes = KubeClient(str(new_cluster_kubeconfig)).list("v1", "Node")
+    assert nodes and all(condition(n, "Ready") == "True" for n in nodes), \
+        f"the written kubeconfig ({server}) should reach the in-memory cluster's Ready Nodes: {nodes!r}"
+
+    bootstrap, target = KubeClient(str(bootstrap_kubeconfig)), KubeClient(str(stand_in_kubeconfig))
+    moved, left = _objects(target), _objects(bootstrap)
+    # nothing of the new cluster is left on the bootstrap cluster
+    assert not any(left.values()), {k: [o["metadata"]["name"] for o in v] for k, v in left.items() if v}
+    # everything Cluster API made of it is on the new management cluster (the stand-in), owners rewritten
+    for kind in ((CAPI, "Cluster"), (CAPI, "Machine"), (KCP, "KubeadmControlPlane"), (INFRA, "DevCluster"),
+                 (INFRA, "DevMachine"),
+                 (CAPI, "MachineDeployment")):
+        assert moved[kind], f"no {kind[1]} of {NAME} on the new management cluster after the move"
+    uids = {(o["kind"], o["metadata"]["name"]): o["metadata"]["uid"] for items in moved.values() for o in items}
+    checked = 0
+    for items in moved.values():
+        for obj in items:
+            for ref in obj["metadata"].get("ownerReferences") or []:
+                key = (ref["kind"], ref["name"])
+                if key in uids:
+                    checked += 1
+                    assert ref["uid"] == uids[key], \
+                        f"{obj['kind']} {obj['metadata']['name']} owner {key} keeps the bootstrap cluster's uid"
+    assert checked >= 5, f"only {checked} owner references among the moved objects"
+    # the move kept the cluster provisioned as the real controllers left it (status copied, not re-derived)
+    cluster = moved[(CAPI, "Cluster")][0]
+    assert condition(cluster, "Available") == "True", cluster.get("status")
+    assert not (cluster["spec"].get("paused")), "the moved Cluster stays paused on the new management cluster"
+    # the Secret holding the kubeconfig moved too
+    assert target.get_or_none("v1", "Secret", f"{NAME}-kubeconfig", NS) is not None
+    assert bootstrap.get_or_none("v1", "Secret", f"{NAME}-kubeconfig", NS) is None
+
+    # EKS Anywhere objects on the new management cluster
+    for eksa_kind in ("Cluster", "InMemoryDatacenterConfig"):
+        assert target.get_or_none(EKSA, eksa_kind, NAME, "default") is not None, \
+            f"EKS-A {eksa_kind} not on the new management cluster"
+    # Not asserted: the EKS Anywhere objects also stay (paused) on the bootstrap cluster. EKS Anywhere deletes its
+    # kind bootstrap cluster with them; the existing-cluster bootstrapper never deletes the cluster, and the
+    # create does not remove them from it yet (open gap of issue #13).
+    print(f"management create with move: {elapsed:.1f}s, {sum(map(len, moved.values()))} objects moved")
