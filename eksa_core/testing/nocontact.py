@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ContactListener", "check_dry_run_contacts_nothing", "no_contact"]
+__all__ = ["ContactListener", "check_dry_run_contacts_nothing", "listener_kubeconfig", "no_contact"]
 
 
 class ContactListener:
@@ -100,7 +100,8 @@ def no_contact() -> Iterator[ContactListener]:
         listener.close()
 
 
-def _kubeconfig(path: Path, server: str) -> Path:
+def listener_kubeconfig(path: Path, server: str) -> Path:
+    """Write at ``path`` a kubeconfig whose server is ``server`` (e.g. a :class:`ContactListener`'s ``url``)."""
     from ..files import write_file_atomic
 
     write_file_atomic(path, f"""apiVersion: v1
@@ -142,7 +143,7 @@ def check_dry_run_contacts_nothing(
     outputs: dict[str, str] = {}
     old_cwd = Path.cwd()
     with no_contact() as listener:
-        kubeconfig = _kubeconfig(workdir / "listener.kubeconfig", listener.url)
+        kubeconfig = listener_kubeconfig(workdir / "listener.kubeconfig", listener.url)
         environment = {"HTTP_PROXY": listener.url, "HTTPS_PROXY": listener.url, "http_proxy": listener.url,
                        "https_proxy": listener.url, "NO_PROXY": "", "KUBECONFIG": str(kubeconfig),
                        **env(listener)}

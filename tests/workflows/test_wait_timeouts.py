@@ -1,7 +1,7 @@
 """EKS Anywhere's wait timeouts: ``--control-plane-wait-timeout`` bounds the control plane's readiness,
 ``--per-machine-wait-timeout`` times the machine count bounds the workers' and the whole cluster's, an overall cap
 (``Timeouts.cluster_ready``) bounds them all, ``--no-timeouts`` lifts every limit. Read from the plan of a dry run,
-which records each wait with its budget."""
+which records each wait with its budget; no server is needed and none is contacted (``no_contact``)."""
 
 from __future__ import annotations
 
@@ -16,21 +16,29 @@ import pytest
 import yaml
 
 from eksa_core.cli import _wait_timeout, _workflow_kwargs
-from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
+from eksa_core.testing.nocontact import listener_kubeconfig, no_contact
 from eksa_core.workflows import Timeouts, plan_create
 
-from .harness import FakeKindBootstrapper, make_plugins, make_spec, options, spec_text
+from .harness import RecordingBootstrapper, make_plugins, make_spec, options, spec_text
 
 MACHINES = 3  # the spec: one control plane machine, md-0 with two
+
+
+class NoBootstrapper(RecordingBootstrapper):
+    """A dry run plans the bootstrap cluster without creating it: any kubeconfig write fails the test."""
+
+    def write_kubeconfig(self, path: Path) -> Path:
+        raise AssertionError("a dry run created a bootstrap cluster")
 
 
 def _waits(tmp_path: Path, timeouts: Timeouts) -> tuple[dict[str, Any], dict[str, Any]]:
     plugins = make_plugins()
     spec = make_spec(plugins, spec_text("mgmt"))
-    with FaultInjectionAPIServer() as double:
-        kubeconfig = double.write_kubeconfig(tmp_path / "mgmt.kubeconfig")
-        plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", bootstrapper=FakeKindBootstrapper(double),
+    with no_contact() as listener:
+        kubeconfig = listener_kubeconfig(tmp_path / "mgmt.kubeconfig", listener.url)
+        plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", bootstrapper=NoBootstrapper(),
                            management_kubeconfig=kubeconfig, options=options(timeouts=timeouts))
+    assert not listener.contacts(), f"a dry run contacted something: {listener.contacts()}"
     actions = plan.step("workload-cluster-init").actions
     conditions = {a["condition"]: a["timeout"] for a in actions if a["action"] == "wait-for-condition"}
     rollouts = {a["object"].split("/")[0]: a["timeout"] for a in actions if a["action"] == "wait-for-rollout"}
@@ -90,7 +98,7 @@ def test_a_bad_duration_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureF
 
 def _docker_plan_waits(tmp_path: Path, timeouts: Timeouts) -> list[dict[str, Any]]:
     """The waits of a dry-run create of ``eksa generate clusterconfig -p docker``'s spec (external etcd, one
-    member), a management cluster bootstrapped on a double."""
+    member), a management cluster; the dry run contacts nothing and starts no bootstrap cluster."""
     from eksa_core.cli import main
     from eksa_core.plugins import default_plugins
     from eksa_core.releases import build_spec
@@ -107,9 +115,10 @@ def _docker_plan_waits(tmp_path: Path, timeouts: Timeouts) -> list[dict[str, Any
     config = parse_cluster_config(yaml.safe_dump_all(docs), file="e1.yaml", registry=plugins.registry)
     spec = build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, plugins=plugins)
     assert spec.cluster.spec.external_etcd_configuration is not None
-    with FaultInjectionAPIServer() as double:
-        plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", bootstrapper=FakeKindBootstrapper(double),
+    with no_contact() as listener:
+        plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", bootstrapper=NoBootstrapper(),
                            options=options(timeouts=timeouts))
+    assert not listener.contacts(), f"a dry run contacted something: {listener.contacts()}"
     return [a for a in plan.step("workload-cluster-init").actions if str(a["action"]).startswith("wait-for")]
 
 
