@@ -15,8 +15,9 @@ from .harness import ENV, FakeKindBootstrapper, make_plugins, make_spec, options
 from .test_create import MANAGEMENT_TASKS
 
 
-class RefusingAPIServerDouble(FaultInjectionAPIServer):
-    """A double that fails every request and remembers that one came (a dry run must send none)."""
+class Fail500OnEveryRequestFaultInjection(FaultInjectionAPIServer):
+    """Fault injection: the double answers 500 to every request and records that one came, proving a dry run
+    sends none (a request would be both recorded and failed)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -26,7 +27,7 @@ class RefusingAPIServerDouble(FaultInjectionAPIServer):
 def test_create_plan_touches_nothing(tmp_path: Path) -> None:
     plugins = make_plugins()
     spec = make_spec(plugins, spec_text("mgmt"))
-    with RefusingAPIServerDouble() as double:
+    with Fail500OnEveryRequestFaultInjection() as double:
         kubeconfig = double.write_kubeconfig(tmp_path / "refusing.kubeconfig")
         bootstrapper = FakeKindBootstrapper(double)
         plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", bootstrapper=bootstrapper,
@@ -86,7 +87,7 @@ def test_plan_serialises_without_secrets(tmp_path: Path) -> None:
 def test_workload_create_plan(tmp_path: Path) -> None:
     plugins = make_plugins()
     spec = make_spec(plugins, spec_text("w01", management="mgmt"))
-    with RefusingAPIServerDouble() as double:
+    with Fail500OnEveryRequestFaultInjection() as double:
         kubeconfig = double.write_kubeconfig(tmp_path / "mgmt.kubeconfig")
         plan = plan_create(spec, plugins=plugins, workdir=tmp_path, management_kubeconfig=kubeconfig,
                            options=options())
@@ -100,7 +101,7 @@ def test_upgrade_and_delete_plans(tmp_path: Path) -> None:
     plugins = make_plugins()
     current = make_spec(plugins, spec_text("mgmt"))
     spec = make_spec(plugins, spec_text("mgmt", worker_cpus=8))
-    with RefusingAPIServerDouble() as double:
+    with Fail500OnEveryRequestFaultInjection() as double:
         plan = plan_upgrade(spec, plugins=plugins, workdir=tmp_path, current_spec=current, options=options())
         delete = plan_delete(spec, plugins=plugins, workdir=tmp_path, options=options(),
                              bootstrapper=FakeKindBootstrapper(double))
