@@ -94,6 +94,52 @@ def seed(double: FaultInjectionAPIServer) -> None:
     obj(CAPI, "Cluster", "other", {}, cluster="other")  # another cluster: never moved
 
 
+CRD_GROUPS = ("capi-core", "capi-kubeadm-bootstrap", "capi-kubeadm-controlplane", "capd")
+
+
+def seed_real(client: Any, namespace: str) -> None:
+    """:func:`seed`'s graph on a real API server in ``namespace`` (owner uids are the server's; no finalizers,
+    so the namespace's deletion is not held up without controllers)."""
+
+    def obj(api_version: str, kind: str, name: str, spec: dict[str, Any], *, cluster: str = CLUSTER,
+            owners: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": {LABEL: cluster}}
+        if owners:
+            meta["ownerReferences"] = owners
+        return dict(client.create({"apiVersion": api_version, "kind": kind, "metadata": meta, "spec": spec}))
+
+    cluster = obj(CAPI, "Cluster", CLUSTER, {
+        "controlPlaneRef": {"apiGroup": "controlplane.cluster.x-k8s.io", "kind": "KubeadmControlPlane",
+                            "name": CLUSTER},
+        "infrastructureRef": {"apiGroup": "infrastructure.cluster.x-k8s.io", "kind": "DockerCluster",
+                              "name": CLUSTER}})
+    owned = [_owner(cluster)]
+    obj(INFRA, "DockerCluster", CLUSTER, {}, owners=owned)
+    obj(INFRA, "DockerMachineTemplate", f"{CLUSTER}-control-plane-1", {"template": {"spec": {}}}, owners=owned)
+    obj(INFRA, "DockerMachineTemplate", f"{CLUSTER}-md-0-1", {"template": {"spec": {}}}, owners=owned)
+    infra_ref = {"apiGroup": "infrastructure.cluster.x-k8s.io", "kind": "DockerMachineTemplate",
+                 "name": f"{CLUSTER}-md-0-1"}
+    obj(CONTROLPLANE, "KubeadmControlPlane", CLUSTER, {
+        "replicas": 1, "version": "v1.30.0",
+        "machineTemplate": {"spec": {"infrastructureRef": {**infra_ref, "name": f"{CLUSTER}-control-plane-1"}}}},
+        owners=owned)
+    obj(BOOTSTRAP, "KubeadmConfigTemplate", f"{CLUSTER}-md-0-1", {"template": {"spec": {"format": "cloud-config"}}},
+        owners=owned)
+    machine = {"clusterName": CLUSTER, "version": "v1.30.0", "infrastructureRef": infra_ref,
+               "bootstrap": {"configRef": {"apiGroup": "bootstrap.cluster.x-k8s.io",
+                                           "kind": "KubeadmConfigTemplate", "name": f"{CLUSTER}-md-0-1"}}}
+    selector = {"matchLabels": {LABEL: CLUSTER}}
+    template = {"metadata": {"labels": {LABEL: CLUSTER}}, "spec": machine}
+    md = obj(CAPI, "MachineDeployment", f"{CLUSTER}-md-0", {"clusterName": CLUSTER, "replicas": 1,
+                                                          "selector": selector, "template": template}, owners=owned)
+    obj(CAPI, "MachineSet", f"{CLUSTER}-md-0-abc", {"clusterName": CLUSTER, "replicas": 1, "selector": selector,
+                                                    "template": template}, owners=[_owner(md)])
+    client.create({"apiVersion": "v1", "kind": "Secret", "type": "cluster.x-k8s.io/secret",
+                   "metadata": {"name": f"{CLUSTER}-kubeconfig", "namespace": namespace, "labels": {LABEL: CLUSTER}},
+                   "data": {"value": "a3ViZWNvbmZpZw=="}})
+    obj(CAPI, "Cluster", "other", {"paused": False}, cluster="other")  # another cluster: never moved
+
+
 def normalise(double: FaultInjectionAPIServer) -> dict[str, Any]:
     """Every object without server-set fields; ownerReferences must point at existing owners."""
     objects = double.list_objects()
@@ -147,13 +193,24 @@ def baseline() -> tuple[dict[str, Any], dict[str, Any], int]:
     return _BASELINE[0]
 
 
-def test_the_default_kinds_find_a_v1beta2_graph(tmp_path: Path) -> None:
-    with FaultInjectionAPIServer() as source:
-        seed(source)
-        objects = discover_cluster_objects(client_for_double(source, tmp_path), namespace=NAMESPACE,
-                                           cluster_name=CLUSTER, kinds=DEFAULT_KINDS)
+@pytest.mark.realkube
+def test_the_default_kinds_find_a_v1beta2_graph(control_plane: Any, control_plane_namespace: str) -> None:
+    """Plain discovery on the real control plane with Cluster API's CRDs (``v1beta2`` served and stored)."""
+    from eksa_core.kube import KubeClient
+    from eksa_core.testing.crds import install_crds
+
+    install_crds(control_plane.kubeconfig, CRD_GROUPS)
+    with KubeClient(str(control_plane.kubeconfig)) as client:
+        seed_real(client, control_plane_namespace)
+        objects = discover_cluster_objects(client, namespace=control_plane_namespace, cluster_name=CLUSTER,
+                                           kinds=DEFAULT_KINDS)
     assert objects[0]["apiVersion"] == CAPI and objects[0]["kind"] == "Cluster"
-    assert len(objects) == sum(EXPECTED.values())
+    counts: dict[str, int] = {}
+    for o in objects:
+        group = o["apiVersion"].rpartition("/")[0]
+        key = f"{o['kind']}.{group}" if group else o["kind"]
+        counts[key] = counts.get(key, 0) + 1
+    assert counts == EXPECTED
     assert ("Cluster", "other") not in {(o["kind"], o["metadata"]["name"]) for o in objects}
 
 
