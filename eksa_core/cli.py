@@ -602,6 +602,8 @@ def _add_wait_timeouts(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--per-machine-wait-timeout", type=_wait_timeout, metavar="DURATION",
                         help="how long each machine may take to be ready: the wait for the workers and the "
                              "whole cluster is this times the machine count (default 10m)")
+    parser.add_argument("--external-etcd-wait-timeout", type=_wait_timeout, metavar="DURATION",
+                        help="how long to wait for the external etcd to be ready (default 60m)")
     parser.add_argument("--no-timeouts", action="store_true", help="wait without time limits")
 
 
@@ -920,6 +922,8 @@ def _workflow_kwargs(args: argparse.Namespace,
             options.timeouts.control_plane = args.control_plane_wait_timeout
         if getattr(args, "per_machine_wait_timeout", None) is not None:
             options.timeouts.per_machine = args.per_machine_wait_timeout
+        if getattr(args, "external_etcd_wait_timeout", None) is not None:
+            options.timeouts.external_etcd = args.external_etcd_wait_timeout
     resume = bool(getattr(args, "resume", False)) or os.environ.get("CHECKPOINT_ENABLED", "").lower() == "true"
     return {"options": options, "dry_run": bool(args.dry_run), "resume": resume and not args.dry_run}
 
