@@ -82,3 +82,26 @@ def test_discovery_reads_no_package_metadata_and_builds_no_converter_once_the_sc
     assert found["providers"] and not found["failures"]
     assert "cattrs" not in found["imported"] and "importlib.metadata" not in found["imported"], found["imported"]
     assert found["converter_built"] is False
+
+
+VALIDATE_PROBE = """
+import json, sys
+from eksa_core.cli import main
+code = main(sys.argv[2:])
+heavy = json.loads(sys.argv[1])
+print(json.dumps({"code": code, "imported": sorted(m for m in heavy if m in sys.modules)}))
+"""
+
+
+def test_validate_and_help_import_no_client_library(tmp_path: Any) -> None:
+    from eksa_core.generate import generate_cluster_config, to_yaml
+
+    spec = tmp_path / "dev.yaml"
+    spec.write_text(to_yaml(generate_cluster_config("dev", "docker")))
+    for argv, light in ((["validate", "-f", str(spec)], HEAVY),
+                        (["--help"], (*HEAVY, "ruamel.yaml", "yaml", "cattrs", "eksa_core.models"))):
+        out = subprocess.run([sys.executable, "-c", VALIDATE_PROBE, json.dumps(light), *argv], capture_output=True,
+                             text=True, check=True, cwd=tmp_path)
+        found = json.loads(out.stdout.strip().splitlines()[-1])
+        assert found["code"] == 0, out.stderr
+        assert found["imported"] == [], f"eksa {' '.join(argv[:1])} imported {found['imported']}"
