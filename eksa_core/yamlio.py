@@ -638,10 +638,93 @@ def dump_plain_all(documents: Iterable[Any]) -> str:
     """Plain data (dicts, lists, scalars: generated manifests, plans) as a multi-document YAML text, keys in their
     order, with PyYAML's libyaml emitter where available (several times faster than a pure-Python one). For
     output nobody wrote by hand; the user's own files go through :func:`dump_documents`, which keeps comments."""
-    import yaml as pyyaml
+    buf = io.StringIO()
+    dumper = _plain_dumper()(buf, default_flow_style=False, sort_keys=False)
+    try:
+        dumper.open()
+        for data in documents:
+            dumper.represent(data)
+        dumper.close()
+    finally:
+        dumper.dispose()
+    return buf.getvalue()
 
-    dumper = getattr(pyyaml, "CSafeDumper", pyyaml.SafeDumper)
-    return pyyaml.dump_all(documents, Dumper=dumper, sort_keys=False)
+
+_PLAIN_DUMPER: Any = None
+
+
+def _plain_dumper() -> Any:
+    """PyYAML's safe dumper (libyaml's emitter where available) with the two pure-Python steps that dominate
+    dumping plain data made cheap, the output unchanged: scalar tag resolution is remembered per value (the same
+    keys and values recur across manifests; resolving is a pure function of the value), and dicts, lists, strings,
+    integers, booleans and ``None`` are represented by one direct function instead of a lookup per node (anything
+    else, floats included, goes through SafeRepresenter as before). Repeated containers still become YAML aliases,
+    as SafeRepresenter makes them."""
+    global _PLAIN_DUMPER
+    if _PLAIN_DUMPER is not None:
+        return _PLAIN_DUMPER
+    base: Any = getattr(_pyyaml, "CSafeDumper", _pyyaml.SafeDumper)
+    nodes = _pyyaml.nodes
+    str_tag, int_tag, bool_tag, null_tag = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null"))
+    map_tag, seq_tag = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+    class PlainDumper(base):  # type: ignore[misc, valid-type]
+        _resolved: dict[tuple[Any, ...], str] = {}
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            if kind is not nodes.ScalarNode:
+                return str(super().resolve(kind, value, implicit))
+            key = (value, implicit)
+            tag = self._resolved.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._resolved) < 50_000:
+                    self._resolved[key] = tag
+            return tag
+
+        def represent_data(self, data: Any) -> Any:
+            cls = type(data)
+            if cls is str:
+                return nodes.ScalarNode(str_tag, data, style=self.default_style)
+            if cls is bool:
+                return nodes.ScalarNode(bool_tag, "true" if data else "false", style=self.default_style)
+            if cls is int:
+                return nodes.ScalarNode(int_tag, str(data), style=self.default_style)
+            if data is None:
+                return nodes.ScalarNode(null_tag, "null", style=self.default_style)
+            if cls is dict or cls is list:
+                key = id(data)
+                if key in self.represented_objects:
+                    return self.represented_objects[key]
+                self.object_keeper.append(data)
+                if cls is dict:
+                    value: list[Any] = []
+                    node: Any = nodes.MappingNode(map_tag, value, flow_style=None)
+                    self.represented_objects[key] = node
+                    best = True
+                    for k, v in data.items():
+                        nk = self.represent_data(k)
+                        nv = self.represent_data(v)
+                        if best and not (type(nk) is nodes.ScalarNode and not nk.style and
+                                         type(nv) is nodes.ScalarNode and not nv.style):
+                            best = False
+                        value.append((nk, nv))
+                else:
+                    value = []
+                    node = nodes.SequenceNode(seq_tag, value, flow_style=None)
+                    self.represented_objects[key] = node
+                    best = True
+                    for item in data:
+                        ni = self.represent_data(item)
+                        if best and not (type(ni) is nodes.ScalarNode and not ni.style):
+                            best = False
+                        value.append(ni)
+                node.flow_style = best if self.default_flow_style is None else self.default_flow_style
+                return node
+            return super().represent_data(data)
+
+    _PLAIN_DUMPER = PlainDumper
+    return PlainDumper
 
 
 def _dump_one(yaml: YAML, data: Any) -> str:
