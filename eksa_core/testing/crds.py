@@ -36,6 +36,7 @@ from .controlplane import ControlPlaneUnavailable
 __all__ = [
     "CRD_GROUPS",
     "EKSA_CAPI_OVERLAY",
+    "FLUX_CRD_GROUPS",
     "CrdGroup",
     "CrdSourceError",
     "Overlay",
@@ -166,21 +167,36 @@ CRD_GROUPS: Mapping[str, CrdGroup] = {
             "config/crd/bases",
             description="Tinkerbell rufio BMC (Machine, Job, Task)",
         ),
-        # EKS Anywhere's bundle ships Flux v2.8.8 with source- and kustomize-controller v1.9.0; the proxy serves
-        # no v1.9.0 of these modules, so the CRDs come from v1.9.5, the nearest patch release of the same minor.
+        # Flux, at the controller releases EKS Anywhere's bundle ships with Flux v2.8.8 (source-, kustomize- and
+        # notification-controller v1.9.0, helm-controller v1.6.0; component-versions.yaml and the bundle's flux
+        # images): the proxy serves these exact versions. FLUX_CRD_GROUPS names the four together.
         _group(
             "flux-source",
             "github.com/fluxcd/source-controller",
-            "v1.9.5",
+            "v1.9.0",
             "config/crd/bases",
             description="Flux source-controller (GitRepository, OCIRepository, HelmRepository, HelmChart, Bucket, ...)",
         ),
         _group(
             "flux-kustomize",
             "github.com/fluxcd/kustomize-controller",
-            "v1.9.5",
+            "v1.9.0",
             "config/crd/bases",
             description="Flux kustomize-controller (Kustomization)",
+        ),
+        _group(
+            "flux-helm",
+            "github.com/fluxcd/helm-controller",
+            "v1.6.0",
+            "config/crd/bases",
+            description="Flux helm-controller (HelmRelease)",
+        ),
+        _group(
+            "flux-notification",
+            "github.com/fluxcd/notification-controller",
+            "v1.9.0",
+            "config/crd/bases",
+            description="Flux notification-controller (Alert, Provider, Receiver)",
         ),
         # EKS Anywhere's own CRDs, at the release the bundled release snapshot mirrors (eksa_core/data/releases).
         _group(
@@ -239,6 +255,9 @@ CRD_GROUPS: Mapping[str, CrdGroup] = {
     )
 }
 """Every CRD group that can be installed, by name."""
+
+FLUX_CRD_GROUPS = ("flux-source", "flux-kustomize", "flux-helm", "flux-notification")
+"""The CRD groups of the Flux controllers EKS Anywhere's bundle ships (what ``flux install`` puts on a cluster)."""
 
 EKSA_CAPI_OVERLAY = "eksa-capi-overlay.yaml"
 """The overlay (in ``eksa_core/testing/data``) adding EKS Anywhere's Cluster API fields to the upstream schemas."""

@@ -20,11 +20,17 @@ from eksa_testprovider import recorder
 
 from eksa_core.cli import main
 from eksa_core.kube import KubeClient
-from eksa_core.testing.controlplane import ControlPlane, ControlPlaneUnavailable
-from eksa_core.testing.pytest_plugin import unavailable
+from eksa_core.testing.controlplane import ControlPlane
 from tests.workflows.harness import ENV
 from tests.workflows.harness import spec_text as harness_spec_text
-from tests.workflows.realharness import RealCluster, RealEnv, kube_factory, new_real_env, seed_management_cluster
+from tests.workflows.realharness import (
+    RealCluster,
+    RealEnv,
+    kube_factory,
+    new_real_env,
+    plain_cluster,
+    seed_management_cluster,
+)
 
 pytestmark = pytest.mark.realkube
 
@@ -56,18 +62,7 @@ def plain_management(control_plane: ControlPlane) -> Iterator[RealCluster]:
     """A real control plane of its own with Cluster API's CRDs and not EKS Anywhere's: a Kubernetes cluster that
     is not an EKS Anywhere management cluster (the shared planes keep EKS Anywhere's CRDs once installed). It
     depends on ``control_plane`` for the ``realkube`` marking and the same skip (or CI failure) reason."""
-    plane = ControlPlane(name="eksa-test-plain")
-    try:
-        plane.start()
-    except ControlPlaneUnavailable as exc:
-        unavailable(exc)
-    cluster = RealCluster(plane)
-    try:
-        cluster.install_capi_crds()
-        yield cluster
-    finally:
-        cluster.close()
-        plane.stop()
+    yield from plain_cluster("eksa-test-plain")
 
 
 def eksa(env: RealEnv, *argv: str, factory: Callable[[Path], KubeClient] | None = None) -> tuple[int, str, str]:

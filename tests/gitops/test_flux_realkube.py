@@ -17,13 +17,14 @@ from eksa_core.kube import KubeClient
 from eksa_core.releases import BUNDLED_RELEASE_MANIFEST, build_spec
 from eksa_core.spec import parse_cluster_config
 from eksa_core.testing.controlplane import ControlPlane
+from eksa_core.testing.crds import FLUX_CRD_GROUPS
 from eksa_core.testing.gitserver import GitHttpServer
 from tests.workflows.harness import make_plugins
 
 from .conftest import git
 from .test_workflows import gitops_text
 
-FLUX_GROUPS = ["flux-source", "flux-kustomize"]
+FLUX_GROUPS = list(FLUX_CRD_GROUPS)
 
 
 def missing_fields(sent: Any, stored: Any, where: str = "") -> list[str]:

@@ -13,7 +13,7 @@ the management cluster, the tests play the Cluster API controllers' part by writ
   provider's two EKS-A-group kinds (``TestDatacenterConfig``, ``TestMachineConfig``: :func:`eksa_core.crds.
   generate_crds`), so the EKS-A objects the workflows write are validated by EKS Anywhere's real schemas. They are
   installed for every test (as if the EKS-A components were always there), because a shared control plane keeps
-  its CRDs: a test of a cluster *without* them uses the fault-injection double.
+  its CRDs: a test of a cluster *without* them uses a control plane of its own (:func:`plain_cluster`).
 * No Cluster API controller runs, so :class:`RealControllerSimulation` writes what they would write, and only
   that: the v1beta2 ``Cluster`` status (phase, ``initialization``, the v1beta2 conditions ``InfrastructureReady``,
   ``ControlPlaneInitialized``, ``ControlPlaneAvailable``, ``WorkersAvailable``, ``Available`` with reasons and
@@ -44,8 +44,9 @@ from eksa_core.context import ClusterHandle
 from eksa_core.crds import generate_crds, install_crds
 from eksa_core.kube import KubeClient, KubeNotFoundError, RetryPolicy
 from eksa_core.plugins import ComponentChangeDiff, Plugins
-from eksa_core.testing.controlplane import ControlPlane
+from eksa_core.testing.controlplane import ControlPlane, ControlPlaneUnavailable
 from eksa_core.testing.crds import EKSA_MODULE, EKSA_VERSION, ensure_crds, module_dir
+from eksa_core.testing.pytest_plugin import unavailable
 from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Timeouts, WorkflowOptions
 from eksa_core.workflows.ops import ROLLOUT_KINDS
 
@@ -433,6 +434,26 @@ def seed_management_cluster(cluster: RealCluster, name: str = "mgmt", *, eksa_ve
         spec["eksaVersion"] = eksa_version
     cluster.put_object({"apiVersion": "anywhere.eks.amazonaws.com/v1alpha1", "kind": "Cluster",
                         "metadata": {"name": name, "namespace": "default"}, "spec": spec})
+
+
+def plain_cluster(name: str) -> Iterator[RealCluster]:
+    """A real control plane of its own (``name`` names its data directory) with Cluster API's CRDs and not EKS
+    Anywhere's: a Kubernetes cluster that is not an EKS Anywhere management cluster, which the shared planes cannot
+    be once a test installed EKS Anywhere's CRDs on them. Stopped when the generator closes; skips (fails in CI)
+    like the session's planes where a control plane cannot run. For a module-scoped fixture: it depends on
+    ``control_plane`` for the ``realkube`` marking."""
+    plane = ControlPlane(name=name)
+    try:
+        plane.start()
+    except ControlPlaneUnavailable as exc:
+        unavailable(exc)
+    cluster = RealCluster(plane)
+    try:
+        cluster.install_capi_crds()
+        yield cluster
+    finally:
+        cluster.close()
+        plane.stop()
 
 
 def snapshot(cluster: RealCluster) -> dict[tuple[str, str, str, str], Any]:

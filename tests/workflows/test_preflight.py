@@ -4,7 +4,9 @@ by one as EKS Anywhere's validation runner does."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +14,12 @@ import pytest
 
 from eksa_core.errors import SpecErrors
 from eksa_core.spec import Spec, parse_cluster_config
-from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
+from eksa_core.testing.controlplane import ControlPlane
+from eksa_core.testing.nocontact import listener_kubeconfig, no_contact
 from eksa_core.workflows import Plan, Result, WorkflowError, create_cluster, plan_create, upgrade_cluster
 
-from .harness import CAPI_KINDS, ENV, Env, make_plugins, make_spec, spec_text
-from .realharness import RealEnv, add_node, options, seed_management_cluster
+from .harness import ENV, make_plugins, make_spec, spec_text
+from .realharness import RealCluster, RealEnv, add_node, options, plain_cluster, seed_management_cluster
 from .test_create import AnyEnv, create_mgmt
 
 
@@ -161,12 +164,18 @@ def _workload_failure(env: AnyEnv) -> tuple[SpecErrors, list[dict[str, str]]]:
     return cause, []
 
 
-def test_workload_create_needs_eksa_crds_on_the_management_cluster(fault_injection_env: Env) -> None:
-    # a cluster serving Cluster API's kinds and not EKS Anywhere's: the shared real control planes keep EKS
-    # Anywhere's CRDs installed, so this one is the double
-    env = fault_injection_env
-    env.management.register_kinds(CAPI_KINDS)
-    cause, _ = _workload_failure(env)
+@pytest.fixture(scope="module")
+def plain_management(control_plane: ControlPlane) -> Iterator[RealCluster]:
+    """A real control plane of its own serving Cluster API's kinds and not EKS Anywhere's (the shared planes keep
+    EKS Anywhere's CRDs once installed)."""
+    yield from plain_cluster("eksa-test-preflight-plain")
+
+
+def test_workload_create_needs_eksa_crds_on_the_management_cluster(env: RealEnv,
+                                                                   plain_management: RealCluster) -> None:
+    # a real cluster serving Cluster API's kinds and not EKS Anywhere's
+    assert not plain_management.client.has_kind("anywhere.eks.amazonaws.com/v1alpha1", "Cluster")
+    cause, _ = _workload_failure(dataclasses.replace(env, management=plain_management))
     # the checks that read EKS-A objects are not run: they would only repeat this error
     assert cause.summary == "validations failed: validate management cluster has eksa crds"
     assert [e.message for e in cause] == [
@@ -222,11 +231,11 @@ def test_workload_create_refuses_a_newer_eksa_version_than_the_management_cluste
 def test_workload_create_plan_only_records_the_management_checks(tmp_path: Path) -> None:
     plugins = make_plugins()
     spec = make_spec(plugins, spec_text("w01", management="mgmt"))
-    with FaultInjectionAPIServer() as double:
-        kubeconfig = double.write_kubeconfig(tmp_path / "mgmt.kubeconfig")
+    with no_contact() as listener:
+        kubeconfig = listener_kubeconfig(tmp_path / "mgmt.kubeconfig", listener.url)
         plan = plan_create(spec, plugins=plugins, workdir=tmp_path / "work", management_kubeconfig=kubeconfig,
                            options=options())
-        assert double.requests == []
+    assert not listener.contacts(), f"a plan contacted something: {listener.contacts()}"
     setup = plan.step("setup-validate-create")
     recorded = [a["validation"] for a in setup.actions if a["action"] == "validation"]
     assert recorded == ["validate management cluster has eksa crds", "validate management cluster name is valid",
