@@ -1,11 +1,15 @@
 """GitOps through the create, upgrade and delete workflows: the repository is real (git http-backend on
-127.0.0.1 with basic auth), the clusters are the workflow harness' API-server doubles (Flux's kinds served)."""
+127.0.0.1 with basic auth), the clusters are the real control planes of the workflow tests
+(:mod:`tests.workflows.realharness`), the management cluster serving Flux's real CRDs (the ``flux-*`` groups of
+:mod:`eksa_core.testing.crds`, at the controller versions EKS Anywhere's bundle ships).
+
+Isolation: the control planes are shared by the session, so Flux's namespace is emptied before and after each test
+(:func:`wipe_flux`); the namespace itself stays, so no test waits for a namespace to terminate."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import attrs
 import pytest
@@ -13,16 +17,25 @@ import yaml
 from eksa_testprovider import lifecycle, recorder
 
 import eksa_core.gitops.plugin as gitops_plugin
+from eksa_core import hookimpl
+from eksa_core.plugins import WorkflowEvent
 from eksa_core.releases import BUNDLED_RELEASE_MANIFEST, build_spec
 from eksa_core.spec import Spec, parse_cluster_config
+from eksa_core.testing.controlplane import ControlPlane
+from eksa_core.testing.crds import FLUX_CRD_GROUPS, ensure_crds
 from eksa_core.testing.gitserver import GitHttpServer
 from eksa_core.workflows import Result, create_cluster, delete_cluster, upgrade_cluster
-from tests.workflows.harness import CAPI_KINDS, ENV, Env, new_env, options, seed_management_cluster, spec_text
+from tests.workflows.harness import ENV, spec_text
+from tests.workflows.realharness import RealCluster, RealEnv, new_real_env, options, seed_management_cluster
 
 from .conftest import git
 
+pytestmark = pytest.mark.realkube
+
+FLUX_NAMESPACE = "flux-system"
+#: The namespaced kinds the GitOps add-on writes into Flux's namespace.
 FLUX_KINDS = [("source.toolkit.fluxcd.io/v1", "GitRepository"), ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
-              ("apps/v1", "Deployment"), ("v1", "ServiceAccount"), ("v1", "Service")]
+              ("apps/v1", "Deployment"), ("v1", "ServiceAccount"), ("v1", "Service"), ("v1", "Secret")]
 RBAC_KINDS = [("rbac.authorization.k8s.io/v1", "ClusterRole"), ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")]
 EKSA = "anywhere.eks.amazonaws.com/v1alpha1"
 
@@ -56,29 +69,58 @@ def _clean_recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     recorder.reset()
 
 
+def wipe_flux(cluster: RealCluster) -> None:
+    """Remove what a GitOps install left on ``cluster``: every object of :data:`FLUX_KINDS` in Flux's namespace and
+    Flux's cluster-wide RBAC (labelled with that namespace as its instance)."""
+    client = cluster.client
+    for api_version, kind in FLUX_KINDS:
+        if not client.has_kind(api_version, kind):
+            continue
+        for obj in client.list(api_version, kind, FLUX_NAMESPACE):
+            client.delete(api_version, kind, obj["metadata"]["name"], FLUX_NAMESPACE, ignore_not_found=True)
+    for api_version, kind in RBAC_KINDS:
+        for obj in client.list(api_version, kind, label_selector={"app.kubernetes.io/instance": FLUX_NAMESPACE}):
+            client.delete(api_version, kind, obj["metadata"]["name"], ignore_not_found=True)
+
+
+def gitops_env(tmp_path: Path, control_plane: ControlPlane, second_control_plane: ControlPlane) -> Iterator[RealEnv]:
+    """The workflow tests' real clusters with the GitOps add-on registered, Flux's leftovers wiped before and
+    after."""
+    envs = new_real_env(tmp_path / "work", control_plane, second_control_plane, gitops_plugin)
+    env = next(envs)
+    try:
+        for cluster in (env.bootstrap, env.management):
+            wipe_flux(cluster)
+        yield env
+    finally:
+        try:
+            for cluster in (env.bootstrap, env.management):
+                wipe_flux(cluster)
+        finally:
+            envs.close()
+
+
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    yield from new_env(tmp_path / "work", gitops_plugin)
+def env(tmp_path: Path, control_plane: ControlPlane, second_control_plane: ControlPlane) -> Iterator[RealEnv]:
+    yield from gitops_env(tmp_path, control_plane, second_control_plane)
 
 
-def make(env: Env, text: str) -> Spec:
+def make(env: RealEnv, text: str) -> Spec:
     config = parse_cluster_config(text, file="cluster.yaml", registry=env.plugins.registry)
     return build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, plugins=env.plugins)
 
 
-def served(env: Env) -> None:
-    for double in (env.bootstrap, env.management):
-        double.register_kind(EKSA, "FluxConfig")
-    env.management.register_kinds(FLUX_KINDS)
-    for api_version, kind in RBAC_KINDS:
-        env.management.register_kind(api_version, kind, namespaced=False)
+def served(env: RealEnv) -> None:
+    """Flux's CRDs (the four controllers' groups) on the management cluster, as ``flux install`` leaves them."""
+    ensure_crds(env.management.kubeconfig, FLUX_CRD_GROUPS)
+    env.management.client.invalidate_discovery()
 
 
 def show(bare: Path, rev: str, path: str) -> str:
     return git("--git-dir", str(bare), "show", f"{rev}:{path}")
 
 
-def test_refused_push_warns_and_the_create_goes_on(env: Env, tmp_path: Path) -> None:
+def test_refused_push_warns_and_the_create_goes_on(env: RealEnv, tmp_path: Path) -> None:
     # the server wants basic auth; the git provider authenticates with an SSH key only, so the push is refused
     with GitHttpServer(tmp_path / "served", auth=("git", "pw-for-http")) as server:
         bare = server.create_repository("fleet")
@@ -97,7 +139,7 @@ def test_refused_push_warns_and_the_create_goes_on(env: Env, tmp_path: Path) -> 
                                          "flux-system") is None
 
 
-def test_create_management_cluster_commits_pushes_and_installs_flux(env: Env, tmp_path: Path) -> None:
+def test_create_management_cluster_commits_pushes_and_installs_flux(env: RealEnv, tmp_path: Path) -> None:
     with GitHttpServer(tmp_path / "served") as server:
         bare = server.create_repository("fleet")
         served(env)
@@ -156,19 +198,22 @@ def test_create_management_cluster_commits_pushes_and_installs_flux(env: Env, tm
                 mgmt.put_object({"apiVersion": EKSA, "kind": kind, "metadata": {"name": name,
                                                                                 "namespace": "default"}})
         paused: set[tuple[str, str]] = set()
-        previous = mgmt.before_request
 
-        def watch(info: Any) -> Any:
-            # while the upgrade runs, note which EKS-A objects carry Flux's "reconcile: disabled"
-            for kind, name in (("Cluster", "mgmt"), ("TestDatacenterConfig", "mgmt"),
-                               ("TestMachineConfig", "mgmt"), ("TestMachineConfig", "mgmt-cp")):
-                obj = mgmt.get_object(EKSA, kind, name, "default") or {}
-                if (obj.get("metadata", {}).get("annotations") or {}).get(
-                        "kustomize.toolkit.fluxcd.io/reconcile") == "disabled":
-                    paused.add((kind, name))
-            return previous(info) if previous else None
+        class Watch:
+            """At each task boundary of the upgrade, note which EKS-A objects carry Flux's "reconcile: disabled"."""
 
-        mgmt.before_request = watch
+            @hookimpl
+            def eksa_workflow_event(self, event: WorkflowEvent) -> None:
+                if event.kind not in ("task-started", "task-finished"):
+                    return
+                for kind, name in (("Cluster", "mgmt"), ("TestDatacenterConfig", "mgmt"),
+                                   ("TestMachineConfig", "mgmt"), ("TestMachineConfig", "mgmt-cp")):
+                    obj = mgmt.get_object(EKSA, kind, name, "default") or {}
+                    if (obj.get("metadata", {}).get("annotations") or {}).get(
+                            "kustomize.toolkit.fluxcd.io/reconcile") == "disabled":
+                        paused.add((kind, name))
+
+        env.plugins.register(Watch())
         new = make(env, gitops_text("mgmt", server.url("fleet"), worker_cpus=8))
         # the new release ships another Flux: the flux-system folder and the components follow it
         bundles = new.bundles
@@ -212,13 +257,12 @@ def test_create_management_cluster_commits_pushes_and_installs_flux(env: Env, tm
         assert remaining and all(not f.startswith("clusters/mgmt/mgmt/") for f in remaining)
 
 
-def test_workload_cluster_config_goes_to_the_management_clusters_path(env: Env, tmp_path: Path) -> None:
+def test_workload_cluster_config_goes_to_the_management_clusters_path(env: RealEnv, tmp_path: Path) -> None:
     with GitHttpServer(tmp_path / "served") as server:
         bare = server.create_repository("fleet")
         served(env)
         kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
         seed_management_cluster(env.management)
-        env.management.register_kinds(CAPI_KINDS)
         spec = make(env, gitops_text("w01", server.url("fleet"), management="mgmt"))
         result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, management_kubeconfig=kubeconfig,
                                 installer=env.installer, options=options())
@@ -231,7 +275,7 @@ def test_workload_cluster_config_goes_to_the_management_clusters_path(env: Env, 
                                          "flux-system") is None
 
 
-def test_dry_run_plans_the_commit_and_contacts_nothing(env: Env, tmp_path: Path) -> None:
+def test_dry_run_plans_the_commit_and_contacts_nothing(env: RealEnv, tmp_path: Path) -> None:
     from eksa_core.workflows import Plan
 
     with GitHttpServer(tmp_path / "served") as server:
@@ -254,7 +298,7 @@ def test_dry_run_plans_the_commit_and_contacts_nothing(env: Env, tmp_path: Path)
         assert not (env.workdir / "mgmt" / "git").exists()
 
 
-def test_a_cluster_already_in_the_repository_is_refused(env: Env, tmp_path: Path, bare_repo: Path) -> None:
+def test_a_cluster_already_in_the_repository_is_refused(env: RealEnv, tmp_path: Path, bare_repo: Path) -> None:
     from eksa_core.contract import CallContext, ClusterHandle
     from eksa_core.gitops.flux import GitOpsError
 
@@ -271,7 +315,7 @@ def test_a_cluster_already_in_the_repository_is_refused(env: Env, tmp_path: Path
     assert len(git("--git-dir", str(bare_repo), "log", "--format=%H", "main").split()) == 1
 
 
-def test_ssh_git_provider_needs_a_key_and_known_hosts(env: Env, tmp_path: Path) -> None:
+def test_ssh_git_provider_needs_a_key_and_known_hosts(env: RealEnv, tmp_path: Path) -> None:
     from eksa_core.errors import SpecError
     from eksa_core.workflows import WorkflowError
     from eksa_core.workflows.preflight import check_git_provider_auth
