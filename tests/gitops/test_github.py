@@ -1,6 +1,8 @@
 """The github provider: GitHub's REST API over requests against a double on 127.0.0.1 that checks the wire
 format (headers, JSON bodies, pagination, error replies), and the create workflow with a github FluxConfig: the
-repository is created through the API, pushed to over smart HTTP with the token, and given a deploy key."""
+repository is created through the API, pushed to over smart HTTP with the token, and given a deploy key; the
+workflow's clusters are the real control planes, Flux's CRDs served on the management cluster
+(:func:`tests.gitops.test_workflows.gitops_env`)."""
 
 from __future__ import annotations
 
@@ -10,15 +12,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-import eksa_core.gitops.plugin as gitops_plugin
 from eksa_core.gitops.github import GitHubClient, GitHubError, validate_token
+from eksa_core.testing.controlplane import ControlPlane
 from eksa_core.testing.gitserver import GitHttpServer
 from eksa_core.workflows import Result, create_cluster
-from tests.workflows.harness import Env, new_env, options
+from tests.workflows.realharness import RealEnv, options
 
 from .conftest import TOKEN, git
 from .github_double import GitHubDouble
-from .test_workflows import make, served
+from .test_workflows import gitops_env, make, served
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEKEYEXAMPLEKEYEXAMPLEKEYEXAMPLE0 test"
 
@@ -130,14 +132,15 @@ spec:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    yield from new_env(tmp_path / "work", gitops_plugin)
+def env(tmp_path: Path, control_plane: ControlPlane, second_control_plane: ControlPlane) -> Iterator[RealEnv]:
+    """The real clusters of the GitOps workflow tests (Flux's CRDs served on the management cluster)."""
+    yield from gitops_env(tmp_path, control_plane, second_control_plane)
 
 
 @pytest.mark.parametrize(("owner", "personal", "create_path"), [("octo", True, "/user/repos"),
                                                                 ("acme", False, "/orgs/acme/repos")])
 def test_create_with_github_creates_the_repository_pushes_and_adds_a_deploy_key(
-        env: Env, github: GitHubDouble, owner: str, personal: bool, create_path: str) -> None:
+        env: RealEnv, github: GitHubDouble, owner: str, personal: bool, create_path: str) -> None:
     served(env)
     spec = make(env, github_text(owner, "fleet", personal=personal))
     opts = options()
