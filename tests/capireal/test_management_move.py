@@ -11,18 +11,22 @@ Which cluster plays what, and why:
   reconciled by those controllers alone; the kubeconfig eksa writes is the one CAPI's Secret holds, and it reaches
   the API server CAPD serves in memory for the new cluster.
 * **The new cluster, from "Installing cluster-api providers on management cluster" on**: a second real control
-  plane (``second_control_plane``) stands in for it. CAPD's in-memory API server is not a full API server: it
+  plane of this module's own (``stand_in``) stands in for it. CAPD's in-memory API server is not a full API server: it
   serves a fixed set of kinds and no CustomResourceDefinitions, so it cannot host Cluster API's CRDs, EKS
   Anywhere's CRDs or the objects the move writes. The stand-in is wired in through
   ``WorkflowOptions.kube_factory`` (the documented seam that builds the client for a kubeconfig path): the client
   eksa builds for the new cluster's kubeconfig talks to the stand-in. Steps run there: Cluster API installed (the
   same CRDs the managers serve, conversion by the running managers; no controller runs on the stand-in, since only
   one CAPD may run per machine), eksa's CRDs and components installed, the move's target, the spec copied.
+  The stand-in is not the session's ``second_control_plane``: the CRDs installed on it convert through the
+  bootstrap cluster's managers, which know only the kinds of their own cluster, so every later test listing Cluster
+  API objects on a shared plane would fail on that conversion webhook.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +40,8 @@ from eksa_core.releases import build_spec
 from eksa_core.releases.constants import BUNDLED_RELEASE_MANIFEST
 from eksa_core.spec import Spec, parse_cluster_config
 from eksa_core.testing.capi import ClusterAPI
-from eksa_core.testing.controlplane import ControlPlane
+from eksa_core.testing.controlplane import ControlPlane, ControlPlaneUnavailable
+from eksa_core.testing.pytest_plugin import unavailable
 from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Result, WorkflowOptions, create_cluster
 
 from .test_lifecycle import CAPI, EKSA, INFRA, KCP, NS, condition, eksa, ok
@@ -98,11 +103,26 @@ def _spec(cwd: Path) -> tuple[Spec, Path]:
     return build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, plugins=plugins), spec_file
 
 
+@pytest.fixture(scope="module")
+def stand_in(capi_management: ClusterAPI) -> Iterator[ControlPlane]:
+    """A real control plane of this module's own, standing in for the new cluster (see the module's docstring);
+    stopped, with the conversion webhooks its CRDs point at the bootstrap cluster's managers, after the module."""
+    plane = ControlPlane(name="eksa-capi-stand-in")
+    try:
+        plane.start()
+    except ControlPlaneUnavailable as exc:
+        unavailable(exc)
+    try:
+        yield plane
+    finally:
+        plane.stop()
+
+
 def test_management_create_moves_management_to_the_new_cluster(
-    capi_management: ClusterAPI, second_control_plane: ControlPlane, tmp_path: Path,
+    capi_management: ClusterAPI, stand_in: ControlPlane, tmp_path: Path,
 ) -> None:
     bootstrap_kubeconfig = Path(capi_management.control_plane.kubeconfig)
-    stand_in_kubeconfig = Path(second_control_plane.kubeconfig)
+    stand_in_kubeconfig = Path(stand_in.kubeconfig)
     new_cluster_kubeconfig = tmp_path / NAME / f"{NAME}-eks-a-cluster.kubeconfig"
     spec, spec_file = _spec(tmp_path)
     assert spec.cluster.is_self_managed()
@@ -111,7 +131,7 @@ def test_management_create_moves_management_to_the_new_cluster(
         # the seam: eksa's client for the new cluster's kubeconfig talks to the stand-in control plane
         return KubeClient(str(stand_in_kubeconfig if Path(path) == new_cluster_kubeconfig else path))
 
-    installer = FixtureInstaller(capi_management, second_control_plane)
+    installer = FixtureInstaller(capi_management, stand_in)
     start = time.monotonic()
     result = create_cluster(spec, workdir=tmp_path, bootstrapper=ExistingClusterBootstrapper(bootstrap_kubeconfig),
                             installer=installer, options=WorkflowOptions(kube_factory=kube_factory,

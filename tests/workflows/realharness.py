@@ -108,6 +108,7 @@ class RealCluster:
     def install_capi_crds(self) -> None:
         """The Cluster API CRDs EKS Anywhere ships and the test provider's (once per session and server)."""
         ensure_crds(self.kubeconfig, list(CAPI_CRD_GROUPS))
+        self._check_no_webhook_conversion()
         missing = [crd for crd in TEST_PROVIDER_CRDS
                    if not self.client.has_kind("infrastructure.cluster.x-k8s.io/v1beta1", crd["spec"]["names"]["kind"])]
         if missing:
@@ -117,6 +118,16 @@ class RealCluster:
                                                crd["metadata"]["name"], None, "Established", timeout=60,
                                                poll_interval=0.1, sleep=_real_sleep)
             self.client.invalidate_discovery()
+
+    def _check_no_webhook_conversion(self) -> None:
+        # No conversion webhook serves these shared planes: a CRD left converting through some test's managers
+        # (which stop, or know other kinds) makes every later list of that kind fail, far from the cause.
+        crd = self.client.get_or_none("apiextensions.k8s.io/v1", "CustomResourceDefinition",
+                                      "clusters.cluster.x-k8s.io")
+        strategy = ((crd or {}).get("spec", {}).get("conversion") or {}).get("strategy", "None")
+        assert strategy == "None", (
+            f"the Cluster API CRDs on {self.url} convert through a webhook ({strategy}): a test installed them for "
+            "its own managers on this shared control plane; such tests need a control plane of their own")
 
     def install_eksa_crds(self) -> None:
         """EKS Anywhere's CRDs from its module and the test provider's generated ones (once per server)."""
