@@ -97,6 +97,11 @@ class BootstrapClusterOptions:
 class Bootstrapper(ABC):
     """Creates, finds and deletes bootstrap clusters."""
 
+    #: ``True`` when :meth:`delete` leaves the cluster standing (a cluster the user supplied): a create then removes
+    #: from it, before "deleting" it, the EKS Anywhere objects it wrote there, which live on the new management
+    #: cluster after the move.
+    keeps_cluster: bool = False
+
     @abstractmethod
     def create(self, spec: Spec, options: BootstrapClusterOptions) -> ClusterHandle:
         """Create the bootstrap cluster of ``spec`` (or adopt it when it already exists) and return its handle."""
@@ -203,6 +208,8 @@ class KindBootstrapper(Bootstrapper):
 
 class ExistingClusterBootstrapper(Bootstrapper):
     """A cluster that already exists, reached through a user-supplied kubeconfig; it is never deleted."""
+
+    keeps_cluster = True
 
     def __init__(self, kubeconfig: str | os.PathLike[str], name: str | None = None) -> None:
         self.kubeconfig = Path(kubeconfig)

@@ -6,7 +6,8 @@ a restart at any point converges. The steps:
 
 1. gone -> nothing; ``deletionTimestamp`` -> :meth:`Reconciler.delete` (Cluster API objects first, then the
    provider's resources, then the finalizer goes); paused (``anywhere.eks.amazonaws.com/paused: "true"``) ->
-   nothing at all is written;
+   nothing at all is written, even when deleted, unless ``anywhere.eks.amazonaws.com/allow-delete-when-paused:
+   "true"`` is set too (EKS Anywhere's rule);
 2. the finalizer is added (a resourceVersion conflict is retried on a fresh read);
 3. the spec is parsed from the live objects with the kind registry, then defaulted and validated exactly as
    :func:`eksa_core.loading.prepare_config` does for the CLI; a rejected spec, an uninstalled provider, a missing
@@ -49,6 +50,7 @@ from ..yamlio import dump_plain_all
 from .status import READY, cluster_conditions, merge_conditions
 
 __all__ = [
+    "ALLOW_DELETE_WHEN_PAUSED_ANNOTATION",
     "EKSA_API_VERSION",
     "FIELD_MANAGER",
     "FINALIZER",
@@ -66,6 +68,10 @@ FIELD_MANAGER = "eksa-controller"
 FINALIZER = "clusters.anywhere.eks.amazonaws.com/finalizer"
 """EKS Anywhere's Cluster finalizer."""
 PAUSED_ANNOTATION = "anywhere.eks.amazonaws.com/paused"
+ALLOW_DELETE_WHEN_PAUSED_ANNOTATION = "anywhere.eks.amazonaws.com/allow-delete-when-paused"
+"""With ``"true"`` beside the paused annotation, a deleted Cluster is still torn down (the CLI's management delete
+sets both on the copy it deletes from the bootstrap cluster); without it a paused Cluster is left alone, deleted
+or not."""
 SYSTEM_NAMESPACE = "eksa-system"
 SPEC_CONFIGMAP_SUFFIX = "eksa-reconciled-spec"
 CAPI_API_VERSION = "cluster.x-k8s.io/v1beta2"
@@ -218,9 +224,14 @@ class Reconciler:
         if obj is None:
             return ReconcileResult(outcome="gone")
         meta = obj.get("metadata") or {}
-        if meta.get("deletionTimestamp"):
+        annotations = meta.get("annotations") or {}
+        paused = str(annotations.get(PAUSED_ANNOTATION, "")).lower() == "true"
+        if meta.get("deletionTimestamp") and (
+                not paused or str(annotations.get(ALLOW_DELETE_WHEN_PAUSED_ANNOTATION, "")).lower() == "true"):
             return self.delete(obj)
-        if str((meta.get("annotations") or {}).get(PAUSED_ANNOTATION, "")).lower() == "true":
+        if paused:
+            # deleted or not: the CLI pauses a cluster while it moves it, and a paused copy being deleted (say from
+            # a bootstrap cluster the CLI is done with) must not take down the machines the moved objects manage
             log.info("cluster %s/%s is paused: not reconciled", namespace, name)
             return ReconcileResult(outcome="paused")
         if FINALIZER not in (meta.get("finalizers") or []):

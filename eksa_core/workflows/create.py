@@ -29,6 +29,8 @@ from .common import (
 )
 from .engine import Task, Workflow
 from .ops import (
+    CLUSTER_FINALIZER,
+    EKSA_API_VERSION,
     FIELD_MANAGER,
     PAUSED,
     SYSTEM_NAMESPACE,
@@ -282,9 +284,38 @@ class DeleteKindClusterTask(Task):
         if ctx.dry_run:
             ctx.record("bootstrap-delete", cluster=bootstrap.name)
         else:
+            if ctx.bootstrapper.keeps_cluster:
+                _remove_moved_eksa_objects(ctx, bootstrap)
             ctx.forget_client(bootstrap)
             ctx.bootstrapper.delete(bootstrap)
         ctx.info(CLUSTER_CREATED)
+
+
+def _remove_moved_eksa_objects(ctx: WorkflowContext, bootstrap: ClusterHandle) -> None:
+    """Delete from a bootstrap cluster that stays (one the user supplied) the spec's EKS Anywhere objects, paused
+    there since the move and live on the new management cluster: only those this CLI wrote (its field manager is
+    among their managers), so nothing the user put there is touched. A controller running there leaves paused
+    objects alone, so EKS Anywhere's Cluster finalizer is taken off first (no teardown is wanted: the machines
+    belong to the moved objects)."""
+    kube = ctx.kube(bootstrap)
+    kube.invalidate_discovery()
+    if not kube.has_kind(EKSA_API_VERSION, "Cluster"):
+        return
+    namespace = ctx.spec.cluster.namespace or "default"
+    for obj in reversed(ctx.spec.config.objects):
+        if not kube.has_kind(EKSA_API_VERSION, obj.kind):
+            continue
+        found = kube.get_or_none(EKSA_API_VERSION, obj.kind, obj.name, namespace)
+        managers = {m.get("manager") for m in ((found or {}).get("metadata") or {}).get("managedFields") or []}
+        if found is None or FIELD_MANAGER not in managers:
+            continue
+        ctx.info(f"Removing {obj.kind} {obj.name} from the bootstrap cluster (it lives on the management cluster now)")
+        finalizers = list((found.get("metadata") or {}).get("finalizers") or [])
+        if CLUSTER_FINALIZER in finalizers:
+            kept = [f for f in finalizers if f != CLUSTER_FINALIZER]
+            kube.patch_merge(EKSA_API_VERSION, obj.kind, obj.name, {"metadata": {"finalizers": kept or None}},
+                             namespace)
+        kube.delete(EKSA_API_VERSION, obj.kind, obj.name, namespace, ignore_not_found=True)
 
 
 class InstallCuratedPackagesTask(Task):

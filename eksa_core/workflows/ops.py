@@ -72,6 +72,7 @@ FIELD_MANAGER = "eks-a-cli"
 MANAGED_BY_CLI = "anywhere.eks.amazonaws.com/managed-by-cli"
 PAUSED = "anywhere.eks.amazonaws.com/paused"
 ALLOW_DELETE_WHEN_PAUSED = "anywhere.eks.amazonaws.com/allow-delete-when-paused"
+CLUSTER_FINALIZER = "clusters.anywhere.eks.amazonaws.com/finalizer"  # EKS Anywhere's, on its Cluster
 MANAGEMENT_COMPONENTS_VERSION = "anywhere.eks.amazonaws.com/management-components-version"
 
 CONDITION_ERRORS = {

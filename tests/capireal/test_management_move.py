@@ -181,7 +181,11 @@ def test_management_create_moves_management_to_the_new_cluster(
     for eksa_kind in ("Cluster", "InMemoryDatacenterConfig"):
         assert target.get_or_none(EKSA, eksa_kind, NAME, "default") is not None, \
             f"EKS-A {eksa_kind} not on the new management cluster"
-    # Not asserted: the EKS Anywhere objects also stay (paused) on the bootstrap cluster. EKS Anywhere deletes its
-    # kind bootstrap cluster with them; the existing-cluster bootstrapper never deletes the cluster, and the
-    # create does not remove them from it yet (open gap of issue #13).
+    # ... and none left on the bootstrap cluster: EKS Anywhere deletes its kind bootstrap cluster with them; the
+    # existing-cluster bootstrapper keeps the cluster, so the create removes what it wrote there
+    for eksa_kind in ("Cluster", "InMemoryDatacenterConfig", "InMemoryMachineConfig"):
+        for obj in spec.config.objects:
+            if obj.kind == eksa_kind:
+                assert bootstrap.get_or_none(EKSA, eksa_kind, obj.name, "default") is None, \
+                    f"EKS-A {eksa_kind} {obj.name} left on the bootstrap cluster"
     print(f"management create with move: {elapsed:.1f}s, {sum(map(len, moved.values()))} objects moved")

@@ -9,6 +9,8 @@ import urllib.request
 import pytest
 
 from eksa_core.controller import FINALIZER, Controller
+from eksa_core.controller.reconcile import ALLOW_DELETE_WHEN_PAUSED_ANNOTATION as ALLOW_DELETE
+from eksa_core.controller.reconcile import PAUSED_ANNOTATION as PAUSED
 from eksa_core.controller.watch import Informer
 from eksa_core.kube import KubeClient
 from eksa_core.plugins import Plugins
@@ -132,6 +134,29 @@ def test_controller_reports_a_provider_not_installed_invalid_specs_and_honours_p
             plane_namespace,
         )
         _wait("reconciled once unpaused", lambda: kube.get_or_none(CAPI, "Cluster", "wl-paused", SYSTEM))
+
+        # paused again, then deleted: left alone (the CLI pauses what it moves; a paused copy being deleted must not
+        # take the machines down) until deletion while paused is allowed, as EKS Anywhere's controller does
+        def finalizers() -> list[str]:
+            return list(((_eksa_cluster(kube, plane_namespace, "wl-paused") or {}).get("metadata") or {})
+                        .get("finalizers") or [])
+
+        _wait("the finalizer", lambda: FINALIZER in finalizers())
+        kube.patch_merge(EKSA, "Cluster", "wl-paused", {"metadata": {"annotations": {PAUSED: "true"}}},
+                         plane_namespace)
+        assert controller.wait_idle(60)
+        reconciles = controller.metrics.duration_count
+        kube.delete(EKSA, "Cluster", "wl-paused", plane_namespace)
+        _wait("the deletion seen", lambda: controller.metrics.duration_count > reconciles)
+        assert controller.wait_idle(60)
+        obj = _eksa_cluster(kube, plane_namespace, "wl-paused")
+        assert obj is not None and obj["metadata"].get("deletionTimestamp") and FINALIZER in finalizers()
+        assert kube.get_or_none(CAPI, "Cluster", "wl-paused", SYSTEM) is not None
+        kube.patch_merge(EKSA, "Cluster", "wl-paused", {"metadata": {"annotations": {ALLOW_DELETE: "true"}}},
+                         plane_namespace)
+        _wait("torn down once allowed while paused", lambda: _eksa_cluster(kube, plane_namespace, "wl-paused") is None,
+              timeout=300)
+        assert kube.get_or_none(CAPI, "Cluster", "wl-paused", SYSTEM) is None
     finally:
         for n in ("wl-invalid", "wl-paused"):
             kube.delete(EKSA, "Cluster", n, plane_namespace, ignore_not_found=True)

@@ -38,6 +38,9 @@ CONTROLLER_WARNING = ("Warning: the lifecycle controller is not installed: kuber
                       "by the bundles of this spec")
 
 
+EKSA = "anywhere.eks.amazonaws.com/v1alpha1"
+
+
 def create_mgmt(env: AnyEnv, **kwargs: object) -> Result:
     spec = make_spec(env.plugins, spec_text("mgmt"))
     result = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
@@ -142,6 +145,27 @@ def test_management_create_end_to_end(env: RealEnv) -> None:
     finished = [e for e in lifecycle.EVENTS if e.kind == "task-finished"]
     assert [e.task for e in finished] == MANAGEMENT_TASKS
     assert all(e.duration is not None and e.duration >= 0 for e in finished)
+
+
+def test_a_bootstrap_cluster_that_stays_keeps_none_of_the_moved_eksa_objects_and_all_of_the_users(
+        env: RealEnv) -> None:
+    """A bootstrapper whose cluster outlives the create (``keeps_cluster``, like a cluster the user supplied): the
+    spec's EKS Anywhere objects, paused there since the move, are removed from it; an EKS Anywhere object the
+    user wrote there (another field manager) is not touched."""
+    env.bootstrap.install_eksa_crds()
+    theirs = {"apiVersion": EKSA, "kind": "TestMachineConfig",
+              "metadata": {"name": "theirs", "namespace": "default"}, "spec": {}}
+    env.bootstrap.client.apply(theirs, field_manager="kubectl")
+    env.bootstrapper.keeps_cluster = True  # type: ignore[misc]
+
+    result = create_mgmt(env)
+
+    assert "Removing Cluster mgmt from the bootstrap cluster (it lives on the management cluster now)" \
+        in result.messages
+    for kind, name in (("Cluster", "mgmt"), ("TestDatacenterConfig", "mgmt"), ("TestMachineConfig", "mgmt-cp")):
+        assert env.bootstrap.get_object(EKSA, kind, name, "default") is None, (kind, name)
+        assert env.management.get_object(EKSA, kind, name, "default") is not None, (kind, name)
+    assert env.bootstrap.get_object(EKSA, "TestMachineConfig", "theirs", "default") is not None
 
 
 def test_secrets_never_in_events_logs_or_files(env: RealEnv) -> None:
