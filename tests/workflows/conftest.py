@@ -2,9 +2,9 @@
 
 * ``env``: the real control planes (:mod:`tests.workflows.realharness`): the session's ``control_plane`` plays the
   bootstrap cluster, ``second_control_plane`` the management cluster, both wiped clean before each test.
-* ``fault_injection_env``: the fault-injection double (:mod:`tests.workflows.harness`), only for what the shared
-  real control planes cannot be made to do on demand: a management cluster without EKS Anywhere's CRDs, a record
-  of every request a run sent.
+* The fault-injection double (:mod:`tests.workflows.harness`) is used by the tests that inject faults, through
+  their own fixtures; what only needs to prove that nothing is contacted uses
+  :func:`eksa_core.testing.nocontact.no_contact`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from eksa_testprovider import lifecycle, recorder
 
 from eksa_core.testing.controlplane import ControlPlane
 
-from .harness import ENV, Env, new_env
+from .harness import ENV
 from .realharness import RealEnv, new_real_env
 
 
@@ -35,11 +35,3 @@ def _clean_recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def env(tmp_path: Path, control_plane: ControlPlane, second_control_plane: ControlPlane) -> Iterator[RealEnv]:
     """The bootstrap and management clusters on the real control planes (wiped clean for this test)."""
     yield from new_real_env(tmp_path / "work", control_plane, second_control_plane)
-
-
-@pytest.fixture
-def fault_injection_env(tmp_path: Path) -> Iterator[Env]:
-    """The fault-injection double (:mod:`tests.workflows.harness`), for what the shared real control planes cannot
-    be made to do on demand: a management cluster without EKS Anywhere's CRDs, a record of every request a run
-    sent (a refused run must send none)."""
-    yield from new_env(tmp_path / "work")

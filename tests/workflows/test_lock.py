@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from eksa_testprovider import recorder
 
+from eksa_core.testing.nocontact import no_contact
 from eksa_core.workflows import ClusterFolderLocked, WorkflowError, create_cluster
 from eksa_core.workflows.engine import Checkpoint, checkpoint_path
 from eksa_core.workflows.lock import LOCK_FILE, cluster_folder_lock
 
-from .harness import Env, files, make_spec, options, spec_text
-from .realharness import RealEnv
+from .harness import files, make_spec, spec_text
+from .realharness import RealEnv, options
 from .test_resume import CrashAfter, SimulatedCrash, run_create
 
 HOLDER = """
@@ -76,20 +77,21 @@ def test_the_lock_dies_with_a_killed_holder(holder: tuple[subprocess.Popen[str],
 
 
 def test_a_workflow_on_a_locked_folder_is_refused_before_doing_anything(
-        fault_injection_env: Env, holder: tuple[subprocess.Popen[str], Path]) -> None:
-    env = fault_injection_env  # the doubles record every request: the refused run must send none
+        env: RealEnv, holder: tuple[subprocess.Popen[str], Path]) -> None:
     proc, folder = holder
     assert folder == env.workdir / "mgmt"
     before = files(env.workdir)
     spec = make_spec(env.plugins, spec_text("mgmt"))
-    with pytest.raises(ClusterFolderLocked, match=f"pid {proc.pid}: .*--marker=other-eksa-run"):
-        create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
-                       installer=env.installer, options=options())
+    with no_contact() as listener:  # every connection and started command is recorded (and refused)
+        with pytest.raises(ClusterFolderLocked, match=f"pid {proc.pid}: .*--marker=other-eksa-run"):
+            create_cluster(spec, plugins=env.plugins, workdir=env.workdir, bootstrapper=env.bootstrapper,
+                           installer=env.installer, options=options())
+        with pytest.raises(ClusterFolderLocked):  # dry runs too: they write the plan folder
+            create_cluster(spec, plugins=env.plugins, workdir=env.workdir, dry_run=True, options=options())
+    assert listener.attempts == []  # no cluster contacted, no command started
     assert recorder.CALLS == []  # no provider hook ran
-    assert env.bootstrap.requests == [] and env.management.requests == []
+    assert env.bootstrapper.created == [] and env.installer.calls == []
     assert files(env.workdir) == before  # no checkpoint, plan, log or kubeconfig written
-    with pytest.raises(ClusterFolderLocked):  # dry runs too: they write the plan folder
-        create_cluster(spec, plugins=env.plugins, workdir=env.workdir, dry_run=True, options=options())
 
 
 def test_completed_tasks_never_regress_when_a_resumed_run_fails_early(env: RealEnv) -> None:
