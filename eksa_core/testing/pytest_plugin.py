@@ -14,10 +14,14 @@ packages, third-party providers) gets these fixtures without importing anything:
   bootstrap, kubeadm control plane, CAPD with its in-memory backend) as a management cluster
   (:class:`~eksa_core.testing.capi.ClusterAPI`; ``capi_management.control_plane.kubeconfig`` is its kubeconfig).
   Tests using it are marked ``capireal`` automatically.
+* ``cilium_chart_registry`` (session): a started :class:`~eksa_core.testing.registry.ChartRegistry` (the CNCF
+  distribution registry on 127.0.0.1 over TLS) holding the Cilium chart of EKS Anywhere's release bundle, pushed
+  with the real helm, so ``oci://127.0.0.1:<port>/eks/cilium/cilium`` version ``1.19.4-1`` resolves; a spec's
+  ``registryMirrorConfiguration`` reaches it through ``endpoint``, ``port`` and ``ca_pem`` (``caCertContent``).
 
 Tests using them are marked ``realkube`` automatically (mark them explicitly too, for readers). Where the control
-plane cannot run (no binaries and no Go to build them) they are skipped with one reason, the same for every test;
-with ``CI=true`` in the environment they fail with that reason instead, since CI must run them.
+plane (or the registry) cannot run (no binaries and no Go to build them) they are skipped with one reason, the same
+for every test; with ``CI=true`` in the environment they fail with that reason instead, since CI must run them.
 """
 
 from __future__ import annotations
@@ -26,14 +30,18 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
 from .controlplane import ControlPlane, ControlPlaneUnavailable
 
+if TYPE_CHECKING:
+    from .registry import ChartRegistry
+
 __all__ = [
     "capi_management",
+    "cilium_chart_registry",
     "control_plane",
     "control_plane_crds",
     "control_plane_namespace",
@@ -47,11 +55,19 @@ MARKERS = {
 }
 
 _FIXTURES = frozenset(
-    {"control_plane", "second_control_plane", "control_plane_namespace", "control_plane_crds", "capi_management"}
+    {
+        "control_plane",
+        "second_control_plane",
+        "control_plane_namespace",
+        "control_plane_crds",
+        "capi_management",
+        "cilium_chart_registry",
+    }
 )
 _CAPI_FIXTURES = frozenset({"capi_management"})
 
 _unavailable: list[ControlPlaneUnavailable] = []  # the first reason, reused so every test reports the same one
+_registry_unavailable: list[ControlPlaneUnavailable] = []  # the same for the chart registry (its own component)
 
 
 def in_ci() -> bool:
@@ -77,9 +93,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def unavailable(reason: ControlPlaneUnavailable) -> None:
     """Skip (or, in CI, fail) the current test because the real control plane cannot run here."""
-    if not _unavailable:
-        _unavailable.append(reason)
-    message = f"real control plane unavailable: {_unavailable[0]}"
+    _skip_or_fail(reason, _unavailable, "real control plane")
+
+
+def _skip_or_fail(reason: ControlPlaneUnavailable, first: list[ControlPlaneUnavailable], what: str) -> NoReturn:
+    if not first:
+        first.append(reason)
+    message = f"{what} unavailable: {first[0]}"
     if in_ci():
         pytest.fail(f"{message} (CI=true: these tests must run in CI)", pytrace=False)
     pytest.skip(message)
@@ -172,3 +192,25 @@ def capi_management() -> Iterator[Any]:
             capi.stop()
     finally:
         planes.close()
+
+
+@pytest.fixture(scope="session")
+def cilium_chart_registry() -> Iterator[ChartRegistry]:
+    """An OCI registry on 127.0.0.1 (TLS, its own CA) holding the release bundle's Cilium chart at
+    ``eks/cilium/cilium:1.19.4-1`` (see :mod:`eksa_core.testing.registry`), shared by the session."""
+    from .registry import CILIUM_CHART_REPOSITORY, ChartRegistry, find_helm_component
+
+    what = "chart registry (helm, distribution registry)"
+    if _registry_unavailable:
+        _skip_or_fail(_registry_unavailable[0], _registry_unavailable, what)
+    try:
+        component = find_helm_component()
+    except ControlPlaneUnavailable as exc:
+        _skip_or_fail(exc, _registry_unavailable, what)
+    registry = ChartRegistry(component)
+    try:
+        registry.start()
+        registry.push(component.cilium_chart, CILIUM_CHART_REPOSITORY)
+        yield registry
+    finally:
+        registry.stop()
