@@ -19,6 +19,9 @@ packages, third-party providers) gets these fixtures without importing anything:
   with the real helm, so ``oci://127.0.0.1:<port>/eks/cilium/cilium`` version ``1.19.4-1`` resolves; a spec's
   ``registryMirrorConfiguration`` reaches it through ``endpoint``, ``port`` and ``ca_pem`` (``caCertContent``).
 
+:func:`started_control_plane` starts a plane of a test module's own the way these fixtures do, and
+:func:`unavailable` skips (or fails) a test the way they do when a real component cannot run.
+
 Tests using them are marked ``realkube`` automatically (mark them explicitly too, for readers). Where the control
 plane (or the registry) cannot run (no binaries and no Go to build them) they are skipped with one reason, the same
 for every test; with ``CI=true`` in the environment they fail with that reason instead, since CI must run them.
@@ -47,6 +50,8 @@ __all__ = [
     "control_plane_namespace",
     "in_ci",
     "second_control_plane",
+    "started_control_plane",
+    "unavailable",
 ]
 
 MARKERS = {
@@ -105,7 +110,21 @@ def _skip_or_fail(reason: ControlPlaneUnavailable, first: list[ControlPlaneUnava
     pytest.skip(message)
 
 
-def _started(name: str) -> Generator[ControlPlane]:
+def started_control_plane(name: str) -> Generator[ControlPlane]:
+    """A real control plane of its own, started, for a fixture to ``yield from``; stopped when the generator closes.
+
+    ``name`` names its data directory (distinct names for planes that run at the same time). Where the control
+    plane cannot run, the test is skipped (in CI, failed) through :func:`unavailable`, and once one start has
+    failed so, every later one is skipped with that first reason without trying again. For a fixture that needs a
+    plane apart from the session's (one whose CRDs or objects must not reach later tests)::
+
+        @pytest.fixture(scope="module")
+        def own_plane() -> Iterator[ControlPlane]:
+            yield from started_control_plane("eksa-my-tests")
+
+    A fixture built on it is not marked ``realkube`` automatically (only this plugin's fixtures are): mark its
+    tests, or make it depend on ``control_plane``.
+    """
     if _unavailable:
         unavailable(_unavailable[0])
     plane = ControlPlane(name=name)
@@ -122,13 +141,13 @@ def _started(name: str) -> Generator[ControlPlane]:
 @pytest.fixture(scope="session")
 def control_plane() -> Iterator[ControlPlane]:
     """A real control plane shared by the test session (see :mod:`eksa_core.testing.controlplane`)."""
-    yield from _started("eksa-test")
+    yield from started_control_plane("eksa-test")
 
 
 @pytest.fixture(scope="session")
 def second_control_plane() -> Iterator[ControlPlane]:
     """A second real control plane, independent of ``control_plane`` (move tests' target)."""
-    yield from _started("eksa-test-2")
+    yield from started_control_plane("eksa-test-2")
 
 
 @pytest.fixture(scope="session")
@@ -178,7 +197,7 @@ def capi_management() -> Iterator[Any]:
     :mod:`eksa_core.testing.capi`), shared by the test session and stopped after it."""
     from .capi import ClusterAPI
 
-    planes = _started("eksa-capi")
+    planes = started_control_plane("eksa-capi")
     plane = next(planes)
     try:
         capi = ClusterAPI(plane)

@@ -40,8 +40,8 @@ from eksa_core.releases import build_spec
 from eksa_core.releases.constants import BUNDLED_RELEASE_MANIFEST
 from eksa_core.spec import Spec, parse_cluster_config
 from eksa_core.testing.capi import ClusterAPI
-from eksa_core.testing.controlplane import ControlPlane, ControlPlaneUnavailable
-from eksa_core.testing.pytest_plugin import unavailable
+from eksa_core.testing.controlplane import ControlPlane
+from eksa_core.testing.pytest_plugin import started_control_plane
 from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Result, WorkflowOptions, create_cluster
 
 from .test_lifecycle import CAPI, EKSA, INFRA, KCP, NS, condition, eksa, ok
@@ -107,15 +107,7 @@ def _spec(cwd: Path) -> tuple[Spec, Path]:
 def stand_in(capi_management: ClusterAPI) -> Iterator[ControlPlane]:
     """A real control plane of this module's own, standing in for the new cluster (see the module's docstring);
     stopped, with the conversion webhooks its CRDs point at the bootstrap cluster's managers, after the module."""
-    plane = ControlPlane(name="eksa-capi-stand-in")
-    try:
-        plane.start()
-    except ControlPlaneUnavailable as exc:
-        unavailable(exc)
-    try:
-        yield plane
-    finally:
-        plane.stop()
+    yield from started_control_plane("eksa-capi-stand-in")
 
 
 def test_management_create_moves_management_to_the_new_cluster(

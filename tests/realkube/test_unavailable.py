@@ -40,7 +40,23 @@ def test_env_var_naming_a_directory_without_binaries_is_an_error(
         find_binaries()
 
 
+# test_own runs first: its plane of its own (started_control_plane) meets the missing component itself, and the
+# session's fixtures then give the reason it recorded
 _USES_FIXTURES = """
+import pytest
+
+from eksa_core.testing.pytest_plugin import started_control_plane
+
+
+@pytest.fixture(scope="module")
+def own_plane():
+    yield from started_control_plane("eksa-own")
+
+
+@pytest.mark.realkube
+def test_own(own_plane):
+    pass
+
 def test_one(control_plane):
     pass
 
@@ -56,9 +72,9 @@ def test_plugin_skips_every_test_with_the_same_reason(
     monkeypatch.delenv("CI", raising=False)
     pytester.makepyfile(_USES_FIXTURES)
     result = pytester.runpytest_subprocess("-rs", "-m", "realkube")
-    result.assert_outcomes(skipped=2)
+    result.assert_outcomes(skipped=3)
     reasons = {line.split(": ", 1)[1] for line in result.outlines if line.startswith("SKIPPED")}
-    assert len(reasons) == 1  # both tests give the same one reason
+    assert len(reasons) == 1  # every test gives the same one reason
     assert "go command is not installed" in reasons.pop()
 
 
@@ -69,5 +85,5 @@ def test_plugin_fails_in_ci_instead_of_skipping(
     monkeypatch.setenv("CI", "true")
     pytester.makepyfile(_USES_FIXTURES)
     result = pytester.runpytest_subprocess()
-    result.assert_outcomes(errors=2)
+    result.assert_outcomes(errors=3)
     result.stdout.fnmatch_lines(["*go command is not installed*CI=true*"])

@@ -44,9 +44,9 @@ from eksa_core.context import ClusterHandle
 from eksa_core.crds import generate_crds, install_crds
 from eksa_core.kube import KubeClient, KubeNotFoundError, RetryPolicy
 from eksa_core.plugins import ComponentChangeDiff, Plugins
-from eksa_core.testing.controlplane import ControlPlane, ControlPlaneUnavailable
+from eksa_core.testing.controlplane import ControlPlane
 from eksa_core.testing.crds import EKSA_MODULE, EKSA_VERSION, ensure_crds, module_dir
-from eksa_core.testing.pytest_plugin import unavailable
+from eksa_core.testing.pytest_plugin import started_control_plane
 from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Timeouts, WorkflowOptions
 from eksa_core.workflows.ops import ROLLOUT_KINDS
 
@@ -453,18 +453,16 @@ def plain_cluster(name: str) -> Iterator[RealCluster]:
     be once a test installed EKS Anywhere's CRDs on them. Stopped when the generator closes; skips (fails in CI)
     like the session's planes where a control plane cannot run. For a module-scoped fixture: it depends on
     ``control_plane`` for the ``realkube`` marking."""
-    plane = ControlPlane(name=name)
+    planes = started_control_plane(name)
     try:
-        plane.start()
-    except ControlPlaneUnavailable as exc:
-        unavailable(exc)
-    cluster = RealCluster(plane)
-    try:
-        cluster.install_capi_crds()
-        yield cluster
+        cluster = RealCluster(next(planes))
+        try:
+            cluster.install_capi_crds()
+            yield cluster
+        finally:
+            cluster.close()
     finally:
-        cluster.close()
-        plane.stop()
+        planes.close()
 
 
 def snapshot(cluster: RealCluster) -> dict[tuple[str, str, str, str], Any]:
