@@ -1,19 +1,23 @@
 """Live CloudStack validations (the setup-and-validate hooks) against :class:`CloudStackAPIDouble` (a double of
 CloudStack's API: no CloudStack can run here). Every check passes on a complete world and fails, with EKS-A's
-message at the right field, when its object is missing; all failures come in one ``SpecErrors``."""
+message at the right field, when its object is missing; all failures come in one ``SpecErrors``. The management
+cluster checks read a real management cluster: the session's real control plane of ``eksa_core.testing`` with EKS
+Anywhere's CRDs (marked ``realkube``)."""
 
 from __future__ import annotations
 
 import base64
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from apidouble import CloudStackAPIDouble
 from eksa_cloudstack import live
+from eksa_cloudstack.credentials import SECRET_NAMESPACE
 from eksa_cloudstack.validation import (
     eksa_setup_and_validate_create,
     eksa_setup_and_validate_delete,
@@ -26,6 +30,7 @@ from eksa_core.errors import SpecError, SpecErrors
 from eksa_core.kube import KubeClient
 from eksa_core.plugins import default_plugins
 from eksa_core.spec import Spec
+from eksa_core.testing.controlplane import ControlPlane
 
 API_KEY = "test-api-key-AAAA"
 SECRET_KEY = "test-secret-key-BBBB"
@@ -463,33 +468,54 @@ def test_dry_run_records_and_contacts_nothing(double: CloudStackAPIDouble, tmp_p
 # -- management cluster checks --------------------------------------------------------------------------------
 
 
-def _kube_double_class() -> Any:
-    from eksa_core.testing.apiserver_double import FaultInjectionAPIServer
+_WRITTEN = ((live.EKSA_API_VERSION, "CloudStackMachineConfig", "default"),
+            (live.EKSA_API_VERSION, "CloudStackDatacenterConfig", "default"))
+_SECRET = ("v1", "Secret", "global", SECRET_NAMESPACE)
 
-    return FaultInjectionAPIServer
+
+def _remove_written(kube: KubeClient) -> None:
+    for api_version, kind, namespace in _WRITTEN:
+        for obj in kube.list(api_version, kind, namespace):
+            name = obj["metadata"]["name"]
+            if obj["metadata"].get("finalizers"):  # left by another test's controller: would keep it from going
+                kube.patch_merge(api_version, kind, name, {"metadata": {"finalizers": None}}, namespace)
+            kube.delete(api_version, kind, name, namespace, ignore_not_found=True)
+    api_version, kind, name, namespace = _SECRET
+    kube.delete(api_version, kind, name, namespace, ignore_not_found=True)
 
 
 @pytest.fixture
-def management(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
-    with _kube_double_class()() as kube:
-        kube.register_kind(live.EKSA_API_VERSION, "CloudStackMachineConfig")
-        kube.register_kind(live.EKSA_API_VERSION, "CloudStackDatacenterConfig")
-        yield kube, kube.write_kubeconfig(tmp_path / "mgmt.kubeconfig")
+def management(control_plane: ControlPlane,
+               control_plane_crds: Callable[[Iterable[str]], None]) -> Iterator[tuple[KubeClient, Path]]:
+    """The session's real control plane as the management cluster, with EKS Anywhere's CRDs (so what the tests
+    put there meets EKS Anywhere's real schemas). What they write (CloudStack machine and datacenter configs in
+    ``default``, the ``global`` credentials Secret in ``eksa-system``) is removed before and after each test,
+    the plane being shared."""
+    control_plane_crds(["eksa"])
+    kube = KubeClient(str(control_plane.kubeconfig))
+    try:
+        _remove_written(kube)
+        yield kube, Path(control_plane.kubeconfig)
+        _remove_written(kube)
+    finally:
+        kube.close()
 
 
 def _eksa(kind: str, name: str) -> dict[str, Any]:
-    return {"apiVersion": live.EKSA_API_VERSION, "kind": kind, "metadata": {"name": name, "namespace": "default"},
-            "spec": {}}
+    """The document ``kind``/``name`` of :data:`SPEC`, as a management cluster holding it already would."""
+    text = SPEC.format(cluster="w1", endpoint="10.0.0.1", url="http://127.0.0.1:1/client/api", management="")
+    return next(doc for doc in yaml.safe_load_all(text) if doc["kind"] == kind and doc["metadata"]["name"] == name)
 
 
+@pytest.mark.realkube
 def test_workload_cluster_objects_must_not_exist(double: CloudStackAPIDouble, tmp_path: Path,
-                                                 management: tuple[Any, Path]) -> None:
+                                                 management: tuple[KubeClient, Path]) -> None:
     kube, kubeconfig = management
     spec = make_spec(double.url, cluster="w1", management="mgmt")
     ctx = context(tmp_path, env_for(double.url), management_kubeconfig=str(kubeconfig))
     live.run_setup_and_validate(spec, ctx, "create")  # nothing there yet
-    kube.put_object(_eksa("CloudStackMachineConfig", "workers"))
-    kube.put_object(_eksa("CloudStackDatacenterConfig", "dc"))
+    kube.create(_eksa("CloudStackMachineConfig", "workers"))
+    kube.create(_eksa("CloudStackDatacenterConfig", "dc"))
     errors = failures(spec, ctx)
     assert [(e.message, e.field) for e in errors] == [
         ("CloudStackMachineConfig workers already exists", "metadata.name"),
@@ -517,8 +543,9 @@ def test_upgrade_machine_config_rename(double: CloudStackAPIDouble, tmp_path: Pa
     eksa_setup_and_validate_upgrade(current, current, context(tmp_path, env_for(double.url), skip_ip_check=False))
 
 
+@pytest.mark.realkube
 def test_upgrade_secrets_unchanged(double: CloudStackAPIDouble, tmp_path: Path,
-                                   management: tuple[Any, Path]) -> None:
+                                   management: tuple[KubeClient, Path]) -> None:
     _kube, kubeconfig = management
     spec = make_spec(double.url)
     ctx = context(tmp_path, env_for(double.url), management_kubeconfig=str(kubeconfig))
@@ -538,10 +565,11 @@ def test_upgrade_secrets_unchanged(double: CloudStackAPIDouble, tmp_path: Path,
     live.run_setup_and_validate(spec, ctx, "upgrade", current_spec=spec)
 
 
+@pytest.mark.realkube
 def test_management_handle_may_be_a_cluster_handle(double: CloudStackAPIDouble, tmp_path: Path,
-                                                   management: tuple[Any, Path]) -> None:
+                                                   management: tuple[KubeClient, Path]) -> None:
     kube, kubeconfig = management
-    kube.put_object(_eksa("CloudStackMachineConfig", "cp"))
+    kube.create(_eksa("CloudStackMachineConfig", "cp"))
     spec = make_spec(double.url, cluster="w1", management="mgmt")
     ctx = context(tmp_path, env_for(double.url), management_kubeconfig=ClusterHandle("mgmt", kubeconfig))
     assert [e.message for e in failures(spec, ctx)] == ["CloudStackMachineConfig cp already exists"]
