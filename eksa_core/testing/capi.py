@@ -559,7 +559,8 @@ class ClusterAPI:
         while pending:
             for name in sorted(pending):
                 crd = client.get_or_none("apiextensions.k8s.io/v1", "CustomResourceDefinition", name)
-                conditions = (crd or {}).get("status", {}).get("conditions", [])
+                # A CRD just created has ``status: {conditions: null}`` until the apiserver names it.
+                conditions = ((crd or {}).get("status") or {}).get("conditions") or []
                 if any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions):
                     pending.discard(name)
             if not pending:

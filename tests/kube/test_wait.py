@@ -66,7 +66,7 @@ class ClusterController:
         message: str | None = None,
     ) -> None:
         current = self.client.get(api_version, kind, name, namespace)
-        conditions = [c for c in (current.get("status") or {}).get("conditions", []) if c["type"] != condition]
+        conditions = [c for c in (current.get("status") or {}).get("conditions") or [] if c["type"] != condition]
         entry: dict[str, object] = {
             "type": condition,
             "status": status,
