@@ -47,6 +47,7 @@ from .errors import EksaError, PluginError, ReleaseError, SpecError, SpecErrors
 hookimpl = pluggy.HookimplMarker("eksa")
 
 if TYPE_CHECKING:  # models, plugins and release data load when a command needs them (`eksa --help` stays quick)
+    from .cni import CNIRenderer
     from .kube import KubeClient
     from .plugins import Plugins, WorkflowEvent
 
@@ -548,11 +549,13 @@ class _Run:
     """What a command gets: parsed arguments, the console, the plugins, the run log."""
 
     def __init__(self, args: argparse.Namespace, console: _Console, plugins_factory: Callable[[], Plugins],
-                 kube_factory: Callable[[Path], KubeClient] | None = None) -> None:
+                 kube_factory: Callable[[Path], KubeClient] | None = None,
+                 cni_renderer: CNIRenderer | None = None) -> None:
         self.args = args
         self.console = console
         self._plugins_factory = plugins_factory
         self.kube_factory = kube_factory
+        self.cni_renderer = cni_renderer
         self._plugins: Plugins | None = None
         self.log: _JsonLogHandler | None = None
         self.progress: ConsoleProgress | None = None
@@ -907,14 +910,15 @@ def _hook_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def _workflow_kwargs(args: argparse.Namespace,
-                     kube_factory: Callable[[Path], KubeClient] | None = None) -> dict[str, Any]:
+def _workflow_kwargs(args: argparse.Namespace, kube_factory: Callable[[Path], KubeClient] | None = None,
+                     cni_renderer: CNIRenderer | None = None) -> dict[str, Any]:
     """Keyword arguments of the workflow functions common to create, upgrade and delete."""
     from .workflows import Timeouts, WorkflowOptions
 
     # the spec file the user gave is theirs: a workflow never removes it (delete cleans the cluster folder)
     keep = [Path(args.filename)] if getattr(args, "filename", None) else []
-    options = WorkflowOptions(hook_options=_hook_options(args), keep_files=keep, kube_factory=kube_factory)
+    options = WorkflowOptions(hook_options=_hook_options(args), keep_files=keep, kube_factory=kube_factory,
+                              cni_renderer=cni_renderer)
     if getattr(args, "no_timeouts", False):
         options.timeouts = Timeouts.none()
     else:
@@ -960,7 +964,7 @@ def _cmd_create(run: _Run) -> int:
     from .workflows import create_cluster
 
     result = create_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig,
-                            **_workflow_kwargs(args, run.kube_factory))
+                            **_workflow_kwargs(args, run.kube_factory, run.cni_renderer))
     _finish(run, result)
     return 0
 
@@ -977,7 +981,7 @@ def _cmd_upgrade(run: _Run) -> int:
     from .workflows import upgrade_cluster
 
     result = upgrade_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig or args.w_config,
-                             **_workflow_kwargs(args, run.kube_factory))
+                             **_workflow_kwargs(args, run.kube_factory, run.cni_renderer))
     _finish(run, result)
     return 0
 
@@ -1005,7 +1009,7 @@ def _cmd_delete(run: _Run) -> int:
     from .workflows import delete_cluster
 
     result = delete_cluster(spec, plugins=run.plugins, management_kubeconfig=args.kubeconfig or args.w_config,
-                            **_workflow_kwargs(args, run.kube_factory))
+                            **_workflow_kwargs(args, run.kube_factory, run.cni_renderer))
     _finish(run, result)
     return 0
 
@@ -1102,6 +1106,7 @@ def main(
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
     kube_factory: Callable[[Path], KubeClient] | None = None,
+    cni_renderer: CNIRenderer | None = None,
 ) -> int:
     """Run ``eksa`` with ``argv`` (default ``sys.argv[1:]``); return the exit code.
 
@@ -1111,13 +1116,16 @@ def main(
         :attr:`eksa_core.workflows.WorkflowOptions.kube_factory`). For programs embedding the CLI that need their
         own clients (instrumented, proxied, with other retry or clock settings); the end-to-end tests use it to
         let simulated Cluster API controllers act on what the workflows read.
+    :param cni_renderer: renders the cluster's CNI for create and upgrade (default: the bundle's, Cilium's chart
+        with the ``helm`` CLI; see :attr:`eksa_core.workflows.WorkflowOptions.cni_renderer`).
     """
     gc_threshold = gc.get_threshold()
     # A command builds many long-lived objects (models, plugins, release data) and then many short-lived ones:
     # fewer young-generation collections spare it repeated full passes over the long-lived ones.
     gc.set_threshold(max(gc_threshold[0], GC_THRESHOLD), *gc_threshold[1:])
     try:
-        return _main(argv, plugins=plugins, stdout=stdout, stderr=stderr, kube_factory=kube_factory)
+        return _main(argv, plugins=plugins, stdout=stdout, stderr=stderr, kube_factory=kube_factory,
+                     cni_renderer=cni_renderer)
     finally:
         gc.set_threshold(*gc_threshold)
 
@@ -1127,7 +1135,8 @@ GC_THRESHOLD = 50_000
 
 
 def _main(argv: Sequence[str] | None, *, plugins: Plugins | None, stdout: IO[str] | None,
-          stderr: IO[str] | None, kube_factory: Callable[[Path], KubeClient] | None) -> int:
+          stderr: IO[str] | None, kube_factory: Callable[[Path], KubeClient] | None,
+          cni_renderer: CNIRenderer | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     console = _Console(0, out, err)
@@ -1174,7 +1183,7 @@ def _main(argv: Sequence[str] | None, *, plugins: Plugins | None, stdout: IO[str
             loaded = default_plugins()
         return loaded
 
-    run = _Run(args, console, load_plugins, kube_factory)
+    run = _Run(args, console, load_plugins, kube_factory, cni_renderer)
     run.log = run_log
     # a dry run prints its plan (with each task's messages) instead of progress that did not happen
     progress = ConsoleProgress(console, run_log, quiet=bool(getattr(args, "dry_run", False)))

@@ -163,6 +163,9 @@ class ProviderTraits:
     :ivar endpoint_outside_cluster_networks: the control plane endpoint must be an IP outside the pod and
         service CIDRs.
     :ivar node_startup_timeout: the default MachineHealthCheck node startup timeout (``None``: the core's).
+    :ivar installs_cni: the clusters it makes can host the CNI the core installs once their control plane is up
+        (Cilium from the bundle's chart, or kindnetd); false for a provider whose clusters are not full API
+        servers, where the core warns instead of installing.
     """
 
     requires_endpoint: bool = True
@@ -175,6 +178,7 @@ class ProviderTraits:
     supports_etcd_encryption: bool = False
     endpoint_outside_cluster_networks: bool = False
     node_startup_timeout: str | None = None
+    installs_cni: bool = True
 
 
 @attrs.frozen

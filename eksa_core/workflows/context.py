@@ -19,6 +19,7 @@ from ..files import PRIVATE, PUBLIC, write_file_atomic
 from ..plugins import ComponentChangeDiff, Plugins, ProviderHooks, WorkflowEvent
 
 if TYPE_CHECKING:
+    from ..cni import CNIRenderer
     from ..kube.client import KubeClient
     from ..spec import Spec
     from .capi import ClusterAPIInstaller
@@ -89,6 +90,8 @@ class WorkflowOptions:
     :ivar current_spec: the spec the cluster runs now (upgrade); default: read from the cluster or its folder.
     :ivar keep_files: files the user wrote (the spec file given with ``-f``...) that a workflow must never
         remove, even where it would remove its own (delete removes the cluster folder's generated files).
+    :ivar cni_renderer: renders the cluster's CNI (default: :class:`~eksa_core.cni.BundleCNIRenderer`, Cilium's
+        chart with the ``helm`` CLI found through ``EKSA_HELM`` or ``PATH``, or kindnetd's manifest).
     """
 
     env: Mapping[str, str] | None = None
@@ -99,6 +102,7 @@ class WorkflowOptions:
     wait_conditions: tuple[str, ...] | None = None
     management_components_version: str | None = None
     keep_files: tuple[Path, ...] = attrs.field(default=(), converter=lambda v: tuple(Path(p) for p in v))
+    cni_renderer: CNIRenderer | None = None
 
 
 class Redactor:

@@ -6,11 +6,13 @@ Task names and user messages are EKS Anywhere's (``pkg/workflows/management/crea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..bootstrap import BootstrapClusterOptions, BootstrapError
 from ..context import ClusterHandle
 from ..errors import EksaError, ReleaseError
+from .cni import install_cni
 from .common import (
     BOTH_DIAG,
     MGMT_DIAG,
@@ -185,6 +187,17 @@ def _workload_handle(ctx: WorkflowContext) -> ClusterHandle:
     return ClusterHandle(ctx.cluster_name, ctx.kubeconfig_path)
 
 
+def _networking(ctx: WorkflowContext, management: ClusterHandle) -> Callable[[], None]:
+    """The step run once the new cluster's control plane is up (``apply_and_wait``'s ``after_control_plane``):
+    its kubeconfig written from the Secret Cluster API keeps on ``management``, then its CNI installed."""
+
+    def run() -> None:
+        write_kubeconfig(ctx, management, ctx.spec)
+        install_cni(ctx, _workload_handle(ctx), ctx.spec)
+
+    return run
+
+
 class WorkloadClusterInitTask(Task):
     """Create the management cluster from the bootstrap cluster and install Cluster API in it."""
 
@@ -202,8 +215,7 @@ class WorkloadClusterInitTask(Task):
             ctx.kube(bootstrap).create_namespace(spec.cluster.namespace)
         objects = manifests(ctx, plan_file=f"{self.name}.yaml")
         apply_and_wait(ctx, bootstrap, spec, objects, eksa_annotations=cli_annotations(ctx),
-                       plan_file=f"{self.name}.yaml")
-        write_kubeconfig(ctx, bootstrap, spec)
+                       plan_file=f"{self.name}.yaml", after_control_plane=_networking(ctx, bootstrap))
         workload = _workload_handle(ctx)
         ctx.workload_cluster = workload
         ctx.info("Installing cluster-api providers on management cluster")
@@ -354,8 +366,7 @@ class CreateWorkloadClusterTask(Task):
         objects = manifests(ctx, plan_file=f"{self.name}.yaml")
         apply_provider_secrets(ctx, management)
         apply_and_wait(ctx, management, ctx.spec, objects, eksa_annotations=cli_annotations(ctx),
-                       plan_file=f"{self.name}.yaml")
-        write_kubeconfig(ctx, management, ctx.spec)
+                       plan_file=f"{self.name}.yaml", after_control_plane=_networking(ctx, management))
         ctx.workload_cluster = _workload_handle(ctx)
 
     def restore(self, ctx: WorkflowContext, payload: Any) -> None:

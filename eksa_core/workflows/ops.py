@@ -22,7 +22,7 @@ import base64
 import logging
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -229,12 +229,15 @@ def apply_and_wait(
     conditions: Sequence[str] | None = None,
     health_checks: bool = True,
     capi_ref: tuple[str, str] | None = None,
+    after_control_plane: Callable[[], None] | None = None,
 ) -> None:
     """Apply the spec's objects to ``cluster`` (the management or bootstrap cluster) and wait until ready.
 
     ``conditions`` are the CAPI Cluster conditions waited for (default :func:`wait_conditions`);
     ``health_checks`` applies the MachineHealthChecks once they hold; ``capi_ref`` (API version, namespace) of the
-    CAPI Cluster waited on, when ``manifests`` do not hold it (worker objects only)."""
+    CAPI Cluster waited on, when ``manifests`` do not hold it (worker objects only); ``after_control_plane`` is
+    called once the control plane's conditions hold and before any other is waited for (or after the last, when
+    all are the control plane's): where the workflows install the CNI, which the workers need to become ready."""
     kube = ctx.kube(cluster)
     kube.create_namespace(SYSTEM_NAMESPACE)
     namespace = spec.cluster.namespace or "default"
@@ -255,7 +258,8 @@ def apply_and_wait(
         raise ClusterOperationError(str(exc)) from exc
     watch = ctx.hooks.watch_provisioning(spec, cluster, ctx.hook_context)
     try:
-        _wait_ready(ctx, kube, spec, api_version, capi_namespace, conditions, manifests, cluster.name)
+        _wait_ready(ctx, kube, spec, api_version, capi_namespace, conditions, manifests, cluster.name,
+                    after_control_plane)
     finally:
         if watch is not None:
             try:
@@ -278,6 +282,10 @@ _STEP_BUDGET = {"ControlPlaneAvailable": "control_plane", "ControlPlaneReady": "
                 "EtcdadmCluster": "external_etcd"}
 
 
+#: The conditions saying the control plane is up; the ``after_control_plane`` step runs once they hold.
+_CONTROL_PLANE_STEPS = frozenset({"ControlPlaneAvailable", "ControlPlaneReady"})
+
+
 def machine_count(spec: Spec) -> int:
     """The machines of the cluster: control plane count plus every worker group's count (at least 1)."""
     cluster = spec.cluster
@@ -289,12 +297,13 @@ def machine_count(spec: Spec) -> int:
 
 def _wait_ready(ctx: WorkflowContext, kube: Any, spec: Spec, api_version: str, capi_namespace: str,
                 conditions: Sequence[str] | None, manifests: Sequence[Mapping[str, Any]] = (),
-                cluster_name: str | None = None) -> None:
+                cluster_name: str | None = None, after_control_plane: Callable[[], None] | None = None) -> None:
     """Wait for the external etcd (each EtcdadmCluster among ``manifests`` ready), the Cluster's ``conditions``
     (default :func:`wait_conditions`), then for the rollout of the KubeadmControlPlanes and MachineDeployments
     among ``manifests``; each wait within its own budget (``timeouts.external_etcd``, ``timeouts.control_plane``,
     or ``timeouts.per_machine`` times :func:`machine_count`), and all of them within ``timeouts.cluster_ready``
-    when that is set."""
+    when that is set. ``after_control_plane`` runs before the first condition not about the control plane (or
+    after the conditions, when all are)."""
     timeouts = ctx.options.timeouts
     clock = getattr(kube, "clock", time.monotonic)
     start = clock()
@@ -324,13 +333,19 @@ def _wait_ready(ctx: WorkflowContext, kube: Any, spec: Spec, api_version: str, c
                        timeout=budget("EtcdadmCluster"))
             continue
         _wait_external_etcd(ctx, kube, str(obj["apiVersion"]), name, namespace, budget("EtcdadmCluster"))
+    pending_hook = after_control_plane
     for condition in (wait_conditions(ctx, spec) if conditions is None else conditions):
+        if pending_hook is not None and condition not in _CONTROL_PLANE_STEPS:
+            pending_hook()
+            pending_hook = None
         try:
             kube.wait_for_condition(api_version, "Cluster", spec.name, capi_namespace, condition,
                                     timeout=budget(condition), poll_interval=timeouts.poll_interval)
         except KubeError as exc:
             text = CONDITION_ERRORS.get(condition, f"waiting for cluster condition {condition}")
             raise ClusterOperationError(f"{text}: {exc}") from exc
+    if pending_hook is not None:
+        pending_hook()
     for obj in manifests:
         kind = str(obj.get("kind"))
         if kind not in ROLLOUT_KINDS:

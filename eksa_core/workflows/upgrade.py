@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ..context import ClusterHandle
 from ..errors import EksaError
 from ..files import PRIVATE, write_file_atomic
 from ..plugins import ComponentChangeDiff
+from .cni import CNI_UPGRADE_MESSAGE, install_cni, skips_cni_upgrade
 from .common import (
     MGMT_DIAG,
     SetupAndValidateTask,
@@ -32,12 +35,12 @@ from .ops import (
     capi_cluster_ref,
     render_manifest_parts,
     upgrade_template_names,
+    write_kubeconfig,
     write_plan_file,
 )
 from .preflight import upgrade_validations
 
 if TYPE_CHECKING:
-    from ..context import ClusterHandle
     from ..spec import Spec
     from .context import WorkflowContext
 
@@ -292,7 +295,8 @@ class UpgradeClusterTask(Task):
         names = self._names(ctx, management)
         objects = manifests(ctx, plan_file=f"{self.name}.yaml", **names)
         if not kubernetes_version_changes(ctx.current_spec, ctx.spec):
-            apply_and_wait(ctx, management, ctx.spec, objects, plan_file=f"{self.name}.yaml")
+            apply_and_wait(ctx, management, ctx.spec, objects, plan_file=f"{self.name}.yaml",
+                           after_control_plane=self._networking(ctx, management))
             ctx.hooks.post_control_plane_upgrade(spec=ctx.spec, current_spec=ctx.current_spec,
                                                  cluster=management, context=ctx.hook_context)
             return
@@ -305,12 +309,34 @@ class UpgradeClusterTask(Task):
                 write_plan_file(ctx, f"upgrade-{part}.yaml", objs)
         ctx.info("Upgrading the control plane", level=3)
         apply_and_wait(ctx, management, ctx.spec, control_plane, plan_file="upgrade-control-plane.yaml",
-                       conditions=CONTROL_PLANE_CONDITIONS, health_checks=False)
+                       conditions=CONTROL_PLANE_CONDITIONS, health_checks=False,
+                       after_control_plane=self._networking(ctx, management))
         ctx.hooks.post_control_plane_upgrade(spec=ctx.spec, current_spec=ctx.current_spec,
                                              cluster=management, context=ctx.hook_context)
         ctx.info("Upgrading the worker node groups", level=3)
         apply_and_wait(ctx, management, ctx.spec, workers, plan_file="upgrade-workers.yaml",
                        capi_ref=capi_cluster_ref(control_plane, ctx.spec.name))
+
+    @staticmethod
+    def _networking(ctx: WorkflowContext, management: ClusterHandle) -> Callable[[], None]:
+        """The CNI brought to the new spec once the control plane is up (Cilium's chart of the new bundle, its
+        new values), unless ``cilium.skipUpgrade`` says to leave it alone. A self-managed cluster is its own
+        management cluster; a workload cluster is reached with the kubeconfig in its folder (written from
+        Cluster API's Secret when the folder lacks it)."""
+
+        def run() -> None:
+            if skips_cni_upgrade(ctx.spec):
+                ctx.info("Cilium upgrade skipped: cilium.skipUpgrade is set", level=3)
+                return
+            if ctx.spec.cluster.is_self_managed():
+                target = management
+            else:
+                if not ctx.kubeconfig_path.is_file():
+                    write_kubeconfig(ctx, management, ctx.spec)
+                target = ClusterHandle(ctx.cluster_name, ctx.kubeconfig_path)
+            install_cni(ctx, target, ctx.spec, message=CNI_UPGRADE_MESSAGE, level=3)
+
+        return run
 
     @staticmethod
     def _names(ctx: WorkflowContext, management: ClusterHandle) -> dict[str, Any]:

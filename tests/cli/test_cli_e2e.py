@@ -20,6 +20,7 @@ from eksa_testprovider import recorder
 
 from eksa_core.cli import main
 from eksa_core.kube import KubeClient
+from eksa_core.testing.cni import StandInCNIRenderer
 from eksa_core.testing.controlplane import ControlPlane
 from tests.workflows.harness import ENV
 from tests.workflows.harness import spec_text as harness_spec_text
@@ -68,7 +69,8 @@ def plain_management(control_plane: ControlPlane) -> Iterator[RealCluster]:
 def eksa(env: RealEnv, *argv: str, factory: Callable[[Path], KubeClient] | None = None) -> tuple[int, str, str]:
     """Run ``eksa`` with the env's plugins and the harness's clients (or ``factory``'s)."""
     out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), plugins=env.plugins, stdout=out, stderr=err, kube_factory=factory or kube_factory())
+    code = main(list(argv), plugins=env.plugins, stdout=out, stderr=err, kube_factory=factory or kube_factory(),
+                cni_renderer=StandInCNIRenderer())
     return code, out.getvalue(), err.getvalue()
 
 
@@ -96,6 +98,7 @@ def test_create_workload_cluster_upgrade_plan_and_delete_by_name(env: RealEnv) -
         "✅ Validate cluster name",
         "✅ Validate management cluster eksaVersion compatibility",
         "Creating workload cluster",
+        "Installing networking on workload cluster",
         "Installing GitOps Toolkit on workload cluster",
         "GitOps field not specified, bootstrap flux skipped",
         "Writing cluster config file",

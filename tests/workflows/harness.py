@@ -26,6 +26,7 @@ from eksa_core.kube import KubeClient, RetryPolicy
 from eksa_core.plugins import ComponentChangeDiff, Plugins
 from eksa_core.spec import Spec, parse_cluster_config
 from eksa_core.testing.apiserver_double import FaultInjectionAPIServer, RequestInfo
+from eksa_core.testing.cni import StandInCNIRenderer
 from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Timeouts, WorkflowOptions
 from tests.kube.fixtures import RecordingSleep
 
@@ -331,7 +332,9 @@ def options(**kwargs: Any) -> WorkflowOptions:
 
     defaults: dict[str, Any] = {"env": dict(ENV), "kube_factory": factory,
                                 "timeouts": Timeouts(failure_message=30, cluster_ready=60, delete=30,
-                                                     poll_interval=5)}
+                                                     poll_interval=5),
+                                # the CNI's real path (helm, a chart registry) has tests of its own: test_cni.py
+                                "cni_renderer": StandInCNIRenderer()}
     defaults.update(kwargs)
     return WorkflowOptions(**defaults)
 

@@ -44,6 +44,7 @@ from eksa_core.context import ClusterHandle
 from eksa_core.crds import generate_crds, install_crds
 from eksa_core.kube import KubeClient, KubeNotFoundError, RetryPolicy
 from eksa_core.plugins import ComponentChangeDiff, Plugins
+from eksa_core.testing.cni import StandInCNIRenderer
 from eksa_core.testing.controlplane import ControlPlane
 from eksa_core.testing.crds import EKSA_MODULE, EKSA_VERSION, ensure_crds, module_dir
 from eksa_core.testing.pytest_plugin import started_control_plane
@@ -421,7 +422,9 @@ def options(**kwargs: Any) -> WorkflowOptions:
     """Options for tests on the real clusters: fixed env, no real sleeping (:func:`kube_factory`)."""
     defaults: dict[str, Any] = {"env": dict(ENV), "kube_factory": kube_factory(),
                                 "timeouts": Timeouts(failure_message=30, cluster_ready=60, delete=30,
-                                                     poll_interval=5)}
+                                                     poll_interval=5),
+                                # the CNI's real path (helm, a chart registry) has tests of its own: test_cni.py
+                                "cni_renderer": StandInCNIRenderer()}
     defaults.update(kwargs)
     return WorkflowOptions(**defaults)
 

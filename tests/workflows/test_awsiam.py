@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from eksa_core.context import ClusterHandle
+from eksa_core.testing.cni import StandInCNIRenderer
 from eksa_core.workflows import Plan, Result, WorkflowContext, WorkflowOptions, create_cluster, plan_create
 from eksa_core.workflows.common import WriteClusterConfigTask
 from eksa_core.workflows.upgrade import CLUSTER_UPGRADED
@@ -118,7 +119,8 @@ def _write_task_context(env: RealEnv, new: str, old: str) -> WorkflowContext:
     env.management.write_kubeconfig(folder / "mgmt-eks-a-cluster.kubeconfig")
     ctx = WorkflowContext(spec=spec, plugins=plugins, provider=plugins.for_datacenter_kind("TestDatacenterConfig"),
                           workdir=env.workdir, bootstrapper=None, installer=RealClusterAPIInstaller(env.clusters),
-                          options=WorkflowOptions(env=dict(ENV)), current_spec=current)
+                          options=WorkflowOptions(env=dict(ENV), cni_renderer=StandInCNIRenderer()),
+                          current_spec=current)
     ctx.management_cluster = ClusterHandle("mgmt", folder / "mgmt-eks-a-cluster.kubeconfig")
     messages: list[str] = []
     ctx.bind_events("upgrade-management", lambda event: messages.append(event.message or ""))

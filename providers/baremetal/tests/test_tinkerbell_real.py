@@ -31,6 +31,7 @@ from eksa_baremetal.tinkerbell_grpc import (
 from eksa_baremetal.workflow import default_actions, default_workflow, workflow_text
 
 from eksa_core.kube import KubeClient
+from eksa_core.testing.cni import StandInCNIRenderer
 
 pytestmark = pytest.mark.realkube
 
@@ -430,7 +431,8 @@ def test_a_create_reports_every_machine_while_it_waits(control_plane: Any, kube:
     p.register(recorder, name="event-recorder")
     options = WorkflowOptions(hook_options={"settings": [TinkerbellSettings(grpc_target=system_stack.grpc_target,
                                                                             poll_interval=0.2)]},
-                              timeouts=Timeouts(failure_message=30, cluster_ready=300, poll_interval=0.2))
+                              timeouts=Timeouts(failure_message=30, cluster_ready=300, poll_interval=0.2),
+                              cni_renderer=StandInCNIRenderer())
     ctx = WorkflowContext(spec=spec, plugins=p, provider=p.for_datacenter_kind(spec.cluster.datacenter_kind()),
                           workdir=tmp_path, bootstrapper=None, installer=RecordingInstaller(None),  # type: ignore[arg-type]
                           options=options)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from eksa_core import hookimpl
-from eksa_core.provider import ProviderInfo, installed_version
+from eksa_core.provider import ProviderInfo, ProviderTraits, installed_version
 
 from . import __version__
 
@@ -50,6 +50,9 @@ def eksa_provider() -> ProviderInfo:
         movable_kinds=(("infrastructure.cluster.x-k8s.io/v1beta2", "DevCluster"),
                        ("infrastructure.cluster.x-k8s.io/v1beta2", "DevMachineTemplate"),
                        ("infrastructure.cluster.x-k8s.io/v1beta2", "DevMachine")),
+        # CAPD's in-memory API server serves a fixed set of kinds and no server-side apply: a CNI cannot be applied
+        # to it (and nothing would run it), so the core warns that none is installed
+        traits=ProviderTraits(installs_cni=False),
     )
 
 

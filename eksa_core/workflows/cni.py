@@ -1,0 +1,86 @@
+"""The workflow step installing a cluster's CNI (EKS Anywhere's "Installing networking on workload cluster").
+
+EKS Anywhere installs the CNI once the new cluster's control plane answers and before it waits for the workers:
+a real node only becomes Ready once a CNI runs on it, so waiting for the workers first would never end. The create
+and upgrade workflows call :func:`install_cni` from that point of their apply-and-wait (``after_control_plane``).
+The objects come from the run's :class:`~eksa_core.cni.CNIRenderer` (``WorkflowOptions.cni_renderer``, default
+:class:`~eksa_core.cni.BundleCNIRenderer`: Cilium's chart rendered by helm, or kindnetd's manifest) and are
+server-side applied to the workload cluster with eksa's field manager, so applying them again (a resumed or
+re-run create, an upgrade) changes only what differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from ..cni import BundleCNIRenderer, CNIError, CNIRenderer, cilium_chart, cni_plugin
+from ..context import ClusterHandle
+from ..errors import ReleaseError
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+    from .context import WorkflowContext
+
+__all__ = ["CNI_MESSAGE", "CNI_UPGRADE_MESSAGE", "cni_renderer", "install_cni", "skips_cni_upgrade"]
+
+CNI_MESSAGE = "Installing networking on workload cluster"
+CNI_UPGRADE_MESSAGE = "Upgrading networking on workload cluster"
+FIELD_MANAGER = "eks-a-cli"
+
+
+def cni_renderer(ctx: WorkflowContext) -> CNIRenderer:
+    """The run's renderer: ``WorkflowOptions.cni_renderer``, else a :class:`~eksa_core.cni.BundleCNIRenderer`
+    whose helm runs in the run's environment."""
+    if ctx.options.cni_renderer is not None:
+        return ctx.options.cni_renderer
+    from ..cni import HelmCiliumRenderer
+
+    renderer = ctx.cache.get("cni-renderer")
+    if renderer is None:
+        renderer = BundleCNIRenderer(cilium=HelmCiliumRenderer(env=ctx.hook_context.env))
+        ctx.cache["cni-renderer"] = renderer
+    return renderer  # type: ignore[no-any-return]
+
+
+def skips_cni_upgrade(spec: Spec) -> bool:
+    """Whether the spec asks EKS Anywhere to leave Cilium alone on upgrade (``cilium.skipUpgrade: true``)."""
+    network = spec.cluster.spec.cluster_network
+    config = network.cni_config if network is not None else None
+    return bool(config is not None and config.cilium is not None and config.cilium.skip_upgrade)
+
+
+def install_cni(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec, *, message: str = CNI_MESSAGE,
+                level: int = 0) -> None:
+    """Render the CNI ``spec`` names and apply it to ``cluster`` (the workload cluster itself), telling the user
+    ``message`` (at verbosity ``level``).
+
+    Nothing happens when the spec names no CNI. When the provider's clusters cannot host one
+    (``ProviderTraits.installs_cni`` false, as the in-memory development provider's API server), a warning says
+    so and the step records that it was skipped. In a dry run nothing is rendered (rendering pulls the chart):
+    the plan records the plugin, and for Cilium the chart and version that would be rendered.
+    """
+    plugin = cni_plugin(spec)
+    if plugin is None:
+        return
+    info = ctx.provider.info
+    if not info.traits.installs_cni:
+        ctx.info(f"Warning: the {info.name} provider's clusters cannot host a CNI: {plugin} is not installed on "
+                 f"cluster {spec.name}")
+        ctx.record("install-cni", cluster=cluster.name, plugin=plugin, skipped="provider")
+        return
+    ctx.info(message, level)
+    if ctx.dry_run:
+        details: dict[str, Any] = {"plugin": plugin}
+        if plugin == "cilium":
+            # no bundle loaded for the plan: the plugin alone is shown
+            with contextlib.suppress(ReleaseError, CNIError):
+                details["chart"], details["version"] = cilium_chart(spec)
+        ctx.record("install-cni", cluster=cluster.name, **details)
+        return
+    objects = cni_renderer(ctx).render(spec)
+    ctx.redact.add_manifests(objects)
+    if not objects:
+        return
+    ctx.kube(cluster).apply(objects, field_manager=FIELD_MANAGER, force=True)
+    ctx.record("install-cni", cluster=cluster.name, plugin=plugin, objects=len(objects))
