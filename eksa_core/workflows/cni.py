@@ -82,5 +82,21 @@ def install_cni(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec, *, mes
     ctx.redact.add_manifests(objects)
     if not objects:
         return
-    ctx.kube(cluster).apply(objects, field_manager=FIELD_MANAGER, force=True)
+    kube = ctx.kube(cluster)
+    objects = _keeping_live_secrets(kube, objects)
+    kube.apply(objects, field_manager=FIELD_MANAGER, force=True)
     ctx.record("install-cni", cluster=cluster.name, plugin=plugin, objects=len(objects))
+
+
+def _keeping_live_secrets(kube: Any, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``objects`` without the Secrets the cluster already holds. Helm makes Cilium's CA and Hubble's server
+    certificate afresh on every render: applying them again (a resumed create, an upgrade) would replace the
+    certificates the running agents use for no change of the spec."""
+    kept: list[dict[str, Any]] = []
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1" and kube.get_or_none(
+                "v1", "Secret", str(meta.get("name")), str(meta.get("namespace") or "default")) is not None:
+            continue
+        kept.append(obj)
+    return kept
