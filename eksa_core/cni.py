@@ -336,11 +336,12 @@ class HelmCiliumRenderer:
 
     def _run(self, helm: str, args: list[str], env: Mapping[str, str], secrets: Sequence[str],
              stdin: str | None = None) -> str:
+        command = " ".join(args[:2]) if args[0] == "registry" else args[0]
         try:
             proc = self._runner([helm, *args], env=dict(env), input=stdin, capture_output=True, text=True,
                                 timeout=self.timeout, check=False)
         except subprocess.TimeoutExpired:
-            raise HelmFailedError(f"helm {' '.join(args[:2])} did not finish within {self.timeout:g}s") from None
+            raise HelmFailedError(f"helm {command} did not finish within {self.timeout:g}s") from None
         except OSError as exc:
             raise HelmNotFoundError(f"cannot run helm ({helm}): {exc.strerror}") from None
         if proc.returncode != 0:
@@ -348,7 +349,7 @@ class HelmCiliumRenderer:
             for secret in secrets:
                 text = text.replace(secret, "*****")
             tail = "\n".join(text.strip().splitlines()[-20:])
-            raise HelmFailedError(f"helm {' '.join(args[:2])} failed (exit {proc.returncode}):\n{tail}")
+            raise HelmFailedError(f"helm {command} failed (exit {proc.returncode}):\n{tail}")
         return str(proc.stdout or "")
 
 
