@@ -18,9 +18,11 @@ What the in-memory workload cluster cannot host (so these tests do not exercise 
 * CoreDNS: CAPD keeps a placeholder CoreDNS Deployment and ConfigMap that run nothing, and KCP's Corefile
   migration conflicts on its API server; the inmemory provider annotates its KubeadmControlPlane
   ``controlplane.cluster.x-k8s.io/skip-coredns``.
-* A CNI: the in-memory API server serves a fixed set of kinds (no DaemonSets, RBAC or CRDs a Cilium manifest
-  holds) and its Nodes are Ready without one; the bundled release data carries no CNI manifest URL either. (eksa
-  does not apply the bundle's CNI manifest yet: that part of issue #13 is open.)
+* A CNI: the in-memory API server serves a fixed set of kinds (no DaemonSets or RBAC, none of what Cilium's chart
+  renders) and no server-side apply, and its Nodes are Ready without one. The inmemory provider says so
+  (``ProviderTraits.installs_cni`` false): eksa warns that Cilium is not installed, and the create test checks that
+  warning. Cilium is installed for real, rendered by helm from the bundle's chart in a real registry, on the real
+  control plane standing in for the new cluster in ``test_management_move.py``.
 """
 
 from __future__ import annotations
@@ -192,6 +194,9 @@ def infra_ref(obj: dict[str, Any]) -> str:
 def test_workload_cluster_create_reaches_ready_on_the_real_controllers(management: Path, workload: Workload) -> None:
     client = KubeClient(str(management))
     assert "🎉 Cluster created!" in workload.create_output
+    # the in-memory cluster cannot host a CNI, and eksa says so instead of failing or pretending
+    assert (f"Warning: the inmemory provider's clusters cannot host a CNI: cilium is not installed on cluster "
+            f"{WORKLOAD}") in workload.create_output
 
     # Ready as the real controllers say: the Cluster API Cluster's v1beta2 conditions, KCP and MD replica counts
     cluster = client.get(CAPI, "Cluster", WORKLOAD, NS)

@@ -18,6 +18,11 @@ Which cluster plays what, and why:
   eksa builds for the new cluster's kubeconfig talks to the stand-in. Steps run there: Cluster API installed (the
   same CRDs the managers serve, conversion by the running managers; no controller runs on the stand-in, since only
   one CAPD may run per machine), eksa's CRDs and components installed, the move's target, the spec copied.
+  The CNI too: once the new cluster's control plane is available, eksa renders Cilium with the real helm from the
+  bundle's chart, pulled over TLS from the ``cilium_chart_registry`` fixture (a real OCI registry, the spec's
+  registry mirror) and server-side applies it to the stand-in. The inmemory provider says its own clusters cannot
+  host a CNI; for this test it is told they can (its ``installs_cni`` trait set), since the stand-in is a real API
+  server. Nothing runs the Cilium pods (no kubelet): the test checks what was applied, on which cluster.
   The stand-in is not the session's ``second_control_plane``: the CRDs installed on it convert through the
   bootstrap cluster's managers, which know only the kinds of their own cluster, so every later test listing Cluster
   API objects on a shared plane would fail on that conversion webhook.
@@ -25,23 +30,26 @@ Which cluster plays what, and why:
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import yaml
 
 from eksa_core.bootstrap import ClusterHandle, ExistingClusterBootstrapper
 from eksa_core.kube import KubeClient
-from eksa_core.plugins import ComponentChangeDiff, default_plugins
+from eksa_core.plugins import ComponentChangeDiff, Plugins
 from eksa_core.releases import build_spec
 from eksa_core.releases.constants import BUNDLED_RELEASE_MANIFEST
 from eksa_core.spec import Spec, parse_cluster_config
 from eksa_core.testing.capi import ClusterAPI
 from eksa_core.testing.controlplane import ControlPlane
 from eksa_core.testing.pytest_plugin import started_control_plane
+from eksa_core.testing.registry import ChartRegistry
 from eksa_core.workflows import ClusterAPIInstaller, ComponentsRequest, Result, WorkflowOptions, create_cluster
 
 from .test_lifecycle import CAPI, EKSA, INFRA, KCP, NS, condition, eksa, ok
@@ -93,13 +101,22 @@ def _objects(client: KubeClient) -> dict[tuple[str, str], list[dict[str, Any]]]:
     return found
 
 
-def _spec(cwd: Path) -> tuple[Spec, Path]:
+def _spec(cwd: Path, registry: ChartRegistry) -> tuple[Spec, Path]:
+    """The generated inmemory spec with the chart registry as its registry mirror (CA given), built with plugins in
+    which the inmemory provider's clusters can host a CNI (the stand-in can)."""
     proc = eksa("generate", "clusterconfig", NAME, "-p", "inmemory", cwd=cwd)
     ok(proc)
+    docs = list(yaml.safe_load_all(proc.stdout))
+    docs[0]["spec"]["registryMirrorConfiguration"] = {"endpoint": registry.endpoint, "port": str(registry.port),
+                                                      "caCertContent": registry.ca_pem}
+    text = yaml.safe_dump_all([d for d in docs if d], sort_keys=False)
     spec_file = cwd / f"{NAME}.yaml"
-    spec_file.write_text(proc.stdout)
-    plugins = default_plugins()
-    config = parse_cluster_config(proc.stdout, file=str(spec_file), registry=plugins.registry)
+    spec_file.write_text(text)
+    plugins = Plugins()  # not the process-wide default_plugins(): the trait changed here stays in this test
+    plugins.load_entry_points(cached=True)
+    info, plugin = plugins.providers["inmemory"]
+    plugins.providers["inmemory"] = (attrs.evolve(info, traits=attrs.evolve(info.traits, installs_cni=True)), plugin)
+    config = parse_cluster_config(text, file=str(spec_file), registry=plugins.registry)
     return build_spec(config, release_manifest=BUNDLED_RELEASE_MANIFEST, plugins=plugins), spec_file
 
 
@@ -111,12 +128,12 @@ def stand_in(capi_management: ClusterAPI) -> Iterator[ControlPlane]:
 
 
 def test_management_create_moves_management_to_the_new_cluster(
-    capi_management: ClusterAPI, stand_in: ControlPlane, tmp_path: Path,
+    capi_management: ClusterAPI, stand_in: ControlPlane, cilium_chart_registry: ChartRegistry, tmp_path: Path,
 ) -> None:
     bootstrap_kubeconfig = Path(capi_management.control_plane.kubeconfig)
     stand_in_kubeconfig = Path(stand_in.kubeconfig)
     new_cluster_kubeconfig = tmp_path / NAME / f"{NAME}-eks-a-cluster.kubeconfig"
-    spec, spec_file = _spec(tmp_path)
+    spec, spec_file = _spec(tmp_path, cilium_chart_registry)
     assert spec.cluster.is_self_managed()
 
     def kube_factory(path: Path) -> KubeClient:
@@ -125,9 +142,11 @@ def test_management_create_moves_management_to_the_new_cluster(
 
     installer = FixtureInstaller(capi_management, stand_in)
     start = time.monotonic()
-    result = create_cluster(spec, workdir=tmp_path, bootstrapper=ExistingClusterBootstrapper(bootstrap_kubeconfig),
-                            installer=installer, options=WorkflowOptions(kube_factory=kube_factory,
-                                                                         keep_files=(spec_file,)))
+    # the real helm, found as a user names it (EKSA_HELM); the rest of the environment is the test process's
+    env = {**os.environ, "EKSA_HELM": str(cilium_chart_registry.helm)}
+    result = create_cluster(spec, plugins=spec.plugins, workdir=tmp_path,
+                            bootstrapper=ExistingClusterBootstrapper(bootstrap_kubeconfig), installer=installer,
+                            options=WorkflowOptions(kube_factory=kube_factory, keep_files=(spec_file,), env=env))
     assert isinstance(result, Result)
     elapsed = time.monotonic() - start
     assert "delete-kind-cluster" in result.ran and "capi-management-move" in result.ran, result.ran
@@ -180,4 +199,17 @@ def test_management_create_moves_management_to_the_new_cluster(
             if obj.kind == eksa_kind:
                 assert bootstrap.get_or_none(EKSA, eksa_kind, obj.name, "default") is None, \
                     f"EKS-A {eksa_kind} {obj.name} left on the bootstrap cluster"
+
+    # Cilium, rendered from the bundle's chart through the mirror, on the new cluster (the stand-in) only
+    assert "Installing networking on workload cluster" in result.messages
+    mirror = f"{cilium_chart_registry.endpoint}:{cilium_chart_registry.port}"
+    agent = target.get("apps/v1", "DaemonSet", "cilium", "kube-system")
+    assert agent["spec"]["template"]["spec"]["containers"][0]["image"] == f"{mirror}/eks/cilium/cilium:v1.19.4-1"
+    operator = target.get("apps/v1", "Deployment", "cilium-operator", "kube-system")
+    assert operator["spec"]["replicas"] == 2  # a control plane node and a worker: two operators
+    config = target.get("v1", "ConfigMap", "cilium-config", "kube-system")["data"]
+    assert (config["routing-mode"], config["tunnel-protocol"]) == ("tunnel", "geneve")
+    managers = {m["manager"] for m in agent["metadata"]["managedFields"]}
+    assert "eks-a-cli" in managers, managers
+    assert bootstrap.get_or_none("apps/v1", "DaemonSet", "cilium", "kube-system") is None
     print(f"management create with move: {elapsed:.1f}s, {sum(map(len, moved.values()))} objects moved")
