@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from ..spec import Spec
     from .context import WorkflowContext
 
-__all__ = ["CNI_MESSAGE", "CNI_UPGRADE_MESSAGE", "cni_renderer", "install_cni", "skips_cni_upgrade"]
+__all__ = ["CNI_MESSAGE", "CNI_UPGRADE_MESSAGE", "HELM_VALIDATION", "check_helm", "cni_renderer", "install_cni",
+           "needs_helm", "skips_cni_upgrade"]
 
 CNI_MESSAGE = "Installing networking on workload cluster"
 CNI_UPGRADE_MESSAGE = "Upgrading networking on workload cluster"
+HELM_VALIDATION = "validate helm is available to render the CNI"
 FIELD_MANAGER = "eks-a-cli"
 
 
@@ -41,6 +43,21 @@ def cni_renderer(ctx: WorkflowContext) -> CNIRenderer:
         renderer = BundleCNIRenderer(cilium=HelmCiliumRenderer(env=ctx.hook_context.env))
         ctx.cache["cni-renderer"] = renderer
     return renderer  # type: ignore[no-any-return]
+
+
+def needs_helm(ctx: WorkflowContext, *, upgrading: bool = False) -> bool:
+    """Whether this run will render Cilium with helm: a real run (a dry run renders nothing), the default
+    renderer, a Cilium spec, a provider whose clusters host a CNI, and on upgrade no ``skipUpgrade``."""
+    return (not ctx.dry_run and ctx.options.cni_renderer is None and cni_plugin(ctx.spec) == "cilium"
+            and ctx.provider.info.traits.installs_cni and not (upgrading and skips_cni_upgrade(ctx.spec)))
+
+
+def check_helm(ctx: WorkflowContext) -> None:
+    """Raise :class:`~eksa_core.cni.HelmNotFoundError` when helm cannot be found: a create learns it before any
+    cluster exists, not once the new control plane is up."""
+    from ..cni import HelmCiliumRenderer
+
+    HelmCiliumRenderer(env=ctx.hook_context.env).helm_path()
 
 
 def skips_cni_upgrade(spec: Spec) -> bool:

@@ -406,6 +406,7 @@ def create_validations(ctx: WorkflowContext) -> list[Validation]:
         *_git_auth_validation(ctx),
         Validation("validate cluster's eksaVersion matches EKS-A version", lambda: check_eksa_version(ctx.spec),
                    "use the EKS Anywhere release of the cluster's eksaVersion, or remove spec.eksaVersion"),
+        *_helm_validation(ctx, upgrading=False),
     ]
     management = ctx.management_cluster
     if not ctx.spec.cluster.is_self_managed() and management is not None:
@@ -465,6 +466,17 @@ def upgrade_validations(ctx: WorkflowContext) -> list[Validation]:
         Validation("validate cluster's eksaVersion matches EKS-Anywhere Version",
                    lambda: check_eksa_version(ctx.spec),
                    "use the EKS Anywhere release of the cluster's eksaVersion"),
+        *_helm_validation(ctx, upgrading=True),
     ]
     return out
+
+
+def _helm_validation(ctx: WorkflowContext, *, upgrading: bool) -> list[Validation]:
+    """The check that helm is there, when this run renders Cilium with it (:func:`~.cni.needs_helm`)."""
+    from .cni import HELM_VALIDATION, check_helm, needs_helm
+
+    if not needs_helm(ctx, upgrading=upgrading):
+        return []
+    return [Validation(HELM_VALIDATION, lambda: check_helm(ctx),
+                       "install helm (v3 or later) on PATH, or name it in EKSA_HELM")]
 

@@ -25,11 +25,11 @@ from eksa_core.cni import (
 )
 from eksa_core.kube import KubeClient
 from eksa_core.testing.cni import STAND_IN_CONFIGMAP, StandInCNIRenderer
-from eksa_core.workflows import Result, create_cluster
+from eksa_core.workflows import Result, WorkflowError, create_cluster
 from eksa_core.workflows.ops import _wait_ready
 
 from .cnispec import cilium_spec
-from .harness import make_plugins, make_spec, spec_text
+from .harness import ENV, make_plugins, make_spec, spec_text
 from .realharness import RealEnv, options, seed_management_cluster
 
 PASSWORD = "s3cr3t-mirror-pw"
@@ -270,3 +270,24 @@ def test_dry_run_records_the_chart_and_renders_nothing(env: RealEnv) -> None:
     actions = [a for step in plan.steps for a in step.actions if a["action"] == "install-cni"]
     # the test provider's spec has no versions bundle of its Kubernetes version: the plugin alone is named
     assert actions == [{"action": "install-cni", "cluster": "w01", "plugin": "cilium"}], actions
+
+
+def test_a_create_without_helm_stops_in_its_validations_before_any_cluster_exists(env: RealEnv,
+                                                                                   tmp_path: Path) -> None:
+    kubeconfig = env.management.write_kubeconfig(env.workdir.parent / "mgmt.kubeconfig")
+    seed_management_cluster(env.management)
+    spec = make_spec(env.plugins, spec_text("w01", management="mgmt"))
+    no_helm = {**ENV, "PATH": str(tmp_path)}  # the default renderer: helm looked up on this PATH
+    with pytest.raises(WorkflowError) as caught:
+        create_cluster(spec, plugins=env.plugins, workdir=env.workdir, management_kubeconfig=kubeconfig,
+                       installer=env.installer, options=options(cni_renderer=None, env=no_helm))
+    assert caught.value.task == "setup-validate-create"
+    assert "validate helm is available to render the CNI" in str(caught.value.cause)
+    assert "helm not found (helm): Cilium is rendered with the helm CLI; put helm on PATH or name it in EKSA_HELM" \
+        in str(caught.value.cause)
+    assert env.management.get_object("cluster.x-k8s.io/v1beta2", "Cluster", "w01", "eksa-system") is None
+    # a dry run renders nothing, so it needs no helm
+    plan: Any = create_cluster(spec, plugins=env.plugins, workdir=env.workdir, management_kubeconfig=kubeconfig,
+                               installer=env.installer, dry_run=True,
+                               options=options(cni_renderer=None, env=no_helm))
+    assert not [s for s in plan.steps for m in s.messages if "helm" in m]
