@@ -26,4 +26,4 @@ build_vcsim() {
 }
 
 components_build vcsim "$GOVMOMI_VERSION" "$here/build.sh" build_vcsim "$GOVMOMI_VERSION" \
-    "$(sha256sum "$here/main.go")"
+    "$(sha256sum <"$here/main.go")"  # the content only: the checkout's path must not change the key
