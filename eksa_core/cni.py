@@ -51,8 +51,10 @@ __all__ = [
     "KindnetdRenderer",
     "allow_all_policies",
     "cilium_chart",
+    "cilium_config",
     "cilium_values",
     "cni_plugin",
+    "private_helm_env",
 ]
 
 CILIUM = "cilium"
@@ -112,7 +114,8 @@ def cni_plugin(spec: Spec) -> str | None:
     return None
 
 
-def _cilium_config(spec: Spec) -> CiliumConfig | None:
+def cilium_config(spec: Spec) -> CiliumConfig | None:
+    """The spec's ``cniConfig.cilium`` (``None`` when it names no Cilium settings)."""
     network = spec.cluster.spec.cluster_network
     config = network.cni_config if network is not None else None
     return config.cilium if config is not None else None
@@ -137,7 +140,7 @@ def cilium_chart(spec: Spec) -> tuple[str, str]:
     """``(oci://<registry>/<repository>, version)`` of the bundle's Cilium chart for ``spec``, pulled through the
     cluster's registry mirror when it has one."""
     bundle = spec.versions_bundle().cilium
-    uri = bundle.helm_chart.uri if bundle.helm_chart is not None else None
+    uri = bundle.helm_chart.uri
     if not uri:
         raise CNIRenderError(f"the release bundle of Kubernetes {spec.versions_bundle().kube_version} names no "
                              "Cilium Helm chart (cilium.helmChart.uri)")
@@ -157,12 +160,6 @@ def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, 
     return out
 
 
-def _single_node(spec: Spec) -> bool:
-    cp = spec.cluster.spec.control_plane_configuration
-    cp_count = int((cp.count if cp is not None else None) or 1)
-    return cp_count == 1 and sum(int(g.count or 0) for g in spec.cluster.worker_groups()) == 0
-
-
 def cilium_values(spec: Spec) -> dict[str, Any]:
     """The Helm values EKS Anywhere renders the Cilium chart with for ``spec``.
 
@@ -173,11 +170,11 @@ def cilium_values(spec: Spec) -> dict[str, Any]:
     policy enforcement mode, egress masquerade interfaces and ``cniExclusive`` when set; one operator replica on a
     single-node cluster. ``helmValues`` are merged over all of it, the user's word last.
     """
-    config = _cilium_config(spec)
+    config = cilium_config(spec)
     bundle = spec.versions_bundle().cilium
     mirror = _mirror(spec)
-    agent_repo, agent_tag = _image(bundle.cilium.uri if bundle.cilium is not None else None, mirror)
-    operator_repo, operator_tag = _image(bundle.operator.uri if bundle.operator is not None else None, mirror)
+    agent_repo, agent_tag = _image(bundle.cilium.uri, mirror)
+    operator_repo, operator_tag = _image(bundle.operator.uri, mirror)
     values: dict[str, Any] = {
         "cni": {"chainingMode": "portmap"},
         "ipam": {"mode": "kubernetes"},
@@ -191,7 +188,9 @@ def cilium_values(spec: Spec) -> dict[str, Any]:
             "prometheus": {"enabled": True},
         },
     }
-    if _single_node(spec):
+    from .workflows.ops import machine_count
+
+    if machine_count(spec) == 1:  # a single node cannot hold two anti-affine operators
         values["operator"]["replicas"] = 1
     routing = (config.routing_mode if config is not None else None) or "overlay"
     if routing == "direct":
@@ -243,6 +242,15 @@ def _load_objects(text: str, source: str) -> list[dict[str, Any]]:
 
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def private_helm_env(base: Mapping[str, str], home: Path) -> dict[str, str]:
+    """``base`` with helm's config, cache and data homes below ``home``, so helm neither reads nor writes the
+    user's (registry logins, repositories, cache)."""
+    env = {**base, "HELM_CONFIG_HOME": str(home / "config"), "HELM_CACHE_HOME": str(home / "cache"),
+           "HELM_DATA_HOME": str(home / "data")}
+    env.pop("HELM_REGISTRY_CONFIG", None)
+    return env
 
 
 class HelmCiliumRenderer:
@@ -297,9 +305,7 @@ class HelmCiliumRenderer:
         secrets = [v for v in (base_env.get("REGISTRY_PASSWORD"),) if v]
         with tempfile.TemporaryDirectory(prefix="eksa-helm-") as work:
             home = Path(work)
-            env = {**base_env, "HELM_CONFIG_HOME": str(home / "config"), "HELM_CACHE_HOME": str(home / "cache"),
-                   "HELM_DATA_HOME": str(home / "data")}
-            env.pop("HELM_REGISTRY_CONFIG", None)
+            env = private_helm_env(base_env, home)
             values_file = home / "values.yaml"
             values_file.write_text(yaml.safe_dump(values, sort_keys=False))
             tls: list[str] = []
@@ -319,7 +325,7 @@ class HelmCiliumRenderer:
         objects = _load_objects(out, f"helm template of {chart}:{version}")
         if not objects:
             raise CNIRenderError(f"helm template of {chart}:{version} rendered no objects")
-        config = _cilium_config(spec)
+        config = cilium_config(spec)
         if config is not None and config.policy_enforcement_mode == "always":
             objects += allow_all_policies(self.policy_namespaces)
         return objects
@@ -338,7 +344,7 @@ class HelmCiliumRenderer:
              stdin: str | None = None) -> str:
         command = " ".join(args[:2]) if args[0] == "registry" else args[0]
         try:
-            proc = self._runner([helm, *args], env=dict(env), input=stdin, capture_output=True, text=True,
+            proc = self._runner([helm, *args], env=env, input=stdin, capture_output=True, text=True,
                                 timeout=self.timeout, check=False)
         except subprocess.TimeoutExpired:
             raise HelmFailedError(f"helm {command} did not finish within {self.timeout:g}s") from None
@@ -372,7 +378,7 @@ class KindnetdRenderer:
 
     def render(self, spec: Spec) -> list[dict[str, Any]]:
         bundle = spec.versions_bundle().kindnetd
-        uri = bundle.manifest.uri if bundle.manifest is not None else None
+        uri = bundle.manifest.uri
         if not uri:
             raise CNIRenderError(f"the release bundle of Kubernetes {spec.versions_bundle().kube_version} names no "
                                  "kindnetd manifest (kindnetd.manifest.uri)")

@@ -51,6 +51,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cni import private_helm_env
 from .controlplane import (
     ControlPlaneError,
     ControlPlaneUnavailable,
@@ -291,15 +292,7 @@ class ChartRegistry:
     def helm_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """``base`` (default: the process environment) with helm's config, cache and data homes in the work
         directory, so helm neither reads nor writes the user's (registry logins, repositories, cache)."""
-        env = dict(os.environ if base is None else base)
-        homes = self.workdir / "helm"
-        env.update(
-            HELM_CONFIG_HOME=str(homes / "config"),
-            HELM_CACHE_HOME=str(homes / "cache"),
-            HELM_DATA_HOME=str(homes / "data"),
-        )
-        env.pop("HELM_REGISTRY_CONFIG", None)
-        return env
+        return private_helm_env(os.environ if base is None else base, self.workdir / "helm")
 
     def run_helm(self, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
         """Run ``helm ARGS`` with :meth:`helm_env`; raises :class:`ChartRegistryError` (with helm's output) when

@@ -14,9 +14,10 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from ..cni import BundleCNIRenderer, CNIError, CNIRenderer, cilium_chart, cni_plugin
+from ..cni import BundleCNIRenderer, CNIError, CNIRenderer, HelmCiliumRenderer, cilium_chart, cilium_config, cni_plugin
 from ..context import ClusterHandle
 from ..errors import ReleaseError
+from .ops import FIELD_MANAGER
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -28,7 +29,6 @@ __all__ = ["CNI_MESSAGE", "CNI_UPGRADE_MESSAGE", "HELM_VALIDATION", "check_helm"
 CNI_MESSAGE = "Installing networking on workload cluster"
 CNI_UPGRADE_MESSAGE = "Upgrading networking on workload cluster"
 HELM_VALIDATION = "validate helm is available to render the CNI"
-FIELD_MANAGER = "eks-a-cli"
 
 
 def cni_renderer(ctx: WorkflowContext) -> CNIRenderer:
@@ -36,8 +36,6 @@ def cni_renderer(ctx: WorkflowContext) -> CNIRenderer:
     whose helm runs in the run's environment."""
     if ctx.options.cni_renderer is not None:
         return ctx.options.cni_renderer
-    from ..cni import HelmCiliumRenderer
-
     renderer = ctx.cache.get("cni-renderer")
     if renderer is None:
         renderer = BundleCNIRenderer(cilium=HelmCiliumRenderer(env=ctx.hook_context.env))
@@ -55,16 +53,13 @@ def needs_helm(ctx: WorkflowContext, *, upgrading: bool = False) -> bool:
 def check_helm(ctx: WorkflowContext) -> None:
     """Raise :class:`~eksa_core.cni.HelmNotFoundError` when helm cannot be found: a create learns it before any
     cluster exists, not once the new control plane is up."""
-    from ..cni import HelmCiliumRenderer
-
     HelmCiliumRenderer(env=ctx.hook_context.env).helm_path()
 
 
 def skips_cni_upgrade(spec: Spec) -> bool:
     """Whether the spec asks EKS Anywhere to leave Cilium alone on upgrade (``cilium.skipUpgrade: true``)."""
-    network = spec.cluster.spec.cluster_network
-    config = network.cni_config if network is not None else None
-    return bool(config is not None and config.cilium is not None and config.cilium.skip_upgrade)
+    config = cilium_config(spec)
+    return bool(config is not None and config.skip_upgrade)
 
 
 def install_cni(ctx: WorkflowContext, cluster: ClusterHandle, spec: Spec, *, message: str = CNI_MESSAGE,
