@@ -4,6 +4,7 @@ control plane, whose schemas keep every field rendered (nothing pruned)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,6 +48,13 @@ def cleanup(control_plane: ControlPlane) -> Iterator[list[dict[str, Any]]]:
     for obj in reversed(applied):
         meta = obj["metadata"]
         client.delete(obj["apiVersion"], obj["kind"], meta["name"], meta.get("namespace"), ignore_not_found=True)
+    # a namespace this test made (eksa-system on a fresh plane) stays Terminating a while: later tests on the
+    # shared plane write into it, so it must be gone, not going, when this test ends
+    namespaces = [o["metadata"]["name"] for o in applied if o["kind"] == "Namespace"]
+    deadline = time.monotonic() + 180
+    while (left := [n for n in namespaces if client.get_or_none("v1", "Namespace", n) is not None]):
+        assert time.monotonic() < deadline, f"namespaces still terminating after 180 s: {left}"
+        time.sleep(0.5)
 
 
 def test_helm_renders_the_bundle_chart_from_the_mirror_and_the_real_server_keeps_it_all(
